@@ -1,0 +1,41 @@
+"""Settings in force, read from the environment (prefix ``SCORECARD_``) with sensible defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCORECARD_", extra="ignore")
+
+    db: Path = PROJECT_ROOT / "data" / "scorecard.duckdb"
+    """Where the DuckDB database lives (``SCORECARD_DB``)."""
+    archive_dir: Path | None = None
+    """Where raw files of accepted loads are kept; default: ``archive/`` beside the database."""
+    inbox_dir: Path | None = None
+    """Folder picked up by the running app; default: ``inbox/`` beside the database."""
+    fiscal_year_start_month: int = 1
+    """First month of the fiscal year (1 = January)."""
+    reporting_currency: str = "USD"
+    upload_limit_mb: int = 200
+    access_file: Path | None = None
+    """TOML file naming executives and sales ops by e-mail; default: ``access.toml`` beside the database."""
+    rubric: Path | None = None
+    """An edited rubric.toml; default: the one shipped with the package."""
+
+    def resolved_archive_dir(self) -> Path:
+        return self.archive_dir or self.db.parent / "archive"
+
+    def resolved_inbox_dir(self) -> Path:
+        return self.inbox_dir or self.db.parent / "inbox"
+
+    def resolved_access_file(self) -> Path:
+        return self.access_file or self.db.parent / "access.toml"
+
+
+def get_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,387 @@
+"""The versioned store: the one write path into the DuckDB database.
+
+A *load* is a set of canonical extract frames that lands in one transaction or not at all. Every
+accepted load is recorded in ``loads`` (who, when, files with sha256, row counts, check summary),
+its raw files and canonical frames are archived, and any earlier load can be restored (a restore is
+itself a new load, so history is never rewritten). Opportunities are also kept as a snapshot per
+load, so pipeline figures can be computed as of an earlier load date. The data version is the id of
+the newest accepted load: caches and live pages key on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import polars as pl
+
+from scorecard import sql
+from scorecard.schema import EXTRACTS, Extract, create_table_sql
+
+LoadMode = Literal["replace", "append"]
+
+_LOADS_DDL = """
+create table if not exists loads (
+    load_id INTEGER primary key,
+    loaded_at TIMESTAMP not null,
+    loaded_by VARCHAR not null,
+    source VARCHAR not null,
+    status VARCHAR not null,
+    note VARCHAR,
+    restored_from INTEGER,
+    extracts VARCHAR[],
+    files JSON,
+    row_counts JSON,
+    check_summary JSON
+)
+"""
+
+_CHECKS_DDL = """
+create table if not exists check_results (
+    checked_at TIMESTAMP not null,
+    load_id INTEGER,
+    accepted BOOLEAN,
+    file VARCHAR,
+    extract VARCHAR,
+    column_name VARCHAR,
+    rule VARCHAR,
+    severity VARCHAR,
+    passed BOOLEAN,
+    failed_rows BIGINT,
+    total_rows BIGINT,
+    message VARCHAR,
+    sample VARCHAR
+)
+"""
+
+_DERIVED_DDL = [
+    "create table if not exists team_members (leader_id VARCHAR, rep_id VARCHAR, depth INTEGER)",
+    "create table if not exists leaders (leader_id VARCHAR, level INTEGER, direct_reports BIGINT,"
+    " team_size BIGINT)",
+]
+
+
+class StoreError(RuntimeError):
+    """A load or restore that cannot be done; nothing was changed."""
+
+
+class DatabaseBusyError(StoreError):
+    """Another process holds the database for writing."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file that came in with a load, as it was received."""
+
+    path: Path
+    extract: str | None = None
+    rows: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class LoadRecord:
+    load_id: int
+    loaded_at: datetime
+    loaded_by: str
+    source: str
+    row_counts: dict[str, int]
+    files: list[dict[str, object]] = field(default_factory=list)
+    restored_from: int | None = None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Store:
+    """The scorecard database and its archive.
+
+    Open read-only connections for queries with :meth:`reader`; every change goes through
+    :meth:`load` or :meth:`restore`.
+    """
+
+    def __init__(self, path: Path | str, archive_dir: Path | str | None = None,
+                 reporting_currency: str = "USD") -> None:
+        self.path = Path(path)
+        self.archive_dir = Path(archive_dir) if archive_dir else self.path.parent / "archive"
+        self.reporting_currency = reporting_currency
+
+    # -- connections -------------------------------------------------------------------------
+
+    def connect(self, read_only: bool = False, retries: int = 50) -> duckdb.DuckDBPyConnection:
+        """Open the database, waiting briefly while another process holds its write lock."""
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            self.initialise()
+        last: Exception | None = None
+        for _ in range(retries):
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:  # lock held by another process
+                last = exc
+                time.sleep(0.1)
+        raise DatabaseBusyError(f"{self.path} is in use by another process: {last}")
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self.connect(read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def initialise(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        """Create every table that does not exist yet (idempotent)."""
+        own = con is None
+        con = con or self.connect()
+        try:
+            for extract in EXTRACTS.values():
+                con.execute(create_table_sql(extract))
+            opp = EXTRACTS["opportunities"]
+            con.execute(create_table_sql(opp, "opportunity_snapshots",
+                                         extra="load_id INTEGER, snapshot_at TIMESTAMP, "))
+            con.execute(_LOADS_DDL)
+            con.execute(_CHECKS_DDL)
+            for ddl in _DERIVED_DDL:
+                con.execute(ddl)
+        finally:
+            if own:
+                con.close()
+
+    # -- reading the record ------------------------------------------------------------------
+
+    def data_version(self, con: duckdb.DuckDBPyConnection | None = None) -> int:
+        """Id of the newest accepted load (0 for an empty database)."""
+        if con is not None:
+            return int(con.execute("select coalesce(max(load_id), 0) from loads").fetchall()[0][0])
+        with self.reader() as c:
+            return self.data_version(c)
+
+    def loads(self) -> pl.DataFrame:
+        with self.reader() as con:
+            return con.sql(
+                "select load_id, loaded_at, loaded_by, source, status, restored_from, extracts,"
+                " files::varchar as files, row_counts::varchar as row_counts, note"
+                " from loads order by load_id desc"
+            ).pl()
+
+    def row_counts(self, con: duckdb.DuckDBPyConnection | None = None) -> dict[str, int]:
+        if con is None:
+            with self.reader() as c:
+                return self.row_counts(c)
+        frame = sql.run(con, "extract_row_counts")
+        return dict(zip(frame["extract"].to_list(), frame["rows"].to_list(), strict=True))
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def load(
+        self,
+        frames: Mapping[str, pl.DataFrame],
+        *,
+        loaded_by: str,
+        source: str = "cli",
+        files: Sequence[SourceFile] = (),
+        modes: Mapping[str, LoadMode] | None = None,
+        check_summary: Mapping[str, object] | None = None,
+        note: str = "",
+        _restored_from: int | None = None,
+        _archive_frames: bool = True,
+    ) -> LoadRecord:
+        """Land ``frames`` (extract name -> canonical frame) in one transaction.
+
+        Full extracts replace what was there; an extract whose mode is ``append`` (activities and
+        coaching only) is added to. Either every frame lands, with its load record, or nothing does.
+        """
+        if not frames:
+            raise StoreError("nothing to load: no extract was given")
+        modes = dict(modes or {})
+        for name in frames:
+            if name not in EXTRACTS:
+                raise StoreError(f"unknown extract {name!r}")
+            if modes.get(name, "replace") == "append" and not EXTRACTS[name].appendable:
+                raise StoreError(f"{name} can only be replaced, not appended to")
+        prepared = {name: _conform(EXTRACTS[name], frame) for name, frame in frames.items()}
+
+        con = self.connect()
+        try:
+            self.initialise(con)
+            con.execute("begin transaction")
+            try:
+                load_id = int(con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchall()[0][0])
+                loaded_at = _now()
+                archive = self.archive_dir / str(load_id)
+                if archive.exists():  # left by a load that never committed
+                    shutil.rmtree(archive)
+                archive.mkdir(parents=True)
+                file_records = []
+                for f in files:
+                    shutil.copy2(f.path, archive / f.name)
+                    file_records.append({"name": f.name, "extract": f.extract, "rows": f.rows,
+                                         "bytes": f.path.stat().st_size, "sha256": sha256_of(f.path)})
+                row_counts: dict[str, int] = {}
+                for name, frame in prepared.items():
+                    mode = modes.get(name, "replace")
+                    self._write_extract(con, name, frame, mode)
+                    row_counts[name] = frame.height
+                    if _archive_frames:
+                        frame.write_parquet(archive / f"{name}.{mode}.parquet", compression="zstd")
+                if "opportunities" in prepared or "currency_rates" in prepared:
+                    self._convert_currency(con)
+                if "opportunities" in prepared:
+                    con.execute(
+                        "insert into opportunity_snapshots by name"
+                        " select $load_id as load_id, $at as snapshot_at, * from opportunities",
+                        {"load_id": load_id, "at": loaded_at},
+                    )
+                if "reps" in prepared:
+                    sql.execute(con, "derive_team_members")
+                    sql.execute(con, "derive_leaders")
+                con.execute(
+                    "insert into loads values ($id, $at, $by, $source, 'accepted', $note, $restored,"
+                    " $extracts, $files, $rows, $checks)",
+                    {
+                        "id": load_id, "at": loaded_at, "by": loaded_by, "source": source,
+                        "note": note, "restored": _restored_from,
+                        "extracts": sorted(prepared), "files": json.dumps(file_records),
+                        "rows": json.dumps(row_counts),
+                        "checks": json.dumps(check_summary or {}, default=str),
+                    },
+                )
+                (archive / "load.json").write_text(json.dumps(
+                    {"load_id": load_id, "modes": {n: modes.get(n, "replace") for n in prepared},
+                     "files": file_records, "row_counts": row_counts}, indent=2))
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+        finally:
+            con.close()
+        return LoadRecord(load_id, loaded_at, loaded_by, source, row_counts, file_records, _restored_from)
+
+    def _write_extract(self, con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame,
+                       mode: LoadMode) -> None:
+        extract = EXTRACTS[name]
+        con.register("incoming", frame)
+        try:
+            if mode == "replace":
+                con.execute(f"delete from {name}")
+                con.execute(f"insert into {name} by name select * from incoming")
+            else:
+                key = extract.key
+                if key:  # a row sent again replaces its earlier version
+                    cond = " and ".join(f"t.{k} = i.{k}" for k in key)
+                    con.execute(f"delete from {name} as t where exists"
+                                f" (select 1 from incoming as i where {cond})")
+                con.execute(f"insert into {name} by name select * from incoming")
+        finally:
+            con.unregister("incoming")
+
+    def _convert_currency(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Express every deal amount in the reporting currency, keeping the original beside it."""
+        con.execute(
+            """
+            update opportunities as o
+            set amount_local = coalesce(o.amount_local, o.amount),
+                amount = coalesce(o.amount_local, o.amount) * r.rate
+            from currency_rates as r
+            where upper(o.currency) = upper(r.currency)
+              and upper(o.currency) <> upper($reporting)
+            """,
+            {"reporting": self.reporting_currency},
+        )
+
+    def record_checks(self, results: pl.DataFrame, *, load_id: int | None, accepted: bool) -> None:
+        """Keep the latest check results for the data-quality page (rejected loads included)."""
+        if results.is_empty():
+            return
+        frame = results.with_columns(
+            pl.lit(_now()).alias("checked_at"),
+            pl.lit(load_id, dtype=pl.Int32).alias("load_id"),
+            pl.lit(accepted).alias("accepted"),
+        )
+        con = self.connect()
+        try:
+            self.initialise(con)
+            con.register("incoming", frame)
+            con.execute("begin transaction")
+            con.execute("insert into check_results by name select * from incoming")
+            con.execute("commit")
+        finally:
+            con.close()
+
+    # -- restore ------------------------------------------------------------------------------
+
+    def restore(self, load_id: int, *, loaded_by: str) -> LoadRecord:
+        """Bring back the data exactly as it stood right after ``load_id``, as a new load."""
+        with self.reader() as con:
+            rows = con.execute(
+                "select load_id from loads where status = 'accepted' and load_id <= $id order by load_id",
+                {"id": load_id},
+            ).fetchall()
+        history = [int(r[0]) for r in rows]
+        if load_id not in history:
+            raise StoreError(f"there is no accepted load {load_id} to restore")
+        frames: dict[str, pl.DataFrame] = {}
+        for name in EXTRACTS:
+            parts: list[pl.DataFrame] = []
+            for earlier in history:
+                folder = self.archive_dir / str(earlier)
+                replaced = folder / f"{name}.replace.parquet"
+                appended = folder / f"{name}.append.parquet"
+                if replaced.exists():
+                    parts = [pl.read_parquet(replaced)]
+                elif appended.exists():
+                    parts.append(pl.read_parquet(appended))
+            if parts:
+                frame = pl.concat(parts, how="diagonal_relaxed")
+                key = list(EXTRACTS[name].key)
+                if key and len(parts) > 1:
+                    frame = frame.unique(subset=key, keep="last", maintain_order=True)
+                frames[name] = frame
+            else:
+                frames[name] = _conform(EXTRACTS[name], pl.DataFrame())
+        missing = [h for h in history if not (self.archive_dir / str(h)).exists()]
+        if missing:
+            raise StoreError(f"the archive of load(s) {missing} is missing from {self.archive_dir}")
+        return self.load(frames, loaded_by=loaded_by, source="restore",
+                         note=f"restore of load {load_id}", _restored_from=load_id)
+
+
+def _conform(extract: Extract, frame: pl.DataFrame) -> pl.DataFrame:
+    """Cast a frame to the extract's columns and types; columns it lacks come in as nulls."""
+    dtypes: dict[str, pl.DataType] = {
+        "VARCHAR": pl.String(), "DATE": pl.Date(), "TIMESTAMP": pl.Datetime("us"),
+        "DOUBLE": pl.Float64(), "BOOLEAN": pl.Boolean(), "INTEGER": pl.Int32(),
+    }
+    exprs = []
+    for col in extract.columns:
+        dtype = dtypes[col.type]
+        if col.name in frame.columns:
+            exprs.append(pl.col(col.name).cast(dtype).alias(col.name))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(col.name))
+    if frame.width == 0:
+        return pl.DataFrame(schema={c.name: dtypes[c.type] for c in extract.columns})
+    return frame.select(exprs)
