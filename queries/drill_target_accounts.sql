@@ -1,0 +1,41 @@
+-- A rep's target accounts (is_target, owned by the rep) with their last touch by the rep, the
+-- touches in the 30 days up to `today`, and the open pipeline on each; covered = touched in 30 days.
+with
+targets as (
+    select acc.account_id, acc.account_name, acc.industry
+    from accounts as acc
+    where acc.owner_rep_id = $rep_id
+      and acc.owner_rep_id in (select unnest($visible_reps::varchar[]))
+      and coalesce(acc.is_target, false)
+),
+touches as (
+    select
+        a.account_id,
+        max(a.activity_at) as last_touch_at,
+        count(*) filter (where a.activity_at >= $today::date - 30
+                         and a.activity_at < $today::date + 1) as touches_30d
+    from activities as a
+    where a.rep_id = $rep_id
+      and a.account_id in (select account_id from targets)
+      and a.activity_at < $today::date + 1
+    group by a.account_id
+),
+pipeline as (
+    select o.account_id, sum(o.amount) as open_pipeline, count(*) as open_deals
+    from opportunities as o
+    where o.account_id in (select account_id from targets)
+      and not coalesce(o.is_closed, false)
+    group by o.account_id
+),
+final as (
+    select
+        t.account_id, t.account_name, t.industry, tc.last_touch_at,
+        coalesce(tc.touches_30d, 0) as touches_30d,
+        coalesce(p.open_pipeline, 0) as open_pipeline,
+        coalesce(p.open_deals, 0) as open_deals,
+        coalesce(tc.touches_30d, 0) > 0 as covered
+    from targets as t
+    left join touches as tc using (account_id)
+    left join pipeline as p using (account_id)
+)
+select * from final order by covered, open_pipeline desc, account_name
