@@ -86,7 +86,13 @@ STRATEGIC_PRODUCTS = {"Analytics", "Platform", "Platform + Services"}
 OPEN_STAGES = ["Prospecting", "Qualification", "Proposal", "Negotiation"]
 LEVELS = ["c_level", "vp", "director", "manager", "staff"]
 
-EPOCH = datetime(1970, 1, 1)
+NULL = np.array(None, dtype=object)
+
+
+def _at_seconds(day: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """Day numbers plus seconds into the day, as microsecond timestamps."""
+    return (day.astype("datetime64[D]").astype("datetime64[s]") + seconds.astype("timedelta64[s]")).astype(
+        "datetime64[us]")
 
 
 def leader_styles(scale: float = 1.0) -> dict[str, str]:
@@ -163,7 +169,7 @@ def generate(scale: float = 1.0, seed: int = 7, today: date | None = None) -> di
 def _reps(rng: np.random.Generator, layout: _Layout, today: date) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
     n = layout.people
     idx = np.arange(n)
-    ids = np.array([_rep_id(i) for i in idx])
+    ids = np.array([_rep_id(int(i)) for i in idx])
     first = np.array(FIRST)[(idx * 7 + 3) % len(FIRST)]
     last = np.array(LAST)[(idx * 11 + idx // len(FIRST)) % len(LAST)]
     names = np.char.add(np.char.add(first, " "), last)
@@ -326,7 +332,7 @@ def _opportunities(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarr
     has_next = (~closed) & (rng.random(n) < p["next_step_share"])
     steps = np.array(["Send proposal", "Book demo with buyer", "Security review", "Pricing call",
                       "Legal redlines", "Executive sponsor meeting"])
-    next_step = np.where(has_next, steps[rng.integers(0, steps.size, n)], None)
+    next_step = np.where(has_next, steps[rng.integers(0, steps.size, n)], NULL)
 
     region_idx = np.array([dict((r, i) for i, (r, _) in enumerate(REGIONS)).get(x, 0)
                            for x in reps["region"].to_numpy()])[owner]
@@ -352,8 +358,8 @@ def _opportunities(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarr
         "is_won": pick(won),
         "amount": pick(amount_out).astype(float),
         "type": pick(deal_type),
-        "product_line": pl.Series(np.where(pick(complete), pick(product), None).tolist(), dtype=pl.String),
-        "lead_source": pl.Series(np.where(pick(complete) | (rng.random(n) < 0.5), pick(source), None).tolist(),
+        "product_line": pl.Series(np.where(pick(complete), pick(product), NULL).tolist(), dtype=pl.String),
+        "lead_source": pl.Series(np.where(pick(complete) | (rng.random(n) < 0.5), pick(source), NULL).tolist(),
                                  dtype=pl.String),
         "forecast_category": pick(forecast),
         "next_step": pl.Series(pick(next_step).tolist(), dtype=pl.String),
@@ -379,7 +385,8 @@ def _timestamps(rng: np.random.Generator, day: np.ndarray, today: date) -> np.nd
     seconds = rng.integers(8 * 3600, 18 * 3600, day.size)
     ts = day.astype("datetime64[D]").astype("datetime64[s]") + seconds.astype("timedelta64[s]")
     # nothing in the future: today's activities are before the moment the demo was built
-    moment = datetime.now() if today == date.today() else datetime.combine(today, datetime.min.time()) + timedelta(hours=12)
+    noon = datetime.combine(today, datetime.min.time()) + timedelta(hours=12)
+    moment = datetime.now() if today == date.today() else noon
     now = np.datetime64(moment.replace(microsecond=0), "s")
     ts = np.where(ts > now, now - rng.integers(60, 4 * 3600, day.size).astype("timedelta64[s]"), ts)
     return ts.astype("datetime64[us]")
@@ -463,7 +470,8 @@ def _activities(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarray,
     a_target = np.repeat(ps["target_share"], count)
     r = rng.random(a_rep.size)
     p_type = np.where(r < a_insight * 0.4, "social", np.where(r < a_insight * 0.8, "content",
-                      np.where(r < a_insight, "event", np.where(r < 0.55, "email", np.where(r < 0.93, "call", "other")))))
+                      np.where(r < a_insight, "event",
+                               np.where(r < 0.55, "email", np.where(r < 0.93, "call", "other")))))
     # accounts: the AE's own book, or an AE of the same manager for SDRs and SEs
     ae_idx = np.flatnonzero(role == "ae")
     ae_pos = np.searchsorted(ae_idx, a_rep)
@@ -477,7 +485,8 @@ def _activities(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarray,
     prospect_frame = pl.DataFrame({
         "rep_idx": a_rep, "day": a_day, "type": p_type, "account_id": acct,
         "opportunity_id": pl.Series([None] * a_rep.size, dtype=pl.String),
-        "contact_id": pl.Series(np.char.add(acct.astype(str), np.char.add("-P", rng.integers(0, 30, a_rep.size).astype(str))).tolist(), dtype=pl.String),
+        "contact_id": pl.Series(np.char.add(acct.astype(str), np.char.add(
+            "-P", rng.integers(0, 30, a_rep.size).astype(str))).tolist(), dtype=pl.String),
         "contact_level": level,
     })
     frame = pl.concat([deal_frame, leader_meetings, prospect_frame], how="vertical_relaxed")
@@ -593,10 +602,10 @@ def _history(rng: np.random.Generator, opps: pl.DataFrame, style: np.ndarray) ->
     span = np.maximum(close - created, 1)
     day = created[deal] + (pos * span[deal] / np.maximum(steps[deal], 1)).astype(int)
     del is_first
-    ts = day.astype("datetime64[D]").astype("datetime64[s]") + rng.integers(9 * 3600, 17 * 3600, deal.size).astype("timedelta64[s]")
+    ts = _at_seconds(day, rng.integers(9 * 3600, 17 * 3600, deal.size))
     return pl.DataFrame({
         "opportunity_id": opps["opportunity_id"].to_numpy()[deal],
-        "changed_at": ts.astype("datetime64[us]"),
+        "changed_at": ts,
         "stage": step_stage,
         "amount": opps["amount"].to_numpy()[deal],
         "close_date": opps["close_date"].to_numpy()[deal],
@@ -618,11 +627,11 @@ def _coaching(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarray, s
     day = lo + (rng.random(rep.size) * np.maximum(term - lo, 0)).astype(int)
     ok = term > lo
     kinds = np.array(["one_on_one", "huddle", "deal_review", "ride_along"])
-    ts = day.astype("datetime64[D]").astype("datetime64[s]") + rng.integers(8 * 3600, 12 * 3600, rep.size).astype("timedelta64[s]")
+    ts = _at_seconds(day, rng.integers(8 * 3600, 12 * 3600, rep.size))
     return pl.DataFrame({
         "leader_id": reps["manager_id"].to_numpy()[rep],
         "rep_id": reps["rep_id"].to_numpy()[rep],
-        "session_at": ts.astype("datetime64[us]"),
+        "session_at": ts,
         "kind": kinds[rng.choice(4, rep.size, p=[0.5, 0.2, 0.2, 0.1])],
         "duration_min": rng.choice([15.0, 30.0, 45.0, 60.0], rep.size),
     }).filter(pl.Series(ok)).with_columns(pl.col("session_at").cast(pl.Datetime("us"))).sort("session_at", "rep_id")
@@ -640,7 +649,7 @@ def _opportunity_team(rng: np.random.Generator, reps: pl.DataFrame, style: np.nd
     role = np.where(r < 0.6, "se", np.where(r < 0.8, "partner", "leader"))
     member = np.where(role == "leader",
                       np.array([owner_mgr.get(o) for o in deals["owner_rep_id"].to_list()], dtype=object),
-                      ses[rng.integers(0, max(ses.size, 1), deals.height)] if ses.size else None)
+                      ses[rng.integers(0, max(ses.size, 1), deals.height)] if ses.size else NULL)
     return pl.DataFrame({
         "opportunity_id": deals["opportunity_id"],
         "rep_id": pl.Series(member.tolist(), dtype=pl.String),

@@ -17,7 +17,7 @@ import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -111,7 +111,7 @@ def sha256_of(path: Path) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Store:
@@ -235,7 +235,7 @@ class Store:
                 if archive.exists():  # left by a load that never committed
                     shutil.rmtree(archive)
                 archive.mkdir(parents=True)
-                file_records = []
+                file_records: list[dict[str, object]] = []
                 for f in files:
                     shutil.copy2(f.path, archive / f.name)
                     file_records.append({"name": f.name, "extract": f.extract, "rows": f.rows,

@@ -1,0 +1,56 @@
+"""The command line, run as a user runs it: the installed ``scorecard`` script."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+
+from scorecard.store import Store
+
+SCORECARD = Path(sys.executable).parent / "scorecard"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCORECARD), *args], capture_output=True, text=True, timeout=300)
+
+
+def test_demo_loads_and_restore(tmp_path: Path) -> None:
+    db = tmp_path / "small.duckdb"
+    built = _run("demo", "--db", str(db), "--scale", "0.2", "--seed", "3")
+    assert built.returncode == 0, built.stderr
+    assert "demo database ready" in built.stdout
+    again = _run("demo", "--db", str(db), "--scale", "0.2")
+    assert "already exists" in again.stdout
+
+    store = Store(db)
+    reps_before = store.row_counts()["reps"]
+    # a second load through the store, then restore the first with the CLI
+    store.load({"reps": _two_reps()},
+               loaded_by="ops")
+    assert store.row_counts()["reps"] == 2
+    listed = _run("loads", "--db", str(db))
+    assert listed.returncode == 0
+    lines = listed.stdout.strip().splitlines()
+    assert lines[0].split()[0] == "2" and lines[1].split()[0] == "1" and "demo" in lines[1]
+
+    restored = _run("restore", "--db", str(db), "1", "--by", "ops@example.com")
+    assert restored.returncode == 0 and "restored load 1 as load 3" in restored.stdout
+    assert store.row_counts()["reps"] == reps_before
+    missing = _run("restore", "--db", str(db), "99")
+    assert missing.returncode == 2 and "no accepted load 99" in missing.stderr
+
+
+def _two_reps() -> pl.DataFrame:
+    return pl.DataFrame({"rep_id": ["a", "b"], "rep_name": ["A", "B"], "manager_id": [None, "a"]})
+
+
+def test_demo_database_fixture_has_the_demo_org(demo_db_path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy2(demo_db_path, copy)
+    counts = Store(copy).row_counts()
+    assert counts["reps"] == 120
+    assert counts["opportunities"] > 20_000 and counts["activities"] > 300_000

@@ -1,0 +1,171 @@
+"""The versioned store: one transaction per load, restore, snapshots, and a killed load."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from scorecard.store import SourceFile, Store, StoreError
+
+REPS = pl.DataFrame({
+    "rep_id": ["vp", "m1", "r1", "r2"],
+    "rep_name": ["Vera VP", "Max Manager", "Rita Rep", "Raj Rep"],
+    "manager_id": [None, "vp", "m1", "m1"],
+})
+
+
+def _opps(ids: list[str], amounts: list[float], currency: list[str | None] | None = None) -> pl.DataFrame:
+    n = len(ids)
+    return pl.DataFrame({
+        "opportunity_id": ids,
+        "owner_rep_id": ["r1"] * n,
+        "created_date": ["2026-01-05"] * n,
+        "close_date": ["2026-03-05"] * n,
+        "stage": ["Negotiation"] * n,
+        "is_closed": [False] * n,
+        "is_won": [False] * n,
+        "amount": amounts,
+        "currency": currency or [None] * n,
+    }).with_columns(pl.col("created_date", "close_date").str.to_date())
+
+
+def _table(store: Store, name: str, order: str) -> list[tuple[object, ...]]:
+    with store.reader() as con:
+        return con.execute(f"select * from {name} order by {order}").fetchall()
+
+
+def test_load_lands_and_is_recorded(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    src = tmp_path / "reps.csv"
+    REPS.write_csv(src)
+    record = store.load({"reps": REPS}, loaded_by="ops@example.com", source="cli",
+                        files=[SourceFile(src, "reps", 4)])
+    assert record.load_id == 1
+    assert store.data_version() == 1
+    assert store.row_counts()["reps"] == 4
+    loads = store.loads()
+    assert loads["loaded_by"].to_list() == ["ops@example.com"]
+    assert '"sha256"' in loads["files"][0]
+    # the raw file and the canonical frame are archived under the load's id
+    assert (store.archive_dir / "1" / "reps.csv").read_bytes() == src.read_bytes()
+    assert (store.archive_dir / "1" / "reps.replace.parquet").exists()
+
+
+def test_a_load_that_fails_half_way_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.load({"reps": REPS, "opportunities": _opps(["o1"], [100.0])}, loaded_by="a")
+    before_reps = _table(store, "reps", "rep_id")
+    before_opps = _table(store, "opportunities", "opportunity_id")
+
+    original = Store._write_extract
+    calls: list[str] = []
+
+    def fail_on_second(self: Store, con: object, name: str, frame: pl.DataFrame, mode: str) -> None:
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        original(self, con, name, frame, mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "_write_extract", fail_on_second)
+    new_reps = REPS.with_columns(pl.lit("Someone Else").alias("rep_name"))
+    with pytest.raises(OSError):
+        store.load({"reps": new_reps, "opportunities": _opps(["o9"], [5.0])}, loaded_by="b")
+    monkeypatch.undo()
+
+    assert calls == ["reps", "opportunities"]  # the first extract had been written inside the load
+    assert _table(store, "reps", "rep_id") == before_reps
+    assert _table(store, "opportunities", "opportunity_id") == before_opps
+    assert store.data_version() == 1
+    assert store.loads().height == 1
+
+
+KILLED_LOAD = textwrap.dedent("""
+    import sys, time
+    import polars as pl
+    from scorecard.store import Store
+
+    original = Store._write_extract
+
+    def slow(self, con, name, frame, mode):
+        original(self, con, name, frame, mode)
+        print("inside the load", flush=True)
+        time.sleep(60)
+
+    Store._write_extract = slow
+    reps = pl.DataFrame({"rep_id": ["x"], "rep_name": ["Intruder"], "manager_id": [None]})
+    Store(sys.argv[1]).load({"reps": reps}, loaded_by="killed")
+""")
+
+
+def test_a_killed_load_leaves_the_last_good_state(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    store = Store(db)
+    store.load({"reps": REPS}, loaded_by="a")
+    before = _table(store, "reps", "rep_id")
+
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_LOAD, str(db)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "inside the load"  # the reps table was already replaced
+    proc.kill()  # SIGKILL: no chance to roll back or clean up
+    proc.wait(timeout=10)
+
+    assert _table(store, "reps", "rep_id") == before
+    assert store.data_version() == 1
+    # and the database takes the next load normally
+    assert store.load({"reps": REPS.head(2)}, loaded_by="b").load_id == 2
+    assert store.row_counts()["reps"] == 2
+
+
+def test_restore_brings_back_an_earlier_load(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.load({"reps": REPS, "opportunities": _opps(["o1", "o2"], [100.0, 200.0])}, loaded_by="a")
+    first = _table(store, "opportunities", "opportunity_id")
+    store.load({"opportunities": _opps(["o3"], [999.0])}, loaded_by="b")
+    store.load({"reps": REPS.head(1)}, loaded_by="c")
+    assert store.row_counts()["opportunities"] == 1
+
+    record = store.restore(1, loaded_by="ops")
+    assert record.load_id == 4 and record.restored_from == 1
+    assert _table(store, "opportunities", "opportunity_id") == first
+    assert store.row_counts()["reps"] == 4
+    assert store.loads()["source"].to_list() == ["restore", "cli", "cli", "cli"]
+    with pytest.raises(StoreError):
+        store.restore(42, loaded_by="ops")
+
+
+def test_appended_activities_are_kept_by_restore(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+
+    def acts(ids: list[str]) -> pl.DataFrame:
+        return pl.DataFrame({"activity_id": ids, "rep_id": ["r1"] * len(ids),
+                             "activity_at": ["2026-01-05 10:00:00"] * len(ids), "type": ["call"] * len(ids)}
+                            ).with_columns(pl.col("activity_at").str.to_datetime())
+
+    store.load({"reps": REPS, "activities": acts(["a1", "a2"])}, loaded_by="a")
+    store.load({"activities": acts(["a2", "a3"])}, loaded_by="a", modes={"activities": "append"})
+    # a2 was sent again: it replaces its earlier version rather than doubling
+    assert [r[0] for r in _table(store, "activities", "activity_id")] == ["a1", "a2", "a3"]
+    store.load({"activities": acts(["z9"])}, loaded_by="a")  # a full extract replaces
+    store.restore(2, loaded_by="ops")
+    assert [r[0] for r in _table(store, "activities", "activity_id")] == ["a1", "a2", "a3"]
+    with pytest.raises(StoreError, match="only be replaced"):
+        store.load({"reps": REPS}, loaded_by="a", modes={"reps": "append"})
+
+
+def test_opportunity_snapshots_and_currency(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    rates = pl.DataFrame({"currency": ["USD", "EUR"], "rate": [1.0, 1.10]})
+    store.load({"reps": REPS, "currency_rates": rates,
+                "opportunities": _opps(["o1", "o2"], [100.0, 200.0], ["EUR", "USD"])}, loaded_by="a")
+    store.load({"opportunities": _opps(["o1"], [300.0], ["EUR"])}, loaded_by="a")
+    # 100 EUR at 1.10 is 110 in the reporting currency; the original amount is kept beside it
+    with store.reader() as con:
+        snaps = con.execute("select load_id, opportunity_id, amount, amount_local from opportunity_snapshots"
+                            " order by load_id, opportunity_id").fetchall()
+    assert snaps == [(1, "o1", pytest.approx(110.0), 100.0), (1, "o2", 200.0, None),
+                     (2, "o1", pytest.approx(330.0), 300.0)]
