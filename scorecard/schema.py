@@ -202,3 +202,47 @@ CORE_EXTRACTS = [name for name, e in EXTRACTS.items() if not e.optional]
 def create_table_sql(extract: Extract, table: str | None = None, extra: str = "") -> str:
     cols = ",\n    ".join(f"{c.name} {c.type}" for c in extract.columns)
     return f"create table if not exists {table or extract.name} (\n    {extra}{cols}\n)"
+
+
+DATA_MODEL_INTRO = """# Data model
+
+The canonical extracts, one DuckDB table each. This file is generated from `scorecard/schema.py`
+(`python -m scorecard.schema > docs/data-model.md`); a test keeps the two the same.
+
+Required columns are marked **required**; the rest are optional. A missing optional column or
+extract switches off only the metrics that need it. IDs are strings. Amounts are in the reporting
+currency (setting `SCORECARD_REPORTING_CURRENCY`, default USD): a deal that carries `currency` is
+converted on load with the `currency_rates` extract, and its original amount is kept in
+`amount_local`. Periods are fiscal quarters; the first month of the fiscal year is the setting
+`SCORECARD_FISCAL_YEAR_START_MONTH` (default 1, January), and a fiscal year is named after the
+calendar year in which it ends.
+
+Leaders are reps who manage someone: the hierarchy comes from `reps.manager_id` and may be many
+levels deep. On every load of `reps` the store rebuilds two derived tables: `team_members`
+(leader_id, rep_id, depth: everyone below a leader, at any depth) and `leaders` (leader_id, level
+with 0 at the top, direct_reports, team_size).
+
+Bookkeeping tables: `loads` (one row per accepted load: id, when, by whom, source, files with
+sha256 and size, row counts, check summary, and for a restore the load it restored),
+`check_results` (the latest data-check results, rejected files included) and
+`opportunity_snapshots` (the opportunities extract as it stood after each load that delivered it,
+keyed by load_id, for figures as of an earlier date).
+"""
+
+
+def data_model_markdown() -> str:
+    parts = [DATA_MODEL_INTRO]
+    for extract in EXTRACTS.values():
+        kind = "optional extract" if extract.optional else "core extract"
+        extra = "; may be appended to" if extract.appendable else ""
+        key = ", ".join(extract.key) if extract.key else "none"
+        parts.append(f"\n## {extract.name} ({kind}{extra})\n\n{extract.description} Key: {key}.\n\n"
+                     "| column | type | required | meaning |\n|---|---|---|---|")
+        for col in extract.columns:
+            parts.append(f"| {col.name} | {col.type} | {'**required**' if col.required else ''} |"
+                         f" {col.description} |")
+    return "\n".join(parts) + "\n"
+
+
+if __name__ == "__main__":
+    print(data_model_markdown(), end="")

@@ -25,3 +25,4 @@ def test_fiscal_year_starting_in_february() -> None:
 def test_bad_label_is_refused() -> None:
     with pytest.raises(ValueError, match="2026Q3"):
         parse_period("Q3 of 2026")
+
