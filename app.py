@@ -1,0 +1,50 @@
+"""The router and the access gate, nothing else: who is looking, then which pages they get."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from scorecard import ui
+
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="Sales-leadership scorecard", page_icon=":material/leaderboard:",
+                   layout="wide")
+
+who = ui.viewer()
+if who is None:  # hosted and nobody logged in: a login button and nothing else
+    st.navigation([st.Page(ui.show_login, title="Log in", icon=":material/login:")],
+                  position="hidden").run()
+    st.stop()
+assert who is not None
+
+
+def page(key: str, title: str, icon: str, *, default: bool = False) -> st.Page:
+    return st.Page(ui.PAGE_FILES[key], title=title, icon=icon, url_path=key, default=default)
+
+
+data_pages = []
+if who.can_upload and (HERE / ui.PAGE_FILES["upload"]).is_file():
+    data_pages.append(page("upload", "Upload", ":material/upload_file:"))
+data_pages += [
+    page("data_quality", "Data quality", ":material/fact_check:"),
+    page("methodology", "Methodology", ":material/menu_book:"),
+]
+navigation = st.navigation(
+    {
+        "Scorecard": [
+            page("scorecard", "Scorecard", ":material/leaderboard:", default=True),
+            page("leader", "Leader", ":material/supervisor_account:"),
+            page("rep", "Rep", ":material/person:"),
+        ],
+        "Organisation": [page("org", "Org overview", ":material/account_tree:")],
+        "Data": data_pages,
+    },
+    position="hidden" if ui.tv_mode() else "sidebar",
+)
+if not ui.tv_mode():
+    ui.show_banner(who)
+    ui.show_account(who)
+navigation.run()

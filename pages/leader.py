@@ -1,0 +1,97 @@
+"""Leader: why the score is what it is (down to the CRM rows), what to coach, the history, the team."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from scorecard import charts, ui
+from scorecard.metrics import SCORES
+
+who = ui.current_viewer()
+st.title("Leader")
+ui.require_data(who, ("reps",))
+version = ui.data_version()
+
+periods = [p.label for p in ui.scores("periods")] or ui.recent_period_labels()
+current = ui.scores("current_period").label
+top = st.columns([3, 1])
+with top[1]:
+    period = ui.period_picker(periods, default=current if current in periods else None)
+leaders = ui.scores("leaders", period)
+if leaders.is_empty():
+    st.info("No leader in your view has a team yet: load the reps extract with manager_id filled in.")
+    st.stop()
+with top[0]:
+    leader_id = ui.person_picker("Leader", leaders, "leader", id_col="leader_id", name_col="leader_name")
+if leader_id is None or period is None:
+    st.stop()
+row = ui.leader_row(leaders, leader_id)
+if row is None:
+    st.warning("This leader is not in your part of the organisation.")
+    st.stop()
+assert row is not None
+
+st.subheader(row["leader_name"])
+st.caption(ui.leader_caption(row))
+head = st.columns(6)
+for col, key in zip(head, ["overall", "company_leader", "customer_champion", "process_guru",
+                           "organization_architect", "course_corrector"], strict=True):
+    col.metric(SCORES[key], ui.points(row.get(key)), delta=ui.delta(row.get(f"{key}_change")),
+               help="Change against the previous quarter")
+
+explain_col, coach_col = st.columns([3, 2])
+with explain_col:
+    st.markdown("#### Why this score")
+    score_keys = list(SCORES)
+    score = ui.choose("Score", score_keys, "score", default="overall", format_func=SCORES.__getitem__)
+    explanation = ui.scores("explain", leader_id, period, score if score != "overall" else None)
+    if explanation.is_empty():
+        st.write("No metric could be computed for this leader in this period.")
+    else:
+        st.plotly_chart(charts.explanation_bars(explanation), key="explain_chart")
+        table = ui.formatted_explanation(explanation)
+        picked = st.dataframe(table, hide_index=True, key="explain_table", on_select="rerun",
+                              selection_mode="single-row",
+                              column_config=ui.EXPLANATION_COLUMNS)
+        st.caption("Select a metric to see the CRM rows behind it.")
+        index = ui.selected_row(picked)
+        metric = table["metric"][index] if index is not None else ui.param("metric")
+        if metric:
+            ui.set_params(metric=metric)
+            rows = ui.scores("metric_rows", leader_id, metric, period)
+            st.markdown(f"**Rows behind {ui.metric_label(metric)}** ({rows.height:,})")
+            st.dataframe(rows, hide_index=True, key="metric_rows")
+with coach_col:
+    st.markdown("#### Coaching priorities")
+    priorities = ui.scores("coaching_priorities", leader_id, period)
+    if priorities.is_empty():
+        st.write("Nothing to raise: every metric with enough data is at its target.")
+    else:
+        st.dataframe(ui.formatted_priorities(priorities), hide_index=True, key="priorities")
+    st.markdown("#### Score history")
+    history = ui.scores("history", leader_id)
+    if history.is_empty():
+        st.write("No earlier quarter with data.")
+    else:
+        st.plotly_chart(charts.score_history(history), key="history_chart")
+
+st.markdown("#### The team")
+st.caption("Attainment against pace this period; select a rep (row or bar) to open their live page.")
+team = ui.leader_team(version, leader_id, who.visible_reps, period, ui.today())
+if team.is_empty():
+    st.write("No one in this leader's team is visible to you.")
+else:
+    bars, table_col = st.columns([2, 3])
+    with bars:
+        clicked = st.plotly_chart(charts.team_attainment_bars(team), key="team_bars", on_select="rerun",
+                                  selection_mode="points")
+    with table_col:
+        chosen = st.dataframe(team, hide_index=True, key="team_table", on_select="rerun",
+                              selection_mode="single-row", column_order=ui.TEAM_COLUMNS,
+                              column_config=ui.team_column_config())
+    rep = ui.selected_id(clicked)
+    index = ui.selected_row(chosen)
+    if rep is None and index is not None:
+        rep = team["rep_id"][index]
+    if rep:
+        ui.open_page("rep", rep=rep, period=period)

@@ -1,0 +1,51 @@
+"""Org overview: the hierarchy the viewer may see and what each extract holds."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from scorecard import charts, ui
+
+who = ui.current_viewer()
+st.title("Org overview")
+overview = ui.org_overview(ui.data_version(), who.visible_reps)
+
+if overview.missing_core:
+    st.info("To score leaders, upload the " + ", ".join(f"**{n}**" for n in overview.missing_core)
+            + " extract(s) on the Upload page (or `scorecard ingest FILE...`).",
+            icon=":material/upload_file:")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Hierarchy")
+    if overview.people.is_empty():
+        st.write("No one to show yet: the reps extract is empty or your login sees no one.")
+    else:
+        st.plotly_chart(charts.org_sunburst(overview.people), key="org_sunburst")
+with right:
+    st.subheader("Extracts loaded")
+    st.dataframe(
+        overview.extracts, hide_index=True, key="extract_rows",
+        column_order=["extract", "rows", "optional", "description"],
+        column_config={"rows": ui.number_column("Rows", "localized"),
+                       "optional": st.column_config.CheckboxColumn("Optional")},
+    )
+
+st.subheader("Leaders")
+if overview.leaders.is_empty():
+    st.write("No leaders yet: a leader is anyone who manages someone in the reps extract.")
+else:
+    st.dataframe(
+        overview.leaders, hide_index=True, key="org_leaders",
+        column_config={"rep_id": "Id", "rep_name": "Leader", "manager_name": "Reports to",
+                       "level": ui.number_column("Level", "%d"), "region": "Region",
+                       "direct_reports": ui.number_column("Direct reports", "%d"),
+                       "team_size": ui.number_column("Whole team", "%d")},
+    )
+
+st.subheader("Load history")
+if overview.loads.is_empty():
+    st.write("No load yet.")
+else:
+    st.dataframe(overview.loads, hide_index=True, key="org_loads",
+                 column_order=["load_id", "loaded_at", "loaded_by", "source", "extracts", "note"])

@@ -1,0 +1,79 @@
+"""Scorecard (executives): every leader on the five CSO roles and SMART, the trend, who needs help."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from scorecard import charts, ui
+from scorecard.metrics import SCORES
+
+who = ui.current_viewer()
+tv = ui.tv_mode()
+if not tv:
+    st.title("Scorecard")
+ui.require_data(who, ("reps", "opportunities"))
+
+periods = [p.label for p in ui.scores("periods")] or ui.recent_period_labels()
+current = ui.scores("current_period").label
+filters = st.columns(4)
+with filters[0]:
+    period = ui.period_picker(periods, default=current if current in periods else None)
+everyone = ui.scores("leaders", period)
+with filters[1]:
+    region = ui.choose("Region", ["all", *ui.options(everyone, "region")], "region", default="all")
+with filters[2]:
+    level = ui.choose("Level", ["all", *ui.options(everyone, "level")], "level", default="all",
+                      format_func=ui.level_name)
+with filters[3]:
+    sort = ui.choose("Rank by", list(SCORES), "sort", default="overall", format_func=SCORES.__getitem__)
+leaders = ui.scores("leaders", period, region=None if region == "all" else region,
+                    level=None if level in (None, "all") else int(level))
+if leaders.is_empty():
+    st.info("No leader matches these filters (a leader is anyone with a team in the reps extract).")
+    st.stop()
+median = ui.scores("org_median", period)
+sort_key = sort or "overall"
+
+if tv:
+    ui.tv_rotation(leaders, sort_key, period or "")
+    st.stop()
+
+cols = st.columns(4)
+cols[0].metric("Leaders", leaders.height)
+cols[1].metric("Org median overall", ui.points(median.get("overall")))
+best = leaders.row(0, named=True)
+cols[2].metric("Top overall", best["leader_name"], ui.points(best.get("overall")), delta_color="off")
+cols[3].page_link(ui.PAGE_FILES["scorecard"], label="TV view", icon=":material/tv:",
+                  query_params={"tv": "1", "period": period or ""})
+
+st.caption("Click a cell, a bar or a row to open that leader.")
+heat_tab, rank_tab, radar_tab = st.tabs(["Heatmap", "Ranking", "Radar against the median"])
+with heat_tab:
+    heat = st.plotly_chart(charts.score_heatmap(leaders), key="heatmap", on_select="rerun",
+                           selection_mode="points")
+with rank_tab:
+    bar_col, table_col = st.columns([2, 3])
+    with bar_col:
+        bars = st.plotly_chart(charts.ranking_bars(leaders, sort_key), key="ranking_bars",
+                               on_select="rerun", selection_mode="points")
+    with table_col:
+        ranking = ui.ranking_table(leaders, sort_key)
+        picked = st.dataframe(ranking, hide_index=True, key="ranking_table", on_select="rerun",
+                              selection_mode="single-row", column_config=ui.ranking_column_config())
+with radar_tab:
+    radar_id = ui.person_picker("Leader", leaders, "radar", id_col="leader_id", name_col="leader_name")
+    chosen = ui.leader_row(leaders, radar_id) if radar_id else None
+    if chosen:
+        st.plotly_chart(charts.leader_radar(chosen["leader_name"], chosen, median), key="radar")
+        st.page_link(ui.PAGE_FILES["leader"], label=f"Open {chosen['leader_name']}",
+                     icon=":material/arrow_forward:", query_params={"leader": chosen["leader_id"],
+                                                                    "period": period or ""})
+
+target = ui.selected_id(heat) or ui.selected_id(bars)
+index = ui.selected_row(picked)
+if target is None and index is not None:
+    target = ranking["leader_id"][index]
+if target:
+    ui.open_page("leader", leader=target, period=period)
+
+ui.live_updates(every=10)

@@ -1,0 +1,220 @@
+"""Plotly figures of the scorecard, with one colour per score key across every chart.
+
+Figures take Polars frames as the package returns them, so a notebook draws the same charts as the
+app. Selections: the heatmap and the bars carry the leader (or rep) id in ``customdata`` so a click
+can open that person's page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from scorecard.metrics import SCORES
+
+SCORE_COLOURS: dict[str, str] = {
+    "overall": "#1f2937",
+    "company_leader": "#1f77b4",
+    "customer_champion": "#ff7f0e",
+    "process_guru": "#2ca02c",
+    "organization_architect": "#9467bd",
+    "course_corrector": "#d62728",
+    "strategic": "#17becf",
+    "measurable": "#8c564b",
+    "action": "#e377c2",
+    "relationships": "#bcbd22",
+    "teams": "#393b79",
+}
+"""The colour of each score, the same in the radar, the history, the bars and the explanation."""
+
+SCORE_SCALE: list[list[Any]] = [[0.0, "#c0392b"], [0.5, "#f4d03f"], [1.0, "#1e8449"]]
+"""0-100 points: red (0) through amber (50) to green (100), fixed so colours mean the same everywhere."""
+
+AHEAD_COLOUR = "#1e8449"
+BEHIND_COLOUR = "#c0392b"
+PACE_COLOUR = "#7f8c8d"
+
+TEN_SCORES: tuple[str, ...] = tuple(k for k in SCORES if k != "overall")
+
+
+def score_colour(key: str) -> str:
+    return SCORE_COLOURS.get(key, "#555555")
+
+
+def _layout(fig: go.Figure, *, height: int, font_size: int = 13, **extra: Any) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      font={"size": font_size}, **extra)
+    return fig
+
+
+def _display_names(frame: pl.DataFrame, name_col: str, id_col: str) -> list[str]:
+    """Names as shown on an axis; a name shared by two people gets the id beside it."""
+    names = frame[name_col].fill_null(frame[id_col]).to_list()
+    ids = frame[id_col].to_list()
+    dupes = {n for n in names if names.count(n) > 1}
+    return [f"{n} ({i})" if n in dupes else n for n, i in zip(names, ids, strict=True)]
+
+
+def score_heatmap(leaders: pl.DataFrame, scores: Sequence[str] | None = None, *,
+                  font_size: int = 13, height: int | None = None) -> go.Figure:
+    """Leaders (rows, best overall on top) by scores (columns), 0-100 points as colour and text.
+
+    ``leaders`` is ``Scorecard.leaders()``: leader_id, leader_name and one column per score key.
+    A missing score (not enough data) is a blank cell, never a zero.
+    """
+    keys = [k for k in (scores or list(SCORES)) if k in leaders.columns]
+    names = _display_names(leaders, "leader_name", "leader_id")
+    ids = leaders["leader_id"].to_list()
+    z = [[row[k] for k in keys] for row in leaders.select(keys).iter_rows(named=True)]
+    text = [["" if v is None else f"{v:.0f}" for v in r] for r in z]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[SCORES[k] for k in keys], y=names, text=text, texttemplate="%{text}",
+        customdata=[[leader_id] * len(keys) for leader_id in ids],
+        colorscale=SCORE_SCALE, zmin=0, zmax=100, xgap=2, ygap=2,
+        colorbar={"title": {"text": "points"}},
+        hovertemplate="%{y}<br>%{x}: %{z:.0f}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", tickfont={"size": font_size})
+    fig.update_xaxes(side="top", tickangle=-30)
+    return _layout(fig, height=height or max(320, 32 * len(ids) + 140), font_size=font_size,
+                   clickmode="event+select")
+
+
+def ranking_bars(leaders: pl.DataFrame, score: str = "overall", *, font_size: int = 13,
+                 height: int | None = None) -> go.Figure:
+    """Leaders ranked by one score, as horizontal bars in that score's colour (best on top)."""
+    ranked = leaders.filter(pl.col(score).is_not_null()).sort(score, descending=True)
+    names = _display_names(ranked, "leader_name", "leader_id")
+    fig = go.Figure(go.Bar(
+        x=ranked[score].to_list(), y=names, orientation="h",
+        customdata=ranked["leader_id"].to_list(), marker_color=score_colour(score),
+        text=[f"{v:.0f}" for v in ranked[score].to_list()], textposition="outside",
+        hovertemplate="%{y}: %{x:.0f}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, 105], title_text=f"{SCORES.get(score, score)} (points)")
+    return _layout(fig, height=height or max(300, 28 * ranked.height + 100), font_size=font_size,
+                   clickmode="event+select")
+
+
+def leader_radar(leader_name: str, leader_scores: Mapping[str, float | None],
+                 median: Mapping[str, float | None], scores: Sequence[str] = TEN_SCORES) -> go.Figure:
+    """One leader's ten scores against the org median (missing scores drawn at the centre)."""
+    labels = [SCORES[k] for k in scores]
+    closed = [*labels, labels[0]]
+
+    def values(source: Mapping[str, float | None]) -> list[float]:
+        vals = [float(source.get(k) or 0.0) for k in scores]
+        return [*vals, vals[0]]
+
+    fig = go.Figure()
+    fig.add_trace(go.Scatterpolar(r=values(median), theta=closed, name="Org median",
+                                  line={"color": PACE_COLOUR, "dash": "dash"}))
+    fig.add_trace(go.Scatterpolar(r=values(leader_scores), theta=closed, name=leader_name,
+                                  fill="toself", line={"color": SCORE_COLOURS["overall"]},
+                                  marker={"color": [score_colour(k) for k in [*scores, scores[0]]],
+                                          "size": 9}))
+    fig.update_layout(polar={"radialaxis": {"range": [0, 100]}}, legend={"orientation": "h"})
+    return _layout(fig, height=420)
+
+
+def score_history(history: pl.DataFrame, scores: Sequence[str] | None = None) -> go.Figure:
+    """Each score by quarter (``Scorecard.history()``), one line per score in its colour."""
+    keys = [k for k in (scores or list(SCORES)) if k in history.columns]
+    periods = [str(p) for p in history["period"].to_list()]
+    fig = go.Figure()
+    for key in keys:
+        fig.add_trace(go.Scatter(
+            x=periods, y=history[key].to_list(), name=SCORES[key], mode="lines+markers",
+            line={"color": score_colour(key), "width": 4 if key == "overall" else 2},
+            visible=True if key == "overall" or len(keys) <= 6 else "legendonly",
+        ))
+    fig.update_yaxes(range=[0, 100], title_text="points")
+    return _layout(fig, height=380, legend={"orientation": "h"})
+
+
+def explanation_bars(explanation: pl.DataFrame) -> go.Figure:
+    """Points of each metric behind a score, bar width by weight, in the score's colour.
+
+    ``explanation`` is ``Scorecard.explain()`` for one score; metrics without enough data are
+    listed with no bar and their status in the hover.
+    """
+    frame = explanation.sort("weight", descending=True, nulls_last=True)
+    colours = [score_colour(s) for s in frame["score"].to_list()]
+    fig = go.Figure(go.Bar(
+        x=frame["points"].to_list(), y=frame["metric_label"].to_list(), orientation="h",
+        marker_color=colours, customdata=frame["metric"].to_list(),
+        text=[("" if p is None else f"{p:.0f}") for p in frame["points"].to_list()],
+        textposition="outside",
+        hovertext=[f"weight {w or 0:.0%}, {s}" for w, s in
+                   zip(frame["weight"].to_list(), frame["status"].to_list(), strict=True)],
+        hovertemplate="%{y}: %{x:.0f} points<br>%{hovertext}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(range=[0, 110], title_text="points")
+    return _layout(fig, height=max(220, 40 * frame.height + 80), clickmode="event+select")
+
+
+def attainment_against_pace(curve: pl.DataFrame, currency: str = "USD") -> go.Figure:
+    """Won to date against the straight line to quota (``drilldown.attainment_curve``)."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=curve["day"].to_list(), y=curve["won_to_date"].to_list(),
+                             name="Won to date", mode="lines", line={"color": AHEAD_COLOUR, "width": 3},
+                             fill="tozeroy"))
+    if curve["pace_to_date"].null_count() < curve.height:
+        fig.add_trace(go.Scatter(x=curve["day"].to_list(), y=curve["pace_to_date"].to_list(),
+                                 name="Pace to quota", mode="lines",
+                                 line={"color": PACE_COLOUR, "dash": "dash"}))
+    fig.update_yaxes(title_text=currency, tickformat="~s")
+    return _layout(fig, height=300, legend={"orientation": "h"})
+
+
+def team_attainment_bars(team: pl.DataFrame) -> go.Figure:
+    """Each rep's attainment against the share of the period elapsed (``drilldown.leader_team``).
+
+    Green when on pace or ahead, red when behind; a click opens the rep (``customdata``).
+    """
+    reps = team.filter(pl.col("attainment").is_not_null()).sort("attainment")
+    names = _display_names(reps, "rep_name", "rep_id")
+    pace = reps["expected_attainment"].to_list()
+    values = reps["attainment"].to_list()
+    colours = [AHEAD_COLOUR if (v or 0) >= (p or 0) else BEHIND_COLOUR
+               for v, p in zip(values, pace, strict=True)]
+    fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colours,
+                           customdata=reps["rep_id"].to_list(), name="Attainment",
+                           hovertemplate="%{y}: %{x:.0%} of quota<extra></extra>"))
+    if reps.height:
+        fig.add_vline(x=pace[0] or 0, line_dash="dash", line_color=PACE_COLOUR,
+                      annotation_text="pace today")
+    fig.update_xaxes(tickformat=".0%", title_text="quota attainment")
+    return _layout(fig, height=max(260, 26 * reps.height + 100), clickmode="event+select")
+
+
+def rep_against_median(vs_team: pl.DataFrame) -> go.Figure:
+    """The rep's metrics as a share of the team median (1 = the median), green when ahead."""
+    rows = vs_team.filter(pl.col("rep").is_not_null() & pl.col("team_median").is_not_null()
+                          & (pl.col("team_median") != 0))
+    ratio = (rows["rep"] / rows["team_median"]).to_list()
+    colours = [AHEAD_COLOUR if a else BEHIND_COLOUR for a in rows["ahead"].to_list()]
+    fig = go.Figure(go.Bar(x=ratio, y=rows["label"].to_list(), orientation="h", marker_color=colours,
+                           hovertemplate="%{y}: %{x:.2f}x the team median<extra></extra>"))
+    fig.add_vline(x=1.0, line_dash="dash", line_color=PACE_COLOUR, annotation_text="team median")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title_text="rep / team median")
+    return _layout(fig, height=max(260, 30 * rows.height + 80))
+
+
+def org_sunburst(people: pl.DataFrame) -> go.Figure:
+    """The visible org as a sunburst: each leader's ring holds their team (``org.org_people``)."""
+    names = _display_names(people, "rep_name", "rep_id")
+    fig = go.Figure(go.Sunburst(
+        ids=people["rep_id"].to_list(), labels=names,
+        parents=people["manager_id"].fill_null("").to_list(),
+        hovertext=[f"{r or 'rep'} · {g or ''}" for r, g in
+                   zip(people["role"].to_list(), people["region"].to_list(), strict=True)],
+        hovertemplate="%{label}<br>%{hovertext}<extra></extra>", maxdepth=3,
+    ))
+    return _layout(fig, height=520)

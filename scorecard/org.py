@@ -1,0 +1,193 @@
+"""What is loaded: the org as the viewer may see it, each extract's rows and columns, the checks.
+
+Feeds the org overview and the data-quality pages. Functions take a read-only connection from
+``Store.reader()`` and return Polars frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from scorecard import sql
+from scorecard.rubric import Rubric
+from scorecard.schema import CORE_EXTRACTS, EXTRACTS
+
+
+def org_people(con: duckdb.DuckDBPyConnection, visible_reps: Sequence[str]) -> pl.DataFrame:
+    """Everyone the viewer may see, with manager (inside the view), level and team size."""
+    return sql.run(con, "drill_org_people", visible_reps=list(visible_reps))
+
+
+def leaders_overview(people: pl.DataFrame) -> pl.DataFrame:
+    """The leaders among ``people`` (anyone with a team), top of the org first."""
+    return (
+        people.filter(pl.col("team_size") > 0)
+        .select("rep_id", "rep_name", "manager_name", "level", "region", "direct_reports", "team_size")
+        .sort(["level", "team_size", "rep_name"], descending=[False, True, False], nulls_last=True)
+    )
+
+
+def extract_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Each canonical extract with its row count, whether it is optional, and its description."""
+    counts = sql.run(con, "extract_row_counts")
+    meta = pl.DataFrame({
+        "extract": list(EXTRACTS),
+        "optional": [e.optional for e in EXTRACTS.values()],
+        "description": [e.description for e in EXTRACTS.values()],
+    })
+    return meta.join(counts, on="extract", how="left").with_columns(pl.col("rows").fill_null(0))
+
+
+def missing_core_extracts(rows: pl.DataFrame) -> list[str]:
+    """The required extracts that hold no rows: what to upload before anything can be scored."""
+    empty = set(rows.filter(pl.col("rows") == 0)["extract"].to_list())
+    return [name for name in CORE_EXTRACTS if name in empty]
+
+
+def column_fill(con: duckdb.DuckDBPyConnection, extracts: Sequence[str] | None = None) -> pl.DataFrame:
+    """How full each column of each extract is: ``extract``, ``column``, ``rows``, ``filled``,
+    ``fill_share`` (null when the extract is empty) and ``required``."""
+    parts = []
+    for name in extracts or list(EXTRACTS):
+        extract = EXTRACTS[name]
+        counts = sql.run(con, "drill_column_fill", extract=name).row(0, named=True)
+        rows = int(counts.pop("__rows"))
+        parts.append(pl.DataFrame({
+            "extract": [name] * len(extract.columns),
+            "column": extract.column_names,
+            "rows": [rows] * len(extract.columns),
+            "filled": [int(counts.get(c, 0)) for c in extract.column_names],
+            "required": [c.required for c in extract.columns],
+        }))
+    frame = pl.concat(parts)
+    return frame.with_columns(
+        (pl.col("filled") / pl.when(pl.col("rows") > 0).then(pl.col("rows"))).alias("fill_share")
+    )
+
+
+def latest_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The newest check results of each extract (rejected loads included), failures first."""
+    return sql.run(con, "drill_latest_checks")
+
+
+def check_summary(checks: pl.DataFrame) -> pl.DataFrame:
+    """One row per extract: when it was last checked, whether the load was accepted, rules
+    passed and failed, and the rows that failed."""
+    if checks.is_empty():
+        return pl.DataFrame(schema={"extract": pl.String, "checked_at": pl.Datetime("us"),
+                                    "accepted": pl.Boolean, "rules": pl.UInt32,
+                                    "failed_rules": pl.UInt32, "failed_rows": pl.Int64})
+    return (
+        checks.group_by("extract")
+        .agg(
+            pl.col("checked_at").max().alias("checked_at"),
+            pl.col("accepted").all().alias("accepted"),
+            pl.len().alias("rules"),
+            (~pl.col("passed").fill_null(False)).sum().alias("failed_rules"),
+            pl.col("failed_rows").fill_null(0).sum().alias("failed_rows"),
+        )
+        .sort("extract")
+    )
+
+
+@dataclass(frozen=True)
+class OrgOverview:
+    """What the org overview page shows."""
+
+    people: pl.DataFrame
+    leaders: pl.DataFrame
+    extracts: pl.DataFrame
+    loads: pl.DataFrame
+
+    @property
+    def missing_core(self) -> list[str]:
+        return missing_core_extracts(self.extracts)
+
+
+def org_overview(con: duckdb.DuckDBPyConnection, visible_reps: Sequence[str],
+                 loads: pl.DataFrame) -> OrgOverview:
+    people = org_people(con, visible_reps)
+    return OrgOverview(people=people, leaders=leaders_overview(people), extracts=extract_rows(con),
+                       loads=loads)
+
+
+def _present(requirement: str, fill: pl.DataFrame) -> bool:
+    """Whether an extract (``coaching``) or a column (``opportunities.next_step``) holds data."""
+    extract, _, column = requirement.partition(".")
+    rows = fill.filter(pl.col("extract") == extract)
+    if column:
+        rows = rows.filter(pl.col("column") == column)
+        return bool(rows.height) and int(rows["filled"].max() or 0) > 0  # type: ignore[arg-type]
+    return bool(rows.height) and int(rows["rows"].max() or 0) > 0  # type: ignore[arg-type]
+
+
+def _in_words(requirement: str) -> str:
+    extract, _, column = requirement.partition(".")
+    return f"the {column} column of {extract}" if column else f"the {extract} extract"
+
+
+def switched_off_metrics(fill: pl.DataFrame) -> pl.DataFrame:
+    """The metrics of the catalogue that missing data switches off, and what would switch them on.
+
+    A metric needs every group of its ``requires`` to have at least one extract or column with
+    data (``column_fill``). Columns: ``metric``, ``label``, ``switched_on_by`` (in words).
+    """
+    from scorecard.metrics import METRICS
+
+    rows = []
+    for metric in METRICS.values():
+        unmet = [group for group in metric.requires if not any(_present(r, fill) for r in group)]
+        if unmet:
+            needs = "; and ".join(" or ".join(_in_words(r) for r in group) for group in unmet)
+            rows.append({"metric": metric.key, "label": metric.label, "switched_on_by": "load " + needs})
+    return pl.DataFrame(rows, schema={"metric": pl.String, "label": pl.String, "switched_on_by": pl.String})
+
+
+def failed_checks(checks: pl.DataFrame) -> pl.DataFrame:
+    """The failed rules of the latest checks: file, column, rule, rows and a sample."""
+    return (
+        checks.filter(~pl.col("passed").fill_null(False))
+        .select("extract", "file", "column_name", "rule", "severity", "failed_rows", "message", "sample")
+    )
+
+
+def loaded_columns(fill: pl.DataFrame) -> pl.DataFrame:
+    """``column_fill`` of the extracts that hold rows, emptiest columns first."""
+    return fill.filter(pl.col("rows") > 0).sort(["fill_share", "extract", "column"])
+
+
+def methodology_table(rubric: Rubric) -> pl.DataFrame:
+    """The rubric in force, one row per (score, metric): weight, band, minimum sample, definition,
+    unit and source, read from the same catalogue and rubric as the scoring."""
+    from scorecard.metrics import METRICS, SCORES, UNIT_LABELS
+
+    rows = []
+    for score, metric_key, weight in rubric.weight_rows():
+        metric = METRICS[metric_key]
+        band = rubric.bands.get(metric_key)
+        rows.append({
+            "score": score, "score_label": SCORES[score], "metric": metric_key, "metric_label": metric.label,
+            "weight": weight, "band": band.describe() if band else "-",
+            "min_sample": band.min_sample if band else None, "sample": metric.sample,
+            "unit": UNIT_LABELS.get(metric.unit, metric.unit), "direction": metric.direction,
+            "definition": metric.definition, "source": band.source if band else "",
+        })
+    frame = pl.DataFrame(rows, schema={
+        "score": pl.String, "score_label": pl.String, "metric": pl.String, "metric_label": pl.String,
+        "weight": pl.Float64, "band": pl.String, "min_sample": pl.Int64, "sample": pl.String,
+        "unit": pl.String, "direction": pl.String, "definition": pl.String, "source": pl.String,
+    })
+    totals = frame.group_by("score").agg(pl.col("weight").sum().alias("total"))
+    return (frame.join(totals, on="score", how="left")
+            .with_columns((pl.col("weight") / pl.col("total")).alias("weight_share")).drop("total"))
+
+
+def score_metrics(table: pl.DataFrame, score: str) -> pl.DataFrame:
+    """The rows of ``methodology_table`` for one score, heaviest metric first."""
+    return (table.filter(pl.col("score") == score).sort("weight", descending=True)
+            .select("metric_label", "weight_share", "band", "min_sample", "sample", "unit", "definition",
+                    "source"))

@@ -1,0 +1,652 @@
+"""The UI edge: the only module of the package that imports Streamlit.
+
+It holds what every page shares: the store and the scoring API, cached and keyed on the data
+version (so a new load shows up without restarting); the viewer, from the login; the state kept in
+the URL's query parameters; the formatting of money and rates; and the small page furniture
+(banner, empty-database message, live refresh). Pages read their widgets, call the package
+through here, and draw.
+
+Login: on a local install (no ``[auth]`` section in ``.streamlit/secrets.toml`` and
+``SCORECARD_HOSTED`` unset) there is no login and everyone sees everything, with a banner saying
+so. Hosted, ``st.login`` (OpenID Connect) identifies the visitor and ``scorecard.access`` decides
+what they may see. For browser tests only, ``SCORECARD_TEST_LOGIN_EMAIL`` set in the server's
+environment makes every visitor that e-mail address: it must never be set in production.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+import polars as pl
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from scorecard import drilldown, org
+from scorecard.access import AccessPolicy, Viewer, local_viewer, viewer_for_email
+from scorecard.calendar import Period, quarter_containing
+from scorecard.settings import Settings, get_settings
+from scorecard.store import Store
+
+TEST_LOGIN_ENV = "SCORECARD_TEST_LOGIN_EMAIL"
+"""Test-only impersonation of a logged-in e-mail address. Never set it in production."""
+HOSTED_ENV = "SCORECARD_HOSTED"
+
+PAGE_FILES: dict[str, str] = {
+    "scorecard": "pages/scorecard.py",
+    "leader": "pages/leader.py",
+    "rep": "pages/rep.py",
+    "org": "pages/org_overview.py",
+    "upload": "pages/upload.py",
+    "data_quality": "pages/data_quality.py",
+    "methodology": "pages/methodology.py",
+}
+"""Page key -> script, relative to the app's folder (the router and ``open_page`` share it)."""
+
+LIVE_REFRESH_SECONDS = 3.0
+"""How often a live page asks whether a new load has landed (a cheap query on ``loads``)."""
+
+# -- settings, store, data version ---------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return get_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> Store:
+    s = settings()
+    return Store(s.db, archive_dir=s.archive_dir, reporting_currency=s.reporting_currency)
+
+
+def data_version() -> int:
+    """Id of the newest load; every cache below is keyed on it."""
+    return store().data_version()
+
+
+def today() -> date:
+    return date.today()
+
+
+def currency() -> str:
+    return settings().reporting_currency
+
+
+# -- who is looking ------------------------------------------------------------------------------
+
+def _secrets_have_auth() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (StreamlitSecretNotFoundError, FileNotFoundError):
+        return False
+
+
+def hosted() -> bool:
+    """Hosted mode (login required) when secrets configure ``[auth]`` or the setting says so."""
+    flag = os.environ.get(HOSTED_ENV, "").strip().lower() in {"1", "true", "yes"}
+    return flag or bool(os.environ.get(TEST_LOGIN_ENV)) or _secrets_have_auth()
+
+
+def login_email() -> str | None:
+    """The logged-in visitor's e-mail (or the test impersonation), None when anonymous."""
+    impersonated = os.environ.get(TEST_LOGIN_ENV)
+    if impersonated:
+        return impersonated.strip().lower()
+    if getattr(st.user, "is_logged_in", False):
+        email = st.user.get("email")
+        return str(email).strip().lower() if email else None
+    return None
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _viewer_for(version: int, email: str | None, local: bool) -> Viewer:
+    s = store()
+    with s.reader() as con:
+        if local:
+            return local_viewer(con)
+        return viewer_for_email(con, email, AccessPolicy.from_file(settings().resolved_access_file()))
+
+
+def viewer() -> Viewer | None:
+    """The viewer of this session, or None when hosted and nobody is logged in yet."""
+    if not hosted():
+        return _viewer_for(data_version(), None, True)
+    email = login_email()
+    if email is None:
+        return None
+    return _viewer_for(data_version(), email, False)
+
+
+def current_viewer() -> Viewer:
+    """The viewer, for pages (the router has already stopped anonymous visitors)."""
+    found = viewer()
+    if found is None:
+        st.stop()
+    assert found is not None
+    return found
+
+
+def show_login() -> None:
+    """What an anonymous visitor sees when hosted: a login button and nothing else."""
+    st.title("Sales-leadership scorecard")
+    st.write("Log in with your company account to see your part of the organisation.")
+    if st.button("Log in", type="primary"):
+        st.login()
+
+
+def show_banner(who: Viewer) -> None:
+    if who.local:
+        st.info("Local demo: no login, everyone sees everything.", icon=":material/info:")
+    for note in who.notes:
+        st.warning(note)
+
+
+# -- state in the URL ----------------------------------------------------------------------------
+
+def param(name: str, default: str | None = None) -> str | None:
+    value = st.query_params.get(name)
+    return value if value not in (None, "") else default
+
+
+def set_params(**values: object) -> None:
+    """Write widget state to the URL (a value of None or '' removes the parameter)."""
+    for key, value in values.items():
+        if value is None or value == "":
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != str(value):
+            st.query_params[key] = str(value)
+
+
+def open_page(page: str, **params: object) -> None:
+    """Go to another page with its state in the URL (so the link can be shared)."""
+    query = {k: str(v) for k, v in params.items() if v not in (None, "")}
+    st.switch_page(PAGE_FILES[page], query_params=query)
+
+
+def choose(label: str, options: list[str], key: str, *, default: str | None = None,
+           format_func: Callable[[str], str] = str, sidebar: bool = False,
+           help: str | None = None) -> str | None:
+    """A selectbox whose value lives in the URL parameter ``key``."""
+    if not options:
+        return None
+    wanted = param(key, default)
+    index = options.index(wanted) if wanted in options else 0
+    where = st.sidebar if sidebar else st
+    value = where.selectbox(label, options, index=index, format_func=format_func, key=f"url_{key}",
+                            help=help)
+    set_params(**{key: value})
+    return value
+
+
+def selected_id(event: Any, kind: str = "points") -> str | None:
+    """The id a click on a chart (``customdata``) selected, or None."""
+    try:
+        points = event.selection[kind] if kind != "points" else event.selection.points
+    except (AttributeError, KeyError, TypeError):
+        return None
+    for point in points or []:
+        data = point.get("customdata") if isinstance(point, Mapping) else None
+        if isinstance(data, list | tuple):
+            data = data[0] if data else None
+        if data:
+            return str(data)
+    return None
+
+
+def selected_row(event: Any) -> int | None:
+    """The row index a click on a dataframe selected, or None."""
+    try:
+        rows = event.selection.rows
+    except AttributeError:
+        return None
+    return int(rows[0]) if rows else None
+
+
+# -- formatting ----------------------------------------------------------------------------------
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def money(value: float | None, currency_code: str | None = None) -> str:
+    """$1.2M, $45K, $900; other currencies as 1.2M CHF."""
+    if _missing(value):
+        return "–"
+    assert value is not None
+    code = currency_code or "USD"
+    amount = abs(value)
+    if amount >= 1e6:
+        text = f"{amount / 1e6:.1f}M"
+    elif amount >= 1e4:
+        text = f"{amount / 1e3:.0f}K"
+    else:
+        text = f"{amount:,.0f}"
+    sign = "-" if value < 0 else ""
+    symbol = _SYMBOLS.get(code.upper())
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {code.upper()}"
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    """0.425 -> 42%."""
+    if _missing(value):
+        return "–"
+    assert value is not None
+    return f"{value * 100:.{digits}f}%"
+
+
+def ratio(value: float | None) -> str:
+    if _missing(value):
+        return "–"
+    return f"{value:.1f}x"
+
+
+def points(value: float | None) -> str:
+    if _missing(value):
+        return "–"
+    return f"{value:.0f}"
+
+
+def change(value: float | None) -> str:
+    """Change against the previous period as an arrow and points: ▲ 4, ▼ 2, ► 0."""
+    if _missing(value):
+        return "new"
+    assert value is not None
+    if round(value) > 0:
+        return f"▲ {value:.0f}"
+    if round(value) < 0:
+        return f"▼ {abs(value):.0f}"
+    return "► 0"
+
+
+def format_unit(value: float | None, unit: str) -> str:
+    """A value in the unit names of ``drilldown.REP_METRICS``."""
+    if unit == "money":
+        return money(value, currency())
+    if unit == "percent":
+        return percent(value)
+    if unit == "ratio":
+        return ratio(value)
+    return "–" if _missing(value) else f"{value:,.1f}"
+
+
+def money_column(label: str, help: str | None = None) -> Any:
+    code = currency().upper()
+    fmt = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}.get(code, "localized")
+    return st.column_config.NumberColumn(label, format=fmt, help=help)
+
+
+def percent_column(label: str, help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(label, format="percent", help=help)
+
+
+def number_column(label: str, fmt: str = "%.1f", help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(label, format=fmt, help=help)
+
+
+# -- empty or partial databases ------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def extract_rows(version: int) -> pl.DataFrame:
+    with store().reader() as con:
+        return org.extract_rows(con)
+
+
+def require_data(who: Viewer, needed: tuple[str, ...] = ("reps",)) -> None:
+    """Stop the page with what to upload when the extracts it needs are empty."""
+    rows = extract_rows(data_version())
+    counts = dict(zip(rows["extract"].to_list(), rows["rows"].to_list(), strict=True))
+    missing = [name for name in needed if not counts.get(name)]
+    if missing:
+        st.info(
+            "Nothing to show yet: upload the "
+            + ", ".join(f"**{name}**" for name in missing)
+            + " extract" + ("s" if len(missing) > 1 else "")
+            + " (canonical CSV, Salesforce or HubSpot export) on the Upload page, or run"
+            " `scorecard ingest FILE...`, or build the demo with `scorecard demo`.",
+            icon=":material/upload_file:",
+        )
+        if who.can_upload:
+            st.page_link(PAGE_FILES["upload"], label="Go to Upload", icon=":material/upload:")
+        st.stop()
+    if not who.visible_reps:
+        st.warning("Your login is not linked to anyone in the reps extract, so there is nothing to show."
+                   " Ask sales ops to add your e-mail address to the reps extract.")
+        st.stop()
+
+
+def missing_optional(needed: tuple[str, ...]) -> list[str]:
+    """The optional extracts among ``needed`` that are not loaded."""
+    rows = extract_rows(data_version())
+    counts = dict(zip(rows["extract"].to_list(), rows["rows"].to_list(), strict=True))
+    return [name for name in needed if not counts.get(name)]
+
+
+# -- live refresh --------------------------------------------------------------------------------
+
+def live_updates(every: float = LIVE_REFRESH_SECONDS) -> None:
+    """Rerun the page when a new load lands, without a browser reload.
+
+    A tiny fragment polls the data version every few seconds; when it changed since the page was
+    drawn, the whole page reruns (its caches are keyed on the version, so it shows the new data).
+    """
+    key = f"live_version_{st.session_state.get('_page_key', '')}"
+    st.session_state[key] = data_version()
+
+    @st.fragment(run_every=every)
+    def _watch() -> None:
+        if data_version() != st.session_state.get(key):
+            st.rerun(scope="app")
+
+    _watch()
+
+
+# -- cached package calls -------------------------------------------------------------------------
+
+def period_for(label: str | None) -> Period:
+    """The quarter a label names (``2026Q3``), the current quarter when None or unparseable."""
+    from scorecard.calendar import parse_period
+
+    fy = settings().fiscal_year_start_month
+    if label:
+        try:
+            return parse_period(label, fy)
+        except ValueError:
+            pass
+    return quarter_containing(today(), fy)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def leader_team(version: int, leader_id: str, visible: tuple[str, ...], period_label: str,
+                day: date) -> pl.DataFrame:
+    with store().reader() as con:
+        return drilldown.leader_team(con, leader_id, visible, period_for(period_label), day)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def rep_view(version: int, rep_id: str, visible: tuple[str, ...], period_label: str,
+             day: date) -> drilldown.RepView | None:
+    with store().reader() as con:
+        return drilldown.rep_view(con, rep_id, visible, period_for(period_label), day)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def org_overview(version: int, visible: tuple[str, ...]) -> org.OrgOverview:
+    s = store()
+    loads = s.loads()
+    with s.reader() as con:
+        return org.org_overview(con, visible, loads)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def data_quality(version: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(latest check results, column fill) for the data-quality page."""
+    with store().reader() as con:
+        return org.latest_checks(con), org.column_fill(con)
+
+
+def viewer_key(who: Viewer) -> str:
+    """A short key that tells viewers apart in the caches (same e-mail and same reps: same key)."""
+    return f"{who.email}|{len(who.visible_reps)}|{hash(who.visible_reps)}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _scorecard(version: int, key: str, _who: Viewer) -> Any:
+    from scorecard.api import Scorecard
+
+    return Scorecard.open(settings().db, viewer=_who, settings=settings())
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _scorecard_call(version: int, key: str, method: str, args: tuple[Any, ...],
+                    kwargs: tuple[tuple[str, Any], ...], _who: Viewer) -> Any:
+    return getattr(_scorecard(version, key, _who), method)(*args, **dict(kwargs))
+
+
+def scores(method: str, *args: Any, **kwargs: Any) -> Any:
+    """Call ``Scorecard.<method>`` for the current viewer, cached on the data version.
+
+    Periods are passed as labels (``"2026Q3"``) so the arguments hash cheaply.
+    """
+    who = current_viewer()
+    return _scorecard_call(data_version(), viewer_key(who), method, args, tuple(sorted(kwargs.items())),
+                           _who=who)
+
+
+def tv_mode() -> bool:
+    """The TV view (``?tv=1``): no sidebar, big type, the scorecard rotates by itself."""
+    return param("tv") in {"1", "true", "yes"}
+
+
+def show_account(who: Viewer) -> None:
+    """Who is logged in, with a logout button (hosted only)."""
+    if who.local or not who.email:
+        return
+    with st.sidebar:
+        st.caption(f"Signed in as {who.email}")
+        if not os.environ.get(TEST_LOGIN_ENV) and st.button("Log out"):
+            st.logout()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def people(version: int, visible: tuple[str, ...]) -> pl.DataFrame:
+    """Everyone the viewer may see (``org.org_people``), for pickers."""
+    with store().reader() as con:
+        return org.org_people(con, visible)
+
+
+def person_picker(label: str, frame: pl.DataFrame, key: str, *, id_col: str = "rep_id",
+                  name_col: str = "rep_name", sidebar: bool = False) -> str | None:
+    """Pick a person by name; the chosen id lives in the URL parameter ``key``."""
+    ids = frame[id_col].to_list()
+    names = dict(zip(ids, frame[name_col].fill_null(frame[id_col]).to_list(), strict=True))
+    return choose(label, ids, key, format_func=lambda i: f"{names.get(i, i)} ({i})", sidebar=sidebar)
+
+
+def period_picker(labels: list[str], key: str = "period", *, default: str | None = None,
+                  sidebar: bool = False) -> str | None:
+    """Pick a quarter (newest first); the label lives in the URL parameter ``period``."""
+    newest_first = sorted(labels, reverse=True)
+    return choose("Period", newest_first, key, default=default or (newest_first[0] if newest_first else None),
+                  sidebar=sidebar)
+
+
+def recent_period_labels(count: int = 8) -> list[str]:
+    from scorecard.calendar import recent_quarters
+
+    return [p.label for p in recent_quarters(today(), count, settings().fiscal_year_start_month)]
+
+
+def formatted_vs_team(vs_team: pl.DataFrame) -> pl.DataFrame:
+    """The rep-against-median table with each value in its unit (money, %, x)."""
+    return pl.DataFrame({
+        "Metric": vs_team["label"].to_list(),
+        "Rep": [format_unit(v, u) for v, u in zip(vs_team["rep"], vs_team["unit"], strict=True)],
+        "Team median": [format_unit(v, u) for v, u in
+                        zip(vs_team["team_median"], vs_team["unit"], strict=True)],
+        "": ["ahead" if a else ("behind" if a is not None else "–") for a in vs_team["ahead"]],
+    })
+
+
+@st.cache_resource(show_spinner=False)
+def _rubric_keeper() -> Any:
+    from scorecard.rubric import RubricKeeper
+
+    return RubricKeeper(settings().rubric)
+
+
+def rubric_in_force() -> tuple[Any, str | None]:
+    """(the rubric in force, why an edited rubric file was refused or None)."""
+    keeper = _rubric_keeper()
+    return keeper.current(), keeper.error
+
+
+def settings_table() -> pl.DataFrame:
+    """The settings in force, as the methodology page lists them (no secrets live in settings)."""
+    s = settings()
+    values = {
+        "Database": str(s.db), "Fiscal year starts in month": str(s.fiscal_year_start_month),
+        "Reporting currency": s.reporting_currency, "Rubric file": str(s.rubric or "shipped default"),
+        "Access file": str(s.resolved_access_file()), "Inbox folder": str(s.resolved_inbox_dir()),
+        "Login": "hosted (OpenID Connect)" if hosted() else "local demo, no login",
+    }
+    return pl.DataFrame({"Setting": list(values), "Value": list(values.values())})
+
+
+# -- leader page helpers ---------------------------------------------------------------------------
+
+def leader_row(leaders: pl.DataFrame, leader_id: str) -> dict[str, Any] | None:
+    found = leaders.filter(pl.col("leader_id") == leader_id)
+    return found.row(0, named=True) if found.height else None
+
+
+def leader_caption(row: Mapping[str, Any]) -> str:
+    level = row.get("level")
+    parts = [f"level {level}" if level is not None else "", row.get("region") or "",
+             f"team of {row.get('team_size') or 0}"]
+    return " · ".join(p for p in parts if p)
+
+
+def delta(value: float | None) -> str | None:
+    """A change in points for ``st.metric`` (None hides the delta)."""
+    return None if _missing(value) else f"{value:+.0f}"
+
+
+def metric_label(metric: str) -> str:
+    from scorecard.metrics import METRICS
+
+    found = METRICS.get(metric)
+    return found.label if found else metric
+
+
+def formatted_explanation(explanation: pl.DataFrame) -> pl.DataFrame:
+    """``Scorecard.explain`` with the value in its unit and the status in words."""
+    from scorecard.metrics import format_value
+
+    values = [format_value(v, u) for v, u in zip(explanation["value"].to_list(),
+                                                   explanation["unit"].to_list(), strict=True)]
+    status = {"scored": "scored", "not_enough_data": "not enough data", "switched_off": "switched off"}
+    return explanation.select(
+        pl.col("score_label"), pl.col("metric"), pl.col("metric_label"),
+        pl.Series("value_text", values, dtype=pl.String), pl.col("points"), pl.col("weight"),
+        pl.col("sample"), pl.col("min_sample"),
+        pl.col("status").replace_strict(status, default=pl.col("status")).alias("status"),
+        pl.col("reason"),
+    )
+
+
+EXPLANATION_COLUMNS: dict[str, Any] = {
+    "score_label": "Score", "metric": None, "metric_label": "Metric", "value_text": "Value",
+    "points": st.column_config.NumberColumn("Points", format="%.0f"),
+    "weight": st.column_config.NumberColumn("Weight", format="percent"),
+    "sample": "Sample", "min_sample": "Minimum", "status": "Status", "reason": "Why",
+}
+
+
+def formatted_priorities(priorities: pl.DataFrame) -> pl.DataFrame:
+    from scorecard.metrics import METRICS, format_value
+
+    units = [METRICS[m].unit if m in METRICS else "" for m in priorities["metric"].to_list()]
+    return pl.DataFrame({
+        "Metric": priorities["metric_label"].to_list(),
+        "Now": [format_value(v, u) for v, u in zip(priorities["value"].to_list(), units, strict=True)],
+        "Target": [format_value(v, u) for v, u in zip(priorities["target"].to_list(), units, strict=True)],
+        "Overall points to gain": [points(g) for g in priorities["gain"].to_list()],
+    })
+
+
+TEAM_COLUMNS = ["rep_name", "manager_name", "role", "attainment", "pace", "won", "quota", "open_pipeline",
+                "pipeline_coverage", "win_rate", "activities_per_day", "stalled_deal_rate",
+                "target_account_coverage", "coaching_sessions"]
+
+
+def team_column_config() -> dict[str, Any]:
+    return {
+        "rep_name": "Rep", "manager_name": "Manager", "role": "Role",
+        "attainment": percent_column("Attainment", "won / quota this period"),
+        "pace": number_column("Pace", "%.2f", "attainment / share of the period elapsed; 1 = on pace"),
+        "won": money_column("Won"), "quota": money_column("Quota"),
+        "open_pipeline": money_column("Open pipeline", "open deals closing this period"),
+        "pipeline_coverage": number_column("Coverage", "%.1fx", "open pipeline / quota still to win"),
+        "win_rate": percent_column("Win rate"),
+        "activities_per_day": number_column("Activities / day", "%.1f"),
+        "stalled_deal_rate": percent_column("Stalled deals", "open deals without activity for 21 days"),
+        "target_account_coverage": percent_column("Target accounts touched", "in the last 30 days"),
+        "coaching_sessions": number_column("Coaching sessions", "%d", "received this period"),
+    }
+
+
+# -- scorecard page helpers ------------------------------------------------------------------------
+
+def options(frame: pl.DataFrame, column: str) -> list[str]:
+    """The distinct non-blank values of a column, as strings, sorted."""
+    if column not in frame.columns:
+        return []
+    return sorted({str(v) for v in frame[column].drop_nulls().to_list() if str(v).strip()})
+
+
+def level_name(level: str) -> str:
+    names = {"all": "All levels", "0": "Top (0)", "1": "Level 1", "2": "Level 2"}
+    return names.get(level, f"Level {level}")
+
+
+def ranking_table(leaders: pl.DataFrame, score: str) -> pl.DataFrame:
+    """Leaders ranked by ``score`` with the change against the previous period as an arrow."""
+    from scorecard.metrics import SCORES
+
+    ranked = leaders.sort(score, descending=True, nulls_last=True)
+    change_col = f"{score}_change"
+    changes = ranked[change_col].to_list() if change_col in ranked.columns else [None] * ranked.height
+    keys = [k for k in SCORES if k in ranked.columns and k != score]
+    return ranked.select(
+        pl.int_range(1, ranked.height + 1).alias("rank"),
+        pl.col("leader_id"), pl.col("leader_name"), pl.col(score),
+        pl.Series("change", [change(c) for c in changes], dtype=pl.String),
+        *[pl.col(k) for k in keys],
+        *[pl.col(c) for c in ("region", "level", "team_size") if c in ranked.columns],
+    )
+
+
+def ranking_column_config() -> dict[str, Any]:
+    from scorecard.metrics import SCORES
+
+    config: dict[str, Any] = {
+        "rank": number_column("#", "%d"), "leader_id": None, "leader_name": "Leader",
+        "change": st.column_config.TextColumn("vs last quarter"), "region": "Region",
+        "level": number_column("Level", "%d"), "team_size": number_column("Team", "%d"),
+    }
+    for key, label in SCORES.items():
+        config[key] = st.column_config.ProgressColumn(label, min_value=0, max_value=100, format="%.0f")
+    return config
+
+
+def tv_rotation(leaders: pl.DataFrame, score: str, period: str, every: float = 15.0) -> None:
+    """The TV view: ranking and heatmap in turn, full screen, big type, refreshing by itself."""
+    from scorecard import charts
+
+    st.markdown(
+        "<style>header, [data-testid='stSidebar'], [data-testid='stToolbar'] {display: none;}"
+        " .block-container {padding-top: 1rem; max-width: 100%;}</style>",
+        unsafe_allow_html=True,
+    )
+
+    @st.fragment(run_every=every)
+    def _rotate() -> None:
+        turn = int(st.session_state.get("tv_turn", 0))
+        st.session_state["tv_turn"] = turn + 1
+        fresh = scores("leaders", period)  # cached on the data version: a new load shows up here
+        if fresh.is_empty():
+            fresh = leaders
+        st.markdown(f"## Sales-leadership scorecard · {period}")
+        if turn % 2 == 0:
+            st.plotly_chart(charts.ranking_bars(fresh, score, font_size=22, height=900), key="tv_chart")
+        else:
+            st.plotly_chart(charts.score_heatmap(fresh, font_size=20, height=900), key="tv_chart")
+
+    _rotate()
