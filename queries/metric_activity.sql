@@ -1,0 +1,141 @@
+-- Activity and coaching metrics per leader over the whole team's sellers (team members who do not
+-- lead anyone): activities_per_rep_day, daily_consistency, insight_touches, target_account_focus,
+-- coaching_coverage; and the leader's own leader_customer_meetings.
+-- A seller counts for the working days (Monday to Friday) of the period up to $as_of on which they
+-- were employed; a month is 30.4375 days.
+-- Returns one row per (leader_id, metric): value (null when undefined) and sample.
+with
+visible as (
+    select unnest($visible_reps::varchar[]) as rep_id
+),
+visible_leaders as (
+    select leader_id from leaders where leader_id in (select rep_id from visible)
+),
+team as (
+    select tm.leader_id, tm.rep_id
+    from team_members as tm
+    where tm.rep_id in (select rep_id from visible)
+      and tm.leader_id in (select leader_id from visible_leaders)
+),
+sellers as (
+    select r.rep_id, r.hire_date, r.termination_date
+    from reps as r
+    where r.rep_id in (select rep_id from team)
+      and r.rep_id not in (select leader_id from leaders)
+),
+days as (
+    select d::date as day
+    from generate_series($period_start::date, $as_of::date - interval 1 day, interval 1 day) as g(d)
+),
+seller_days as (
+    select s.rep_id, d.day, isodow(d.day) <= 5 as working
+    from sellers as s
+    join days as d
+      on coalesce(s.hire_date <= d.day, true) and coalesce(s.termination_date > d.day, true)
+),
+seller_activity as (
+    select
+        a.rep_id,
+        a.activity_at::date as day,
+        count(*) as activities,
+        count(*) filter (where lower(a.type) <> 'other') as customer_activities,
+        count(*) filter (where lower(a.type) in ('content', 'social', 'event')) as insight,
+        count(a.account_id) as with_account,
+        count(*) filter (where acc.is_target) as on_target
+    from activities as a
+    left join accounts as acc on acc.account_id = a.account_id
+    where a.activity_at >= $period_start and a.activity_at < $as_of
+      and a.rep_id in (select rep_id from sellers)
+    group by a.rep_id, a.activity_at::date
+),
+rep_figures as (
+    select
+        sd.rep_id,
+        count(*) filter (where sd.working) as working_days,
+        count(*) as employed_days,
+        count(*) filter (where sd.working and sa.customer_activities > 0) as active_days,
+        coalesce(sum(sa.customer_activities), 0) as customer_activities,
+        coalesce(sum(sa.activities), 0) as activities,
+        coalesce(sum(sa.insight), 0) as insight,
+        coalesce(sum(sa.with_account), 0) as with_account,
+        coalesce(sum(sa.on_target), 0) as on_target
+    from seller_days as sd
+    left join seller_activity as sa using (rep_id, day)
+    group by sd.rep_id
+),
+coaching_sessions as (
+    select rep_id, count(*) as sessions
+    from coaching
+    where session_at >= $period_start and session_at < $as_of
+      and rep_id in (select rep_id from sellers)
+    group by rep_id
+),
+created_pipeline as (
+    select t.leader_id,
+           sum(o.amount) as created_amount,
+           sum(o.amount) filter (where acc.is_target) as target_amount,
+           count(*) as created
+    from team as t
+    join opportunities as o on o.owner_rep_id = t.rep_id
+    join accounts as acc on acc.account_id = o.account_id
+    where o.created_date >= $period_start and o.created_date < $as_of
+    group by t.leader_id
+),
+leader_figures as (
+    select
+        t.leader_id,
+        sum(f.working_days) as working_days,
+        sum(f.employed_days) as employed_days,
+        sum(f.active_days) as active_days,
+        sum(f.customer_activities) as customer_activities,
+        sum(f.activities) as activities,
+        sum(f.insight) as insight,
+        sum(f.with_account) as with_account,
+        sum(f.on_target) as on_target,
+        count(*) as sellers,
+        coalesce(sum(c.sessions), 0) as sessions
+    from team as t
+    join rep_figures as f using (rep_id)
+    left join coaching_sessions as c using (rep_id)
+    group by t.leader_id
+),
+own_meetings as (
+    select l.leader_id, count(a.activity_id) as meetings
+    from visible_leaders as l
+    left join activities as a
+      on a.rep_id = l.leader_id
+     and lower(a.type) in ('meeting', 'demo')
+     and a.activity_at >= $period_start and a.activity_at < $as_of
+    group by l.leader_id
+),
+final as (
+    select leader_id, 'activities_per_rep_day' as metric,
+           customer_activities / nullif(working_days, 0) as value, working_days as sample
+    from leader_figures
+    union all
+    select leader_id, 'daily_consistency', active_days / nullif(working_days, 0), working_days
+    from leader_figures
+    union all
+    select leader_id, 'insight_touches', insight / nullif(activities, 0), activities from leader_figures
+    union all
+    select leader_id, 'coaching_coverage', sessions / nullif(employed_days / 30.4375, 0),
+           case when employed_days > 0 then sellers else 0 end
+    from leader_figures
+    union all
+    select coalesce(l.leader_id, p.leader_id), 'target_account_focus',
+           case
+               when l.with_account > 0 and p.created_amount > 0
+                   then (l.on_target / l.with_account + coalesce(p.target_amount, 0) / p.created_amount) / 2
+               when l.with_account > 0 then l.on_target / l.with_account
+               when p.created_amount > 0 then coalesce(p.target_amount, 0) / p.created_amount
+           end,
+           coalesce(l.with_account, 0) + coalesce(p.created, 0)
+    from leader_figures as l
+    full join created_pipeline as p using (leader_id)
+    union all
+    select leader_id, 'leader_customer_meetings',
+           meetings / nullif(datediff('day', $period_start::date, $as_of::date) / 30.4375, 0),
+           datediff('day', $period_start::date, $as_of::date)
+    from own_meetings
+)
+select leader_id, metric, value::double as value, sample::bigint as sample from final

@@ -1,0 +1,98 @@
+-- Deal metrics that need the activities logged on each deal, per leader over the whole team:
+-- executive_access, multi_threading, pipeline_hygiene, stalled_deal_rate, speed_to_first_touch.
+-- A deal is "in play" if created before $as_of and not closed before $period_start; "open on the
+-- as-of date" if created before $as_of and not closed before it. Activities are read from a year
+-- before the period on, which covers every deal but the very oldest.
+-- Returns one row per (leader_id, metric): value (null when undefined) and sample.
+with
+visible as (
+    select unnest($visible_reps::varchar[]) as rep_id
+),
+team as (
+    select tm.leader_id, tm.rep_id
+    from team_members as tm
+    where tm.rep_id in (select rep_id from visible)
+      and tm.leader_id in (select rep_id from visible)
+),
+deals as (
+    select
+        o.opportunity_id,
+        o.owner_rep_id,
+        o.created_date,
+        o.close_date,
+        o.next_step,
+        o.is_closed,
+        o.created_date < $as_of and not (o.is_closed and o.close_date < $period_start) as in_play,
+        o.created_date < $as_of and not (o.is_closed and o.close_date < $as_of) as open_at_as_of,
+        o.created_date >= $period_start and o.created_date < $as_of as created_in_period
+    from opportunities as o
+    where o.owner_rep_id in (select rep_id from team)
+      and o.created_date < $as_of
+      and not (o.is_closed and o.close_date < $period_start)
+),
+touches as (
+    select
+        a.opportunity_id,
+        count(*) as activities,
+        max(a.activity_at) as last_activity_at,
+        min(a.activity_at) as first_activity_at,
+        count(distinct a.contact_id) as contacts,
+        bool_or(lower(a.type) in ('meeting', 'demo') and lower(a.contact_level) in ('c_level', 'vp'))
+            as exec_meeting
+    from activities as a
+    where a.opportunity_id in (select opportunity_id from deals)
+      and a.activity_at >= $period_start::date - interval 365 day
+      and a.activity_at < $as_of
+    group by a.opportunity_id
+),
+deal_flags as (
+    select
+        d.owner_rep_id,
+        d.in_play,
+        d.open_at_as_of,
+        d.created_in_period,
+        coalesce(t.activities, 0) > 0 as touched,
+        coalesce(t.contacts, 0) as contacts,
+        coalesce(t.exec_meeting, false) as exec_meeting,
+        d.open_at_as_of and d.created_date <= $as_of::date - interval 21 day as aged,
+        coalesce(t.last_activity_at < $as_of::date - interval 21 day, true) as quiet_21_days,
+        -- a deal closed since the as-of date had its next step cleared on closing: only its close
+        -- date and activity can be judged
+        d.close_date >= $as_of and (d.is_closed or nullif(trim(d.next_step), '') is not null)
+            and coalesce(t.last_activity_at >= $as_of::date - interval 30 day, false) as hygienic,
+        greatest(0, datediff('day', d.created_date,
+                             coalesce(t.first_activity_at::date, $as_of::date))) as days_to_first_touch
+    from deals as d
+    left join touches as t using (opportunity_id)
+),
+leader_figures as (
+    select
+        t.leader_id,
+        count(*) filter (where f.in_play) as in_play,
+        count(*) filter (where f.in_play and f.exec_meeting) as exec_access,
+        count(*) filter (where f.in_play and f.touched) as touched,
+        avg(f.contacts) filter (where f.in_play and f.touched) as contacts_per_deal,
+        count(*) filter (where f.open_at_as_of) as open_deals,
+        count(*) filter (where f.open_at_as_of and f.hygienic) as hygienic,
+        count(*) filter (where f.aged) as aged,
+        count(*) filter (where f.aged and f.quiet_21_days) as stalled,
+        count(*) filter (where f.created_in_period) as created,
+        median(f.days_to_first_touch) filter (where f.created_in_period) as median_first_touch
+    from team as t
+    join deal_flags as f on f.owner_rep_id = t.rep_id
+    group by t.leader_id
+),
+final as (
+    select leader_id, 'executive_access' as metric, exec_access / nullif(in_play, 0) as value,
+           in_play as sample
+    from leader_figures
+    union all
+    select leader_id, 'multi_threading', contacts_per_deal, touched from leader_figures
+    union all
+    select leader_id, 'pipeline_hygiene', hygienic / nullif(open_deals, 0), open_deals from leader_figures
+    union all
+    select leader_id, 'stalled_deal_rate', stalled / nullif(aged, 0), aged from leader_figures
+    union all
+    select leader_id, 'speed_to_first_touch', median_first_touch, created from leader_figures
+)
+select leader_id, metric, value::double as value, sample::bigint as sample from final

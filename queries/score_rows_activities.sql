@@ -1,0 +1,40 @@
+-- The activities behind one leader's activity metrics for a period: the activities of the sellers
+-- in the leader's whole team (visible reps only) and the leader's own, newest first, with the
+-- flags each metric selects its rows by (see scorecard/metrics.py, row_filter).
+with
+visible as (
+    select unnest($visible_reps::varchar[]) as rep_id
+),
+people as (
+    select tm.rep_id
+    from team_members as tm
+    where tm.leader_id = $leader_id
+      and tm.rep_id in (select rep_id from visible)
+      and tm.rep_id not in (select leader_id from leaders)
+      and $leader_id in (select rep_id from visible)
+    union all
+    select $leader_id where $leader_id in (select rep_id from visible)
+),
+final as (
+    select
+        a.activity_id,
+        a.rep_id,
+        r.rep_name,
+        a.activity_at,
+        a.type,
+        a.account_id,
+        coalesce(acc.is_target, false) as is_target,
+        a.opportunity_id,
+        a.contact_id,
+        a.contact_level,
+        a.duration_min,
+        a.rep_id = $leader_id and lower(a.type) in ('meeting', 'demo') as leader_meeting,
+        a.rep_id <> $leader_id and lower(a.type) in ('content', 'social', 'event') as insight,
+        a.rep_id <> $leader_id as seller_activity
+    from activities as a
+    join reps as r on r.rep_id = a.rep_id
+    left join accounts as acc on acc.account_id = a.account_id
+    where a.rep_id in (select rep_id from people)
+      and a.activity_at >= $period_start and a.activity_at < $as_of
+)
+select * from final order by activity_at desc, activity_id

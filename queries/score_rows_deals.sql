@@ -1,0 +1,103 @@
+-- The deals behind one leader's deal metrics for a period: every deal of the leader's whole team
+-- (visible reps only) that is in play, created, closed or open in the period or the same days a year
+-- before, with the flags each metric selects its rows by (see scorecard/metrics.py, row_filter).
+with
+visible as (
+    select unnest($visible_reps::varchar[]) as rep_id
+),
+team as (
+    select tm.rep_id
+    from team_members as tm
+    where tm.leader_id = $leader_id
+      and tm.rep_id in (select rep_id from visible)
+      and $leader_id in (select rep_id from visible)
+),
+deals as (
+    select o.*
+    from opportunities as o
+    where o.owner_rep_id in (select rep_id from team)
+      and ((o.created_date < $as_of and not (o.is_closed and o.close_date < $period_start))
+           or (o.close_date >= $year_before_start and o.close_date < $year_before_as_of))
+),
+touches as (
+    select
+        a.opportunity_id,
+        count(*) as activities,
+        max(a.activity_at) as last_activity_at,
+        min(a.activity_at) as first_activity_at,
+        count(distinct a.contact_id) as contacts,
+        bool_or(lower(a.type) in ('meeting', 'demo') and lower(a.contact_level) in ('c_level', 'vp'))
+            as exec_meeting
+    from activities as a
+    where a.opportunity_id in (select opportunity_id from deals)
+      and a.activity_at >= $period_start::date - interval 365 day
+      and a.activity_at < $as_of
+    group by a.opportunity_id
+),
+history as (
+    select opportunity_id, count(distinct stage) as history_stages
+    from opportunity_history
+    where opportunity_id in (select opportunity_id from deals)
+    group by opportunity_id
+),
+helpers as (
+    select ot.opportunity_id, string_agg(ot.rep_id || coalesce(' (' || ot.role || ')', ''), ', ') as helpers
+    from opportunity_team as ot
+    join deals as d on d.opportunity_id = ot.opportunity_id and ot.rep_id <> d.owner_rep_id
+    group by ot.opportunity_id
+),
+final as (
+    select
+        d.opportunity_id,
+        d.owner_rep_id,
+        r.rep_name as owner_name,
+        d.account_id,
+        acc.account_name,
+        coalesce(acc.is_target, false) as is_target,
+        d.created_date,
+        d.close_date,
+        d.stage,
+        d.is_closed,
+        d.is_won,
+        d.amount,
+        d.type,
+        d.product_line,
+        d.lead_source,
+        d.forecast_category,
+        d.next_step,
+        coalesce(t.activities, 0) as activities,
+        t.first_activity_at,
+        t.last_activity_at,
+        coalesce(t.contacts, 0) as contacts,
+        coalesce(t.exec_meeting, false) as exec_meeting,
+        h.history_stages,
+        hl.helpers,
+        d.close_date >= $as_of and (d.is_closed or nullif(trim(d.next_step), '') is not null)
+            and coalesce(t.last_activity_at >= $as_of::date - interval 30 day, false) as hygienic,
+        coalesce(t.last_activity_at < $as_of::date - interval 21 day, true) as quiet_21_days,
+        d.created_date < $as_of and not (d.is_closed and d.close_date < $period_start) as in_play,
+        d.created_date < $as_of and not (d.is_closed and d.close_date < $period_start)
+            and coalesce(t.activities, 0) > 0 as in_play_touched,
+        d.created_date < $as_of and not (d.is_closed and d.close_date < $as_of) as open_at_as_of,
+        d.created_date < $as_of and not (d.is_closed and d.close_date < $as_of)
+            and d.created_date <= $as_of::date - interval 21 day as open_aged,
+        d.created_date >= $period_start and d.created_date < $as_of as created_in_period,
+        d.is_won and d.close_date >= $period_start and d.close_date < $as_of as won_in_period,
+        d.is_won and d.close_date >= $year_before_start and d.close_date < $year_before_as_of
+            as won_year_before,
+        d.is_closed and d.close_date >= $period_start and d.close_date < $as_of
+            and coalesce(lower(trim(d.type)) = 'renewal', false) as renewal_closed,
+        d.is_closed and d.close_date >= $period_start and d.close_date < $as_of
+            and coalesce(acc.is_target, false) as target_closed,
+        d.is_won and d.close_date >= $period_start and d.close_date < $as_of
+            and h.history_stages is not null as won_with_history,
+        d.created_date < $as_of and not (d.is_closed and d.close_date < $as_of)
+            and d.close_date >= $next_start and d.close_date < $next_end as next_period_pipeline
+    from deals as d
+    join reps as r on r.rep_id = d.owner_rep_id
+    left join accounts as acc on acc.account_id = d.account_id
+    left join touches as t using (opportunity_id)
+    left join history as h using (opportunity_id)
+    left join helpers as hl using (opportunity_id)
+)
+select * from final order by close_date desc, opportunity_id

@@ -1,0 +1,82 @@
+"""Every score explained: role or dimension, then each metric's value, points, weight, sample and
+status, then the CRM rows behind the metric (deals, activities, reps, coaching sessions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from scorecard import sql
+from scorecard.metrics import METRICS, ROLES, SCORES, format_value
+from scorecard.rubric import Rubric
+from scorecard.scoring import metric_of, weighted
+
+EXPLANATION_COLUMNS = [
+    "score", "score_label", "metric", "metric_label", "value", "unit", "points", "weight", "sample",
+    "min_sample", "status", "reason", "effective_weight",
+]
+
+
+def explanation(assessed: pl.DataFrame, rubric: Rubric, leader_id: str, score: str | None = None) -> pl.DataFrame:
+    """One row per (score, metric) of a leader.
+
+    ``score`` None gives all ten role and SMART scores; ``overall`` gives the five roles; a role or
+    dimension key gives that score's metrics. ``effective_weight`` is the metric's share of the score
+    after the weight of metrics without data was spread over the rest.
+    """
+    if score is not None and score not in SCORES:
+        raise KeyError(f"unknown score {score!r}; known: {', '.join(SCORES)}")
+    wanted = list(ROLES) if score == "overall" else [score] if score else [s for s in SCORES if s != "overall"]
+    order = {s: i for i, s in enumerate(SCORES)}
+    labels = pl.DataFrame({"score": list(SCORES), "score_label": list(SCORES.values())})
+    rows = (
+        weighted(assessed.filter(pl.col("leader_id") == leader_id), rubric)
+        .filter(pl.col("score").is_in(wanted))
+        .join(labels, on="score", how="left")
+        .with_columns(pl.col("score").replace_strict(order, return_dtype=pl.Int64).alias("_order"))
+        .sort(["_order", "weight", "metric"], descending=[False, True, False])
+    )
+    return rows.select(EXPLANATION_COLUMNS)
+
+
+def metric_rows(con: duckdb.DuckDBPyConnection, leader_id: str, metric: str, params: dict[str, Any]) -> pl.DataFrame:
+    """The CRM rows a leader's metric counted, from the metric's rows query and row filter."""
+    definition = metric_of(metric)
+    frame = sql.run(con, definition.rows, leader_id=leader_id, **params)
+    if definition.row_filter:
+        frame = frame.filter(pl.col(definition.row_filter)).drop(
+            [c for c in _flag_columns(frame) if c != definition.row_filter])
+    return frame
+
+
+def _flag_columns(frame: pl.DataFrame) -> list[str]:
+    flags = {m.row_filter for m in METRICS.values() if m.row_filter}
+    return [c for c in frame.columns if c in flags]
+
+
+def format_explanation(frame: pl.DataFrame, scores: dict[str, float | None] | None = None) -> str:
+    """The explanation as plain text for the command line."""
+    lines: list[str] = []
+    current = None
+    for row in frame.iter_rows(named=True):
+        if row["score"] != current:
+            current = row["score"]
+            value = (scores or {}).get(current)
+            lines.append("")
+            lines.append(f"{row['score_label']}: {_points(value)}")
+        status = {"scored": "", "not_enough_data": "  [not enough data]",
+                  "switched_off": "  [switched off]"}[row["status"]]
+        lines.append(
+            f"  {row['metric_label']:<46} {format_value(row['value'], row['unit']):>10}"
+            f"  points {_points(row['points']):>5}  weight {row['weight']:g}"
+            f" ({row['effective_weight']:.0%})  sample {row['sample']}{status}"
+        )
+        if row["status"] != "scored":
+            lines.append(f"      {row['reason']}")
+    return "\n".join(lines).lstrip("\n")
+
+
+def _points(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"

@@ -1,0 +1,266 @@
+"""The metric catalogue: the one place that says what every metric means.
+
+Each metric is written once here, with its definition, unit, direction, what its sample counts, the
+extracts or columns it needs, the query family that computes it and the CRM rows behind it. The
+scoring engine, the explanation, the methodology page and ``docs/methodology.md`` all read this
+catalogue; the weights, bands and minimum samples live in ``rubric.toml`` (see ``scorecard.rubric``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Unit = Literal["share", "ratio", "days", "money", "per_month", "per_rep_day", "contacts", "reps"]
+Direction = Literal["higher", "lower", "range"]
+
+ROLES: dict[str, str] = {
+    "company_leader": "Company leader",
+    "customer_champion": "Customer champion",
+    "process_guru": "Process guru",
+    "organization_architect": "Organization architect",
+    "course_corrector": "Course corrector",
+}
+DIMENSIONS: dict[str, str] = {
+    "strategic": "Strategic",
+    "measurable": "Measurable",
+    "action": "Action",
+    "relationships": "Relationships",
+    "teams": "Teams",
+}
+SCORES: dict[str, str] = {"overall": "Overall", **ROLES, **DIMENSIONS}
+"""Score key -> label: overall, the five CSO roles, then the five SMART dimensions."""
+
+SCORE_DESCRIPTIONS: dict[str, str] = {
+    "overall": "The mean of the five CSO role scores.",
+    "company_leader": "Shapes and executes company strategy with all functions (seed 002).",
+    "customer_champion": "C-level relationships with customers (seed 002).",
+    "process_guru": "A disciplined sales process, bundles of products and services (seed 002).",
+    "organization_architect": "A structure that fits the strategy; specialists vs generalists (seed 002).",
+    "course_corrector": "Watches the dials and corrects fast (seed 002).",
+    "strategic": "Picks the best clients and sees the bigger picture (seed 003).",
+    "measurable": "Measures impact (seed 003).",
+    "action": "Time kills all deals (seed 003).",
+    "relationships": "The right people in the deal (seed 003).",
+    "teams": "The right people on both teams (seed 003).",
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: how it is computed and what it means to a sales leader."""
+
+    key: str
+    label: str
+    definition: str
+    """What the number means, in the sales leader's words (also the formula, in words)."""
+    unit: Unit
+    direction: Direction
+    """higher / lower is better, or ``range``: best inside a band of values (span of control)."""
+    sample: str
+    """What the sample size counts (closed deals, reps with quota, ...)."""
+    query: str
+    """The query family in ``queries/`` that computes it (``metric_<family>.sql``)."""
+    rows: str
+    """The query in ``queries/`` that lists the CRM rows behind it for one leader."""
+    row_filter: str | None = None
+    """Boolean column of the rows query that marks the rows this metric counts (None: all)."""
+    requires: tuple[tuple[str, ...], ...] = ()
+    """Extracts or ``extract.column`` it needs: every group must have at least one present."""
+    needs_complete_period: bool = False
+    """Only measurable once the period is over (recovery)."""
+    scope: Literal["team", "leader"] = "team"
+    """``team``: over the leader's whole team; ``leader``: the leader's own behaviour."""
+
+
+def _m(key: str, label: str, definition: str, unit: Unit, direction: Direction, sample: str,
+       query: str, rows: str, row_filter: str | None = None, requires: tuple[tuple[str, ...], ...] = (),
+       **kw: object) -> Metric:
+    return Metric(key, label, definition, unit, direction, sample, query, rows, row_filter, requires,
+                  **kw)  # type: ignore[arg-type]
+
+
+_DEALS = "score_rows_deals"
+_REPS = "score_rows_reps"
+
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        # -- company leader ------------------------------------------------------------------------
+        _m("quota_attainment", "Quota attainment",
+           "Won amount closed in the period by reps with a quota, divided by their quota. A quota "
+           "counts in proportion to the part of the period the rep was employed and, while the "
+           "period runs, to the share of it already elapsed (attainment against pace).",
+           "ratio", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),)),
+        _m("reps_at_quota", "Reps at quota",
+           "Share of reps with a quota whose won amount reaches their (prorated) quota.",
+           "share", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),)),
+        _m("revenue_growth", "Revenue growth",
+           "Won amount in the period up to the as-of date, against the won amount in the same "
+           "days a year before, minus one.",
+           "share", "higher", "won deals a year before", "quota", _DEALS, "won_year_before"),
+        _m("strategic_mix", "Strategic mix",
+           "Share of the won amount that is in the product lines the rubric names strategic.",
+           "share", "higher", "won deals", "deals", _DEALS, "won_in_period",
+           (("opportunities.product_line",),)),
+        _m("marketing_partner_pipeline", "Pipeline sourced with marketing and partners",
+           "Share of the pipeline amount created in the period whose lead source is marketing or a "
+           "partner (seed 000: work with the CMO).",
+           "share", "higher", "deals created", "deals", _DEALS, "created_in_period",
+           (("opportunities.lead_source",),)),
+        # -- customer champion ---------------------------------------------------------------------
+        _m("executive_access", "Executive access",
+           "Share of the deals in play in the period (created before the as-of date, not closed "
+           "before the period) with a meeting or demo with a C-level or VP contact.",
+           "share", "higher", "deals in play", "deal_activity", _DEALS, "in_play",
+           (("activities.opportunity_id",), ("activities.contact_level",))),
+        _m("renewal_rate", "Renewal rate",
+           "Share of the renewal deals closed in the period that were won.",
+           "share", "higher", "renewals closed", "deals", _DEALS, "renewal_closed",
+           (("opportunities.type",),)),
+        _m("leader_customer_meetings", "Leader's customer meetings",
+           "The leader's own customer meetings and demos per month of the period elapsed.",
+           "per_month", "higher", "days elapsed", "activity", "score_rows_activities", "leader_meeting",
+           scope="leader"),
+        _m("multi_threading", "Multi-threading",
+           "Distinct contacts met per deal in play that has any logged activity.",
+           "contacts", "higher", "deals in play with activity", "deal_activity", _DEALS,
+           "in_play_touched", (("activities.opportunity_id",), ("activities.contact_id",))),
+        # -- process guru --------------------------------------------------------------------------
+        _m("pipeline_hygiene", "Pipeline hygiene",
+           "Share of the deals open on the as-of date that have a close date not in the past, a "
+           "next step, and an activity in the last 30 days (a deal closed since then had its next "
+           "step cleared on closing, so only its close date and activity are judged).",
+           "share", "higher", "open deals", "deal_activity", _DEALS, "open_at_as_of",
+           (("opportunities.next_step",), ("activities.opportunity_id",))),
+        _m("data_completeness", "CRM data completeness",
+           "Share of the optional deal fields (account, type, product line, lead source, forecast "
+           "category, next step on open deals) filled on deals created in the period. A field that "
+           "is empty in the whole extract is not counted against anyone.",
+           "share", "higher", "deals created", "deals", _DEALS, "created_in_period"),
+        _m("sales_cycle_days", "Median sales cycle",
+           "Median days from creation to close of the deals won in the period.",
+           "days", "lower", "won deals", "deals", _DEALS, "won_in_period"),
+        _m("bundle_rate", "Bundle rate",
+           "Share of the deals won in the period whose product line bundles products and services "
+           "(the rubric names the bundle product lines).",
+           "share", "higher", "won deals", "deals", _DEALS, "won_in_period",
+           (("opportunities.product_line",),)),
+        _m("stage_discipline", "Stage discipline",
+           "Share of the deals won in the period whose stage history records at least three "
+           "distinct stages: walked through the process rather than jumped to closed.",
+           "share", "higher", "won deals with history", "deals", _DEALS, "won_with_history",
+           (("opportunity_history",),)),
+        # -- organization architect ----------------------------------------------------------------
+        _m("span_of_control", "Span of control",
+           "Direct reports employed on the as-of date (about 6 to 10 is best; SDR teams about 1:8).",
+           "reps", "range", "leaders", "org", _REPS, "direct_report", scope="leader"),
+        _m("ramp_days", "Ramp time",
+           "Median days from hire to first won deal, for the reps whose first won deal closed in "
+           "the 12 months before the as-of date.",
+           "days", "lower", "reps ramped", "org", _REPS, "ramped", (("reps.hire_date",),)),
+        _m("rep_retention", "Rep retention (12 months)",
+           "Share of the sellers employed a year before the as-of date who are still employed.",
+           "share", "higher", "sellers a year before", "org", _REPS, "employed_year_before"),
+        _m("load_balance", "Load balance",
+           "One minus the Gini coefficient of open pipeline across the sellers employed on the "
+           "as-of date (1 = evenly spread, 0 = one rep holds everything).",
+           "share", "higher", "sellers", "org", _REPS, "carries_pipeline"),
+        # -- course corrector ----------------------------------------------------------------------
+        _m("forecast_accuracy", "Forecast accuracy",
+           "1 - |forecast - actual| / actual. The forecast is the leader's first commit call for "
+           "the period (forecasts extract) or else the commit-category pipeline in the last "
+           "opportunity snapshot before the period; the actual is the team's won amount. While the "
+           "period runs, the forecast is prorated to the share elapsed.",
+           "share", "higher", "forecast calls", "forecast", _DEALS, "won_in_period",
+           (("forecasts", "opportunities.forecast_category"),)),
+        _m("pipeline_coverage", "Pipeline coverage (next period)",
+           "Open pipeline on the as-of date with a close date in the next period, divided by the "
+           "team's quota for the next period (3-4x is healthy; far more means pipeline that is "
+           "not real).",
+           "ratio", "range", "reps with next-period quota", "forecast", _DEALS, "next_period_pipeline",
+           (("quotas",),)),
+        _m("stalled_deal_rate", "Stalled-deal rate",
+           "Share of the deals open on the as-of date and at least 21 days old with no activity in "
+           "the last 21 days.",
+           "share", "lower", "open deals 21+ days old", "deal_activity", _DEALS, "open_aged",
+           (("activities.opportunity_id",),)),
+        _m("recovery", "Recovery",
+           "Share of the reps behind pace at mid-period (under half their quota won) who finish the "
+           "period at 90% of quota or more.",
+           "share", "higher", "reps behind pace at mid-period", "quota", _REPS, "behind_at_mid",
+           (("quotas",),), needs_complete_period=True),
+        # -- SMART: strategic ----------------------------------------------------------------------
+        _m("target_account_focus", "Target-account focus",
+           "Mean of two shares: the sellers' account activities on target accounts, and the "
+           "pipeline amount created on target accounts (seed 004's Magnificent 50).",
+           "share", "higher", "account activities", "activity", _DEALS, "created_in_period",
+           (("accounts.is_target",), ("opportunities.account_id", "activities.account_id"))),
+        _m("target_win_rate", "Win rate on target accounts",
+           "Won deals / closed deals on target accounts closed in the period (B2B average: ~20%).",
+           "share", "higher", "closed target-account deals", "deals", _DEALS, "target_closed",
+           (("accounts.is_target",), ("opportunities.account_id",))),
+        _m("avg_deal_size", "Average won deal size",
+           "Mean amount of the deals won in the period, scored as a percentile among peer leaders "
+           "at the same level.",
+           "money", "higher", "won deals", "deals", _DEALS, "won_in_period"),
+        # -- SMART: action -------------------------------------------------------------------------
+        _m("activities_per_rep_day", "Customer activities per rep per day",
+           "Customer-facing activities (every type but 'other') by the sellers, per seller per "
+           "working day employed in the period up to the as-of date.",
+           "per_rep_day", "higher", "seller working days", "activity", "score_rows_activities",
+           "seller_activity"),
+        _m("daily_consistency", "Daily consistency",
+           "Share of the sellers' working days employed with at least one customer activity (seed "
+           "004's daily focus).",
+           "share", "higher", "seller working days", "activity", "score_rows_activities",
+           "seller_activity"),
+        _m("speed_to_first_touch", "Speed to first touch",
+           "Median days from a deal's creation to its first activity, for deals created in the "
+           "period (a deal not yet touched counts the days until the as-of date).",
+           "days", "lower", "deals created", "deal_activity", _DEALS, "created_in_period",
+           (("activities.opportunity_id",),)),
+        # -- SMART: relationships ------------------------------------------------------------------
+        _m("insight_touches", "Insight touches",
+           "Share of the sellers' activities in the period that are content, social or events "
+           "(seeds 000 and 001: the buyer is 57% through due diligence before meeting sales).",
+           "share", "higher", "activities", "activity", "score_rows_activities", "insight"),
+        # -- SMART: teams --------------------------------------------------------------------------
+        _m("coaching_coverage", "Coaching coverage",
+           "Coaching sessions held with the team's sellers per seller per month employed in the "
+           "period (seed 004: leaders coach every step of the way).",
+           "per_month", "higher", "sellers", "activity", "score_rows_coaching", None,
+           (("coaching",),)),
+        _m("team_selling", "Team selling",
+           "Share of the deals won in the period with a specialist, partner or leader on the "
+           "opportunity team beside the owner.",
+           "share", "higher", "won deals", "deals", _DEALS, "won_in_period",
+           (("opportunity_team",),)),
+        _m("attainment_spread", "Attainment spread",
+           "Share of the reps with a quota at 80% of their (prorated) quota or more.",
+           "share", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),)),
+    )
+}
+
+QUERY_FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(m.query for m in METRICS.values()))
+"""Each family is one query ``queries/metric_<family>.sql`` returning (leader_id, metric, value, sample)."""
+
+UNIT_LABELS: dict[Unit, str] = {
+    "share": "%", "ratio": "x", "days": "days", "money": "amount", "per_month": "per month",
+    "per_rep_day": "per rep per day", "contacts": "contacts per deal", "reps": "reps",
+}
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A metric value as a sales leader reads it: percentages, money, days."""
+    if value is None:
+        return "-"
+    if unit == "share":
+        return f"{value:.0%}"
+    if unit == "money":
+        return f"{value:,.0f}"
+    if unit == "ratio":
+        return f"{value:.2f}x"
+    if unit in ("days", "reps"):
+        return f"{value:.0f}"
+    return f"{value:.1f}"

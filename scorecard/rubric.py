@@ -1,0 +1,297 @@
+"""The rubric: weights, bands, minimum samples and named product lines, read from ``rubric.toml``.
+
+The package ships ``scorecard/rubric.toml`` with sourced defaults; a sales-ops team may point the
+``SCORECARD_RUBRIC`` setting at an edited copy. An edited rubric that is malformed (bad TOML, an
+unknown metric or score, a negative weight, a band whose floor equals its target, ...) is refused
+with a message naming the line and key, and :class:`RubricKeeper` keeps the last good one in force.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from scorecard.metrics import METRICS, ROLES, SCORES
+
+DEFAULT_RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
+
+Method = Literal["band", "range", "percentile"]
+
+
+class RubricError(ValueError):
+    """A rubric that cannot be used; the message names the file, line and key."""
+
+
+@dataclass(frozen=True)
+class Band:
+    """How one metric's value becomes points 0-100, and how much data it needs."""
+
+    metric: str
+    method: Method
+    min_sample: int
+    source: str
+    floor: float | None = None
+    target: float | None = None
+    target_high: float | None = None
+    floor_high: float | None = None
+
+    def points(self, value: float) -> float:
+        """Points for a value (band and range methods; percentile needs the peers)."""
+        if self.floor is None or self.target is None:
+            raise ValueError(f"{self.metric} is scored by percentile among peers, not by a band")
+        if self.method == "range" and self.target_high is not None and self.floor_high is not None:
+            if value > self.target_high:
+                return _clamp((self.floor_high - value) / (self.floor_high - self.target_high))
+            if value >= self.target:
+                return 100.0
+        return _clamp((value - self.floor) / (self.target - self.floor))
+
+    def describe(self) -> str:
+        """The band as the methodology page shows it."""
+        if self.method == "percentile":
+            return "percentile among peer leaders at the same level"
+        if self.method == "range":
+            return (f"0 at {_num(self.floor)}, 100 from {_num(self.target)} to {_num(self.target_high)},"
+                    f" 0 again at {_num(self.floor_high)}")
+        return f"0 at {_num(self.floor)}, 100 at {_num(self.target)}"
+
+
+def _clamp(share: float) -> float:
+    return 100.0 * min(1.0, max(0.0, share))
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    score: str
+    weights: dict[str, float]
+    source: str
+
+
+@dataclass(frozen=True)
+class Rubric:
+    bands: dict[str, Band]
+    scores: dict[str, ScoreWeights]
+    strategic_lines: tuple[str, ...]
+    bundle_lines: tuple[str, ...]
+    product_lines_source: str
+    path: Path | None = None
+
+    def weight(self, score: str, metric: str) -> float:
+        return self.scores[score].weights.get(metric, 0.0)
+
+    def scores_of(self, metric: str) -> list[str]:
+        """The scores a metric counts in (roles first, then SMART dimensions)."""
+        return [s for s in SCORES if s in self.scores and metric in self.scores[s].weights]
+
+    def weight_rows(self) -> list[tuple[str, str, float]]:
+        """(score, metric, weight) for every weighted metric, in catalogue order."""
+        return [(s, m, w) for s in SCORES if s in self.scores
+                for m, w in self.scores[s].weights.items()]
+
+
+# -- parsing -----------------------------------------------------------------------------------------
+
+def _line_of(text: str, table: str, key: str | None = None) -> int | None:
+    """Line number (1-based) of ``key`` inside ``[table]`` (or of the table header)."""
+    section = ""
+    header = re.compile(r"^\s*\[([^\]]+)\]\s*(#.*)?$")
+    key_re = re.compile(rf"(^|[{{,\s]){re.escape(key)}\s*=") if key else None
+    for number, line in enumerate(text.splitlines(), start=1):
+        m = header.match(line)
+        if m:
+            section = m.group(1).strip()
+            if key is None and section == table:
+                return number
+            continue
+        if key_re is not None and section == table and key_re.search(line.split("#", 1)[0]):
+            return number
+    if key is not None:
+        return _line_of(text, table)
+    return None
+
+
+def _where(name: str, text: str, table: str, key: str | None = None) -> str:
+    line = _line_of(text, table, key)
+    path = f"{table}.{key}" if key else table
+    return f"{name}, line {line}, {path}" if line else f"{name}, {path}"
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def parse_rubric(text: str, name: str = "rubric.toml", path: Path | None = None) -> Rubric:
+    """Parse and check a rubric; raise :class:`RubricError` naming the line and key of any fault."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RubricError(f"{name}: not valid TOML: {exc}") from exc
+
+    def fail(table: str, key: str | None, message: str) -> RubricError:
+        return RubricError(f"{_where(name, text, table, key)}: {message}")
+
+    unknown_top = sorted(set(data) - {"product_lines", "metrics", "scores"})
+    if unknown_top:
+        raise fail(unknown_top[0], None, f"unknown section [{unknown_top[0]}] (expected product_lines,"
+                   " metrics, scores)")
+
+    lines = data.get("product_lines", {})
+    for key in ("strategic", "bundles"):
+        value = lines.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail("product_lines", key, "must be a list of product line names")
+
+    metrics = data.get("metrics", {})
+    bands: dict[str, Band] = {}
+    for metric, spec in metrics.items():
+        table = f"metrics.{metric}"
+        if metric not in METRICS:
+            raise fail(table, None, f"unknown metric {metric!r}")
+        if not isinstance(spec, dict):
+            raise fail("metrics", metric, "must be a table of method, floor, target, min_sample, source")
+        bands[metric] = _band(metric, spec, lambda key, msg, t=table: fail(t, key, msg))
+    missing = [m for m in METRICS if m not in bands]
+    if missing:
+        raise fail("metrics", None, f"no band for metric(s) {', '.join(missing)}")
+
+    scores: dict[str, ScoreWeights] = {}
+    for score, spec in data.get("scores", {}).items():
+        table = f"scores.{score}"
+        if score not in SCORES or score == "overall":
+            raise fail(table, None, f"unknown score {score!r} (expected one of"
+                       f" {', '.join(k for k in SCORES if k != 'overall')})")
+        weights = spec.get("weights") if isinstance(spec, dict) else None
+        if not isinstance(weights, dict) or not weights:
+            raise fail(table, "weights", "needs weights = { metric = weight, ... }")
+        checked: dict[str, float] = {}
+        for metric, weight in weights.items():
+            if metric not in METRICS:
+                raise fail(table, metric, f"unknown metric {metric!r} in the weights of {score}")
+            if not _number(weight):
+                raise fail(table, metric, f"weight of {metric} must be a number, not {weight!r}")
+            if weight < 0:
+                raise fail(table, metric, f"weight of {metric} is negative ({weight})")
+            checked[metric] = float(weight)
+        if sum(checked.values()) <= 0:
+            raise fail(table, "weights", f"the weights of {score} add up to 0")
+        scores[score] = ScoreWeights(score, checked, str(spec.get("source", "")))
+    missing_scores = [s for s in SCORES if s != "overall" and s not in scores]
+    if missing_scores:
+        raise fail("scores", None, f"no weights for score(s) {', '.join(missing_scores)}")
+    if not any(s in ROLES for s in scores):
+        raise fail("scores", None, "no role scores")
+
+    return Rubric(
+        bands=bands,
+        scores=scores,
+        strategic_lines=tuple(lines.get("strategic", [])),
+        bundle_lines=tuple(lines.get("bundles", [])),
+        product_lines_source=str(lines.get("source", "")),
+        path=path,
+    )
+
+
+def _band(metric: str, spec: dict[str, Any], fail: Any) -> Band:
+    unknown = sorted(set(spec) - {"method", "floor", "target", "target_high", "floor_high", "min_sample",
+                                  "source"})
+    if unknown:
+        raise fail(unknown[0], f"unknown key {unknown[0]!r}")
+    method = spec.get("method", "band")
+    if method not in ("band", "range", "percentile"):
+        raise fail("method", f"method must be band, range or percentile, not {method!r}")
+    min_sample = spec.get("min_sample", 1)
+    if not isinstance(min_sample, int) or isinstance(min_sample, bool) or min_sample < 0:
+        raise fail("min_sample", f"min_sample must be a whole number of 0 or more, not {min_sample!r}")
+    source = spec.get("source", "")
+    if not isinstance(source, str) or not source.strip():
+        raise fail("source", "every default needs its source (a benchmark or a seed file)")
+    if method == "percentile":
+        return Band(metric, "percentile", min_sample, source)
+    values: dict[str, float] = {}
+    needed = ("floor", "target") + (("target_high", "floor_high") if method == "range" else ())
+    for key in needed:
+        value: Any = spec.get(key)
+        if not _number(value):
+            raise fail(key, f"{key} must be a number, not {value!r}")
+        values[key] = float(value)
+    floor, target = values["floor"], values["target"]
+    if floor == target:
+        raise fail("target", f"floor and target are both {floor:g}: the band has no width")
+    direction = METRICS[metric].direction
+    if direction in ("higher", "range") and floor > target:
+        raise fail("floor", f"higher is better for {metric}, so floor ({floor:g}) must be below target"
+                   f" ({target:g})")
+    if direction == "lower" and floor < target:
+        raise fail("floor", f"lower is better for {metric}, so floor ({floor:g}) must be above target"
+                   f" ({target:g})")
+    if method == "range" and not (target <= values["target_high"] < values["floor_high"]):
+        raise fail("target_high", "a range needs target <= target_high < floor_high")
+    return Band(metric, method, min_sample, source, floor, target,  # type: ignore[arg-type]
+                values.get("target_high"), values.get("floor_high"))
+
+
+def load_rubric(path: Path | str | None = None) -> Rubric:
+    """Read a rubric file (default: the one shipped with the package)."""
+    file = Path(path) if path else DEFAULT_RUBRIC
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RubricError(f"{file}: cannot be read: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise RubricError(f"{file}: not UTF-8 text: {exc}") from exc
+    return parse_rubric(text, file.name, file)
+
+
+def default_rubric() -> Rubric:
+    return _DEFAULT
+
+
+_DEFAULT = load_rubric(DEFAULT_RUBRIC)
+
+
+class RubricKeeper:
+    """Holds the rubric in force: re-reads an edited file when it changes, keeps the last good one.
+
+    ``error`` says why the current file was refused (None when the file in force is the one on disk).
+    """
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path else None
+        self.rubric: Rubric = _DEFAULT
+        self.error: str | None = None
+        self._stamp: tuple[float, int] | None = None
+        self.current()
+
+    def current(self) -> Rubric:
+        if self.path is None:
+            return self.rubric
+        try:
+            stat = self.path.stat()
+            stamp = (stat.st_mtime, stat.st_size)
+        except OSError as exc:
+            self.error = f"{self.path}: cannot be read: {exc}; the last good rubric stays in force"
+            return self.rubric
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self.apply_text(self.path.read_text(encoding="utf-8", errors="replace"), self.path.name)
+        return self.rubric
+
+    def apply_text(self, text: str, name: str = "rubric.toml") -> list[str]:
+        """Try a new rubric text; on a fault keep the last good rubric and return the message."""
+        try:
+            self.rubric = parse_rubric(text, name, self.path)
+        except RubricError as exc:
+            self.error = f"{exc} (the last good rubric stays in force)"
+            return [self.error]
+        self.error = None
+        return []
