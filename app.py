@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from scorecard import ui
-
-HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Sales-leadership scorecard", page_icon=":material/leaderboard:",
                    layout="wide")
@@ -26,7 +22,7 @@ def page(key: str, title: str, icon: str, *, default: bool = False) -> st.Page:
 
 
 data_pages = []
-if who.can_upload and (HERE / ui.PAGE_FILES["upload"]).is_file():
+if who.can_upload and ui.upload_page_exists():
     data_pages.append(page("upload", "Upload", ":material/upload_file:"))
 data_pages += [
     page("data_quality", "Data quality", ":material/fact_check:"),

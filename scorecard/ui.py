@@ -19,6 +19,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -45,6 +46,13 @@ PAGE_FILES: dict[str, str] = {
     "methodology": "pages/methodology.py",
 }
 """Page key -> script, relative to the app's folder (the router and ``open_page`` share it)."""
+
+APP_DIR = Path(__file__).resolve().parent.parent
+
+
+def upload_page_exists() -> bool:
+    return (APP_DIR / PAGE_FILES["upload"]).is_file()
+
 
 LIVE_REFRESH_SECONDS = 3.0
 """How often a live page asks whether a new load has landed (a cheap query on ``loads``)."""
@@ -312,7 +320,7 @@ def require_data(who: Viewer, needed: tuple[str, ...] = ("reps",)) -> None:
             " `scorecard ingest FILE...`, or build the demo with `scorecard demo`.",
             icon=":material/upload_file:",
         )
-        if who.can_upload:
+        if who.can_upload and upload_page_exists():
             st.page_link(PAGE_FILES["upload"], label="Go to Upload", icon=":material/upload:")
         st.stop()
     if not who.visible_reps:
