@@ -261,6 +261,12 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value:,.0f}"
     if unit == "ratio":
         return f"{value:.2f}x"
-    if unit in ("days", "reps"):
-        return f"{value:.0f}"
+    if unit == "days":
+        return f"{value:.0f} days"
+    if unit == "reps":
+        return f"{value:.0f} reps"
+    if unit == "per_month":
+        return f"{value:.1f}/month"
+    if unit == "per_rep_day":
+        return f"{value:.1f}/rep/day"
     return f"{value:.1f}"

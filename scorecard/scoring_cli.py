@@ -1,0 +1,128 @@
+"""``scorecard score`` and ``scorecard explain``: the scores and their explanation on the command line.
+
+    scorecard score --db PATH [--period 2026Q3] [--format table|csv|json]
+    scorecard explain --db PATH --leader ID [--period 2026Q3] [--score teams] [--format table|csv|json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from scorecard import cli
+from scorecard.api import Scorecard
+from scorecard.metrics import SCORES
+from scorecard.settings import get_settings
+
+FORMATS = ("table", "csv", "json")
+
+_SHORT = {
+    "overall": "overall", "company_leader": "company", "customer_champion": "customer",
+    "process_guru": "process", "organization_architect": "org", "course_corrector": "course",
+    "strategic": "S", "measurable": "M", "action": "A", "relationships": "R", "teams": "T",
+}
+
+
+def _open(args: argparse.Namespace) -> Scorecard:
+    settings = get_settings()
+    db = Path(args.db) if args.db else settings.db
+    if not db.exists():
+        raise SystemExit(f"error: no database at {db} (build one with `scorecard demo --db {db}`)")
+    today = date.fromisoformat(args.today) if getattr(args, "today", None) else None
+    return Scorecard.open(db, settings=settings, today=today)
+
+
+def _write(frame: pl.DataFrame, fmt: str, table: Callable[[pl.DataFrame], str]) -> None:
+    if fmt == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif fmt == "json":
+        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, indent=2) + "\n")
+    else:
+        sys.stdout.write(table(frame) + "\n")
+
+
+def score_frame(card: Scorecard, period: str | None) -> pl.DataFrame:
+    """One row per leader: id, name, level, overall, the five roles, the five SMART dimensions."""
+    frame = card.leaders(period)
+    return frame.select(
+        "leader_id", "leader_name", "level", *[pl.col(s).round(1) for s in SCORES],
+    )
+
+
+def _score_table(frame: pl.DataFrame) -> str:
+    header = f"{'leader':<7} {'name':<20} {'lvl':>3} " + " ".join(f"{_SHORT[s]:>8}" for s in SCORES)
+    lines = [header, "-" * len(header)]
+    for row in frame.iter_rows(named=True):
+        cells = " ".join(f"{'-' if row[s] is None else f'{row[s]:.0f}':>8}" for s in SCORES)
+        lines.append(f"{row['leader_id']:<7} {row['leader_name'][:20]:<20} {row['level']:>3} {cells}")
+    lines.append("")
+    lines.append("company = Company leader, customer = Customer champion, process = Process guru,"
+                 " org = Organization architect, course = Course corrector;")
+    lines.append("S M A R T = Strategic, Measurable, Action, Relationships, Teams. Scores 0-100,"
+                 " '-' = not enough data.")
+    return "\n".join(lines)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    card = _open(args)
+    period = card.period(args.period)
+    frame = score_frame(card, period.label)
+    if args.format == "table":
+        print(f"Scores for {period.label} ({period.start} to {period.end}), {frame.height} leaders")
+    _write(frame, args.format, _score_table)
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from scorecard.explain import format_explanation
+
+    card = _open(args)
+    period = card.period(args.period)
+    try:
+        frame = card.explain(args.leader, period.label, args.score)
+        scores = card.scores_of(args.leader, period.label)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if args.format != "table":
+        _write(frame, args.format, str)
+        return 0
+    name = card.leaders(period.label).filter(pl.col("leader_id") == args.leader)["leader_name"].to_list()
+    print(f"{args.leader} {name[0] if name else ''}, {period.label}: overall {_fmt(scores['overall'])}")
+    print(format_explanation(frame, scores))
+    priorities = card.coaching_priorities(args.leader, period.label)
+    if priorities.height:
+        print("\nCoaching priorities (overall points each would add at target):")
+        for row in priorities.iter_rows(named=True):
+            print(f"  {row['metric_label']:<46} +{row['gain']:.1f}")
+    return 0
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def register(sub: argparse._SubParsersAction, with_db: Callable[..., argparse.ArgumentParser]) -> None:
+    score = with_db(sub.add_parser("score", help="score every leader for a period"))
+    score.add_argument("--period", help="fiscal quarter like 2026Q3 (default: the current one)")
+    score.add_argument("--format", choices=FORMATS, default="table")
+    score.add_argument("--today", help=argparse.SUPPRESS)
+
+    explain = with_db(sub.add_parser("explain", help="explain one leader's scores down to the metrics"))
+    explain.add_argument("--leader", required=True, help="the leader's rep_id")
+    explain.add_argument("--period", help="fiscal quarter like 2026Q3 (default: the current one)")
+    explain.add_argument("--score", choices=list(SCORES), help="one score only (default: all)")
+    explain.add_argument("--format", choices=FORMATS, default="table")
+    explain.add_argument("--today", help=argparse.SUPPRESS)
+
+
+if register not in cli._EXTENSIONS:
+    cli._EXTENSIONS.append(register)
+cli.COMMANDS["score"] = cmd_score
+cli.COMMANDS["explain"] = cmd_explain
