@@ -29,13 +29,13 @@ else:
                      column_config={"column_name": "Column", "failed_rows": "Rows", "sample": "Sample"})
 
 st.subheader("Metrics switched off by missing data")
-off = org.switched_off_metrics(fill)
+off = ui.scores("switched_off")
 if off.is_empty():
     st.success("Every metric of the rubric has the data it needs.")
 else:
     st.write(f"{off.height} metric(s) cannot be computed; their weight is spread over the others.")
     st.dataframe(off, hide_index=True, key="switched_off",
-                 column_config={"metric": "Metric", "label": "Name", "switched_on_by": "Switched on by"})
+                 column_config={"metric": "Metric", "metric_label": "Name", "reason": "What would switch it on"})
 
 st.subheader("How full each column is")
 loaded = org.loaded_columns(fill)

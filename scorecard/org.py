@@ -115,38 +115,6 @@ def org_overview(con: duckdb.DuckDBPyConnection, visible_reps: Sequence[str],
                        loads=loads)
 
 
-def _present(requirement: str, fill: pl.DataFrame) -> bool:
-    """Whether an extract (``coaching``) or a column (``opportunities.next_step``) holds data."""
-    extract, _, column = requirement.partition(".")
-    rows = fill.filter(pl.col("extract") == extract)
-    if column:
-        rows = rows.filter(pl.col("column") == column)
-        return bool(rows.height) and int(rows["filled"].max() or 0) > 0  # type: ignore[arg-type]
-    return bool(rows.height) and int(rows["rows"].max() or 0) > 0  # type: ignore[arg-type]
-
-
-def _in_words(requirement: str) -> str:
-    extract, _, column = requirement.partition(".")
-    return f"the {column} column of {extract}" if column else f"the {extract} extract"
-
-
-def switched_off_metrics(fill: pl.DataFrame) -> pl.DataFrame:
-    """The metrics of the catalogue that missing data switches off, and what would switch them on.
-
-    A metric needs every group of its ``requires`` to have at least one extract or column with
-    data (``column_fill``). Columns: ``metric``, ``label``, ``switched_on_by`` (in words).
-    """
-    from scorecard.metrics import METRICS
-
-    rows = []
-    for metric in METRICS.values():
-        unmet = [group for group in metric.requires if not any(_present(r, fill) for r in group)]
-        if unmet:
-            needs = "; and ".join(" or ".join(_in_words(r) for r in group) for group in unmet)
-            rows.append({"metric": metric.key, "label": metric.label, "switched_on_by": "load " + needs})
-    return pl.DataFrame(rows, schema={"metric": pl.String, "label": pl.String, "switched_on_by": pl.String})
-
-
 def failed_checks(checks: pl.DataFrame) -> pl.DataFrame:
     """The failed rules of the latest checks: file, column, rule, rows and a sample."""
     return (

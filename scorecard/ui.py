@@ -70,9 +70,18 @@ def store() -> Store:
     return Store(s.db, archive_dir=s.archive_dir, reporting_currency=s.reporting_currency)
 
 
-def data_version() -> int:
-    """Id of the newest load; every cache below is keyed on it."""
+@st.cache_data(ttl=1.0, show_spinner=False)
+def _data_version(db: str) -> int:
     return store().data_version()
+
+
+def data_version() -> int:
+    """Id of the newest load; every cache below is keyed on it.
+
+    Asked at most once a second (opening a connection costs more than the rest of a warm page), so
+    a new load shows up within a second plus the live pages' polling interval.
+    """
+    return _data_version(str(settings().db))
 
 
 def today() -> date:
