@@ -1,0 +1,74 @@
+"""Canonical CSVs: headers are the canonical column names (any case, spaces or underscores)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from scorecard.formats import MappedTable
+from scorecard.formats.values import DateOrder, normalise_header, type_columns, with_line_numbers
+from scorecard.readers import RawTable
+from scorecard.schema import EXTRACTS
+
+# Columns whose values are codes from a short list: compared lower-case.
+CODE_COLUMNS = {"role", "type", "kind", "contact_level", "forecast_category", "lead_source"}
+_ALIASES = {"rep": "reps", "team": "reps", "users": "reps", "account": "accounts", "opportunity": "opportunities",
+            "deals": "opportunities", "pipeline": "opportunities", "activity": "activities",
+            "quota": "quotas", "forecast": "forecasts", "history": "opportunity_history",
+            "opportunity_teams": "opportunity_team", "rates": "currency_rates"}
+
+
+def extract_named_by(stem: str) -> str | None:
+    """The extract a file or sheet name points at (``reps.csv``, ``Opportunities 2026``), if any."""
+    name = normalise_header(stem)
+    for extract in sorted(EXTRACTS, key=len, reverse=True):
+        if name == extract or name.startswith(extract + "_"):
+            return extract
+    for alias, extract in _ALIASES.items():
+        if name == alias or name.startswith(alias + "_"):
+            return extract
+    return None
+
+
+def guess_extract(table: RawTable) -> tuple[str | None, int]:
+    """(extract, how many of its required columns the headers carry)."""
+    headers = {normalise_header(h) for h in table.headers}
+    named = extract_named_by(table.stem)
+    if named:
+        return named, len(headers & set(EXTRACTS[named].required_columns))
+    best, best_score = None, 0
+    for name, extract in EXTRACTS.items():
+        required = set(extract.required_columns)
+        if required <= headers:
+            score = len(set(extract.column_names) & headers) + len(required)
+            if score > best_score:
+                best, best_score = name, score
+    return best, (len(EXTRACTS[best].required_columns) if best else 0)
+
+
+def claims(table: RawTable) -> bool:
+    extract, hits = guess_extract(table)
+    return extract is not None and hits > 0
+
+
+def map_canonical(table: RawTable, *, date_order: DateOrder = "auto") -> MappedTable:
+    extract_name, _ = guess_extract(table)
+    assert extract_name is not None
+    extract = EXTRACTS[extract_name]
+    by_norm = {normalise_header(h): h for h in table.headers}
+    mapping = {c: by_norm[c] for c in extract.column_names if c in by_norm}
+    missing = [c for c in extract.required_columns if c not in mapping]
+    result = MappedTable(table=table, format="canonical", extract=extract_name, mapping=mapping)
+    ignored = [h for n, h in by_norm.items() if n not in extract.column_names]
+    if ignored:
+        result.notes.append(f"columns not used: {', '.join(ignored[:8])}{' ...' if len(ignored) > 8 else ''}")
+    if missing:
+        result.problem = f"required column(s) missing: {', '.join(missing)}"
+        result.rule = "required columns"
+        result.column = ", ".join(missing)
+        return result
+    frame = table.frame.select(pl.col(src).alias(dst) for dst, src in mapping.items())
+    frame = frame.with_columns(
+        pl.col(c).str.strip_chars().str.to_lowercase() for c in frame.columns if c in CODE_COLUMNS
+    )
+    result.frame = with_line_numbers(type_columns(frame, extract, date_order=date_order))
+    return result

@@ -1,0 +1,405 @@
+"""The one ingest path: files in, checked, previewed, then landed in one transaction (or not at all).
+
+The upload page, ``scorecard ingest`` and the inbox folder all call :func:`ingest_files` (or its two
+halves, :func:`plan_ingest` then :func:`commit_plan`, when a person confirms in between):
+
+1. read every file as it comes (``scorecard.readers``: encodings, delimiters, XLSX, zip);
+2. recognise each table's format and map it to a canonical extract (``scorecard.formats``, or a
+   mapping profile from ``scorecard.mapping``);
+3. run the Great Expectations suites and the relational rules (``data_checks``) on the mapped data;
+4. preview what would change (rows added, replaced, removed per extract);
+5. only if no rule of severity *error* failed, hand everything to ``Store.load`` (one transaction).
+
+Check results are recorded for the data-quality page either way; nothing else changes on a
+rejection.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from data_checks.runner import (
+    FILE,
+    RESULT_SCHEMA,
+    ExtractBatch,
+    References,
+    run_checks,
+    structural_row,
+)
+from scorecard import sql
+from scorecard.formats import MappedTable
+from scorecard.formats import canonical as canonical_format
+from scorecard.mapping import MappingError, MappingProfile, apply_profile, find_profile, load_profiles, profiles_dir
+from scorecard.readers import RawTable, ReadError, read_path
+from scorecard.schema import EXTRACTS
+from scorecard.settings import get_settings
+from scorecard.store import LoadMode, LoadRecord, SourceFile, Store
+
+Progress = Callable[[str, float], None]
+REFERENCED = {"reps": "rep_id", "accounts": "account_id", "opportunities": "opportunity_id"}
+
+
+@dataclass
+class CheckFailure:
+    column: str | None
+    rule: str
+    severity: str
+    rows: int
+    total: int
+    message: str
+    sample: str
+
+
+@dataclass
+class FileVerdict:
+    """What became of one file (or sheet, or zip member)."""
+
+    file: str
+    format: str
+    extract: str | None
+    status: str
+    """``accepted``, ``warning`` (accepted with warnings) or ``rejected``."""
+    rows: int = 0
+    details: str = ""
+    mapping: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    failures: list[CheckFailure] = field(default_factory=list)
+
+
+@dataclass
+class IngestPlan:
+    """Everything decided before a write: frames to load, verdicts, check results, preview."""
+
+    paths: list[Path]
+    tables: list[MappedTable]
+    frames: dict[str, pl.DataFrame]
+    modes: dict[str, LoadMode]
+    checks: pl.DataFrame
+    verdicts: list[FileVerdict]
+    changes: pl.DataFrame
+    """extract, mode, rows_in_file, rows_now, added, replaced, removed."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> pl.DataFrame:
+        return self.checks.filter((pl.col("severity") == "error") & ~pl.col("passed"))
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.frames) and self.errors.is_empty()
+
+    def report(self) -> str:
+        return _report(self.accepted, None, self.verdicts, self.changes)
+
+
+@dataclass
+class IngestResult:
+    accepted: bool
+    load: LoadRecord | None
+    verdicts: list[FileVerdict]
+    checks: pl.DataFrame
+    changes: pl.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def report(self) -> str:
+        """The verdict in words: used by the CLI and written beside inbox files."""
+        return _report(self.accepted, self.load, self.verdicts, self.changes)
+
+
+# -- reading and mapping -------------------------------------------------------------------------
+
+def _db_people(store: Store) -> pl.DataFrame | None:
+    if not store.path.exists():
+        return None
+    with store.reader() as con:
+        frame = sql.run(con, "ingest_people")
+    return frame if frame.height else None
+
+
+def _db_keys(store: Store, extract: str) -> pl.DataFrame:
+    key = list(EXTRACTS[extract].key) or [c.name for c in EXTRACTS[extract].columns]
+    if not store.path.exists():
+        return pl.DataFrame()
+    with store.reader() as con:
+        return sql.run(con, "ingest_table_keys", table=extract, key_columns=key)
+
+
+def _produces_reps(table: RawTable, profile: MappingProfile | None) -> bool:
+    from scorecard.formats import hubspot, salesforce
+
+    if profile is not None:
+        return profile.extract == "reps"
+    if salesforce.object_of(table) in ("User", "UserRole"):
+        return True
+    if hubspot.kind_of(table) == "owners":
+        return True
+    return canonical_format.claims(table) and canonical_format.guess_extract(table)[0] == "reps"
+
+
+def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile | None = None,
+               profiles: list[MappingProfile] | None = None) -> list[MappedTable]:
+    """Recognise and map every table; people named by name are resolved against the upload's reps
+    (mapped first), else those already loaded."""
+    from scorecard.formats import hubspot, salesforce
+
+    profiles = profiles or []
+
+    def profile_for(table: RawTable) -> MappingProfile | None:
+        if forced is not None:
+            return forced
+        if salesforce.claims(table) or hubspot.claims(table) or canonical_format.claims(table):
+            return None
+        return next((p for p in profiles if p.matches(table.headers)), None)
+
+    chosen = {id(t): profile_for(t) for t in tables}
+    ordered = sorted(tables, key=lambda t: 0 if _produces_reps(t, chosen[id(t)]) else 1)
+    mapped: list[MappedTable] = []
+    sf_tables = [t for t in ordered if chosen[id(t)] is None and salesforce.claims(t)]
+    if sf_tables:
+        mapped.extend(salesforce.map_tables(sf_tables))
+    rest = [t for t in ordered if t not in sf_tables]
+    people: pl.DataFrame | None = None
+    db_people_loaded = False
+    for table in rest:
+        profile = chosen[id(table)]
+        upload_reps = [m.frame for m in mapped if m.extract == "reps" and m.frame is not None]
+        if upload_reps:
+            people = pl.concat([f.select("rep_id", *[c for c in ("rep_name", "email") if c in f.columns])
+                                for f in upload_reps], how="diagonal_relaxed")
+        elif not db_people_loaded:
+            people, db_people_loaded = _db_people(store), True
+        if profile is not None:
+            mapped.append(apply_profile(table, profile, people))
+        elif hubspot.claims(table):
+            mapped.append(hubspot.map_table(table, people))
+        elif canonical_format.claims(table):
+            mapped.append(canonical_format.map_canonical(table))
+        else:
+            mapped.append(MappedTable(
+                table=table, format="unknown", extract=None, rule="recognised format",
+                problem="the headers match no known format (canonical, Salesforce, HubSpot) and no saved"
+                        " mapping profile: map its columns on the Upload page, or pass --mapping PROFILE"
+                        f" (headers: {', '.join(table.headers[:10])})"))
+    return mapped
+
+
+# -- planning --------------------------------------------------------------------------------------
+
+def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingProfile | None = None,
+                append: bool = False, progress: Progress | None = None) -> IngestPlan:
+    """Read, recognise, map, check and preview an upload. Writes nothing."""
+    say = progress or (lambda _m, _f: None)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    settings = get_settings()
+    limit = settings.upload_limit_mb * 1_000_000
+    paths = [Path(p) for p in paths]
+    structural: list[dict[str, object]] = []
+    tables: list[RawTable] = []
+    for i, path in enumerate(paths):
+        say(f"reading {path.name}", 0.3 * i / max(len(paths), 1))
+        try:
+            tables.extend(read_path(path, limit_bytes=limit))
+        except ReadError as exc:
+            structural.append(structural_row(exc.file, None, None, "readable file", exc.message))
+    timings["read"] = time.perf_counter() - started
+
+    t0 = time.perf_counter()
+    say("recognising formats and mapping columns", 0.35)
+    forced: MappingProfile | None = None
+    if isinstance(mapping, MappingProfile):
+        forced = mapping
+    elif mapping:
+        try:
+            forced = find_profile(profiles_dir(store.path), mapping)
+        except MappingError as exc:
+            structural.append(structural_row(", ".join(p.name for p in paths), None, None, "mapping profile",
+                                             str(exc)))
+    profiles = load_profiles(profiles_dir(store.path))
+    mapped = map_tables(tables, store=store, forced=forced, profiles=profiles) if not (mapping and not forced) else []
+    for m in mapped:
+        if m.problem:
+            structural.append(structural_row(m.file, m.extract, m.column, m.rule, m.problem, m.table.rows))
+        elif m.frame is not None and m.frame.height == 0:
+            structural.append(structural_row(m.file, m.extract, None, "has rows",
+                                             "the file has a header but no data rows"))
+    timings["map"] = time.perf_counter() - t0
+
+    batches: dict[str, ExtractBatch] = {}
+    for m in mapped:
+        if m.problem or m.frame is None or m.extract is None or m.frame.height == 0:
+            continue
+        frame = m.frame.with_columns(pl.lit(m.file).alias(FILE))
+        if m.extract in batches:
+            previous = batches[m.extract]
+            batches[m.extract] = ExtractBatch(m.extract, pl.concat([previous.frame, frame], how="diagonal_relaxed"),
+                                              previous.files + [m.file])
+        else:
+            batches[m.extract] = ExtractBatch(m.extract, frame, [m.file])
+    modes: dict[str, LoadMode] = {
+        name: ("append" if append and EXTRACTS[name].appendable else "replace") for name in batches}
+
+    t0 = time.perf_counter()
+    references = References()
+    for target, key in REFERENCED.items():
+        if target in batches and modes[target] == "replace":
+            references.keys[target] = batches[target].frame[key].drop_nulls()
+        elif store.path.exists():
+            existing = _db_keys(store, target)
+            if target in batches:  # appended to: both count
+                existing = pl.concat([existing.select(key), batches[target].frame.select(key)])
+            if existing.height or target == "reps":
+                references.keys[target] = (existing[key].drop_nulls() if existing.width
+                                           else pl.Series(key, [], pl.String))
+        elif target == "reps":
+            references.keys[target] = pl.Series(key, [], pl.String)
+    results = pl.DataFrame(schema=RESULT_SCHEMA)
+    if batches:
+        results = run_checks(batches, references, progress=lambda msg, f: say(msg, 0.4 + 0.45 * f))
+    timings["checks"] = time.perf_counter() - t0
+    if structural:
+        results = pl.concat([pl.DataFrame(structural, schema=RESULT_SCHEMA), results])
+
+    t0 = time.perf_counter()
+    say("previewing the changes", 0.9)
+    changes = _preview(store, batches, modes)
+    timings["preview"] = time.perf_counter() - t0
+    frames = {name: b.frame for name, b in batches.items()}
+    verdicts = _verdicts(mapped, results, structural)
+    timings["plan_total"] = time.perf_counter() - started
+    return IngestPlan(paths=paths, tables=mapped, frames=frames, modes=modes, checks=results,
+                      verdicts=verdicts, changes=changes, timings=timings)
+
+
+def _preview(store: Store, batches: dict[str, ExtractBatch], modes: dict[str, LoadMode]) -> pl.DataFrame:
+    counts: dict[str, int] = {}
+    if store.path.exists():
+        counts = store.row_counts()
+    rows = []
+    for name, batch in batches.items():
+        extract = EXTRACTS[name]
+        now = int(counts.get(name, 0))
+        incoming = batch.frame.height
+        matched = 0
+        if now and extract.key:
+            existing = _db_keys(store, name)
+            key = list(extract.key)
+            matched = batch.frame.select(key).unique().join(existing.unique(), on=key, how="semi").height
+        if modes[name] == "replace":
+            added, replaced, removed = incoming - matched, matched, now - matched
+        else:
+            added, replaced, removed = incoming - matched, matched, 0
+        if not extract.key:
+            added, replaced, removed = incoming, 0, now if modes[name] == "replace" else 0
+        rows.append({"extract": name, "mode": modes[name], "rows_in_file": incoming, "rows_now": now,
+                     "added": added, "replaced": replaced, "removed": removed})
+    schema = {"extract": pl.String, "mode": pl.String, "rows_in_file": pl.Int64, "rows_now": pl.Int64,
+              "added": pl.Int64, "replaced": pl.Int64, "removed": pl.Int64}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _verdicts(mapped: list[MappedTable], results: pl.DataFrame,
+              structural: list[dict[str, object]]) -> list[FileVerdict]:
+    failed = results.filter(~pl.col("passed"))
+    verdicts: list[FileVerdict] = []
+    seen: set[str] = set()
+    for m in mapped:
+        mine = failed.filter(pl.col("file").str.split(", ").list.contains(m.file)
+                             if m.extract is None else
+                             (pl.col("file").str.split(", ").list.contains(m.file)))
+        failures = [CheckFailure(r["column_name"], r["rule"], r["severity"], int(r["failed_rows"] or 0),
+                                 int(r["total_rows"] or 0), r["message"], r["sample"] or "")
+                    for r in mine.iter_rows(named=True)]
+        status = "rejected" if any(f.severity == "error" for f in failures) else (
+            "warning" if failures else "accepted")
+        verdicts.append(FileVerdict(file=m.file, format=m.format_label, extract=m.extract, status=status,
+                                    rows=m.frame.height if m.frame is not None else m.table.rows,
+                                    details=m.table.describe(), mapping=m.mapping, notes=m.notes,
+                                    failures=failures))
+        seen.add(m.file)
+    for row in structural:
+        name = str(row["file"])
+        if name in seen:
+            continue
+        verdicts.append(FileVerdict(file=name, format="unreadable" if row["rule"] == "readable file" else "-",
+                                    extract=None, status="rejected",
+                                    failures=[CheckFailure(None, str(row["rule"]), "error", 0, 0,
+                                                           str(row["message"]), "")]))
+        seen.add(name)
+    return verdicts
+
+
+# -- committing ------------------------------------------------------------------------------------
+
+def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) -> IngestResult:
+    """Land an accepted plan in one transaction; for a rejected plan only record the check results."""
+    timings = dict(plan.timings)
+    if not plan.accepted:
+        store.record_checks(plan.checks, load_id=None, accepted=False)
+        return IngestResult(False, None, plan.verdicts, plan.checks, plan.changes, timings)
+    t0 = time.perf_counter()
+    files: list[SourceFile] = []
+    seen: set[Path] = set()
+    for m in plan.tables:
+        if m.table.path in seen:
+            continue
+        seen.add(m.table.path)
+        files.append(SourceFile(m.table.path, m.extract, m.frame.height if m.frame is not None else None))
+    summary = {
+        "rules": plan.checks.height,
+        "failed": int((~plan.checks["passed"]).sum()) if plan.checks.height else 0,
+        "warnings": int(plan.checks.filter(~pl.col("passed") & (pl.col("severity") == "warning")).height),
+        "files": [{"file": v.file, "format": v.format, "extract": v.extract, "status": v.status}
+                  for v in plan.verdicts],
+    }
+    record = store.load(plan.frames, loaded_by=loaded_by, source=source, files=files, modes=plan.modes,
+                        check_summary=summary)
+    timings["load"] = time.perf_counter() - t0
+    store.record_checks(plan.checks, load_id=record.load_id, accepted=True)
+    return IngestResult(True, record, plan.verdicts, plan.checks, plan.changes, timings)
+
+
+def ingest_files(store: Store, paths: Sequence[Path], *, loaded_by: str, source: str = "cli",
+                 mapping: str | MappingProfile | None = None, append: bool = False,
+                 progress: Progress | None = None) -> IngestResult:
+    """Read, map, check and (if accepted) load ``paths`` as one load."""
+    plan = plan_ingest(store, paths, mapping=mapping, append=append, progress=progress)
+    if progress:
+        progress("loading" if plan.accepted else "rejected: recording the verdict", 0.95)
+    result = commit_plan(store, plan, loaded_by=loaded_by, source=source)
+    if progress:
+        progress("done", 1.0)
+    return result
+
+
+# -- the verdict in words --------------------------------------------------------------------------
+
+def _report(accepted: bool, load: LoadRecord | None, verdicts: list[FileVerdict], changes: pl.DataFrame) -> str:
+    lines: list[str] = []
+    if accepted:
+        head = f"ACCEPTED as load {load.load_id}" if load else "ACCEPTED (not yet loaded)"
+    else:
+        head = "REJECTED: nothing was changed"
+    lines.append(head)
+    for v in verdicts:
+        where = f" -> {v.extract}" if v.extract else ""
+        info = f", {v.details}" if v.details else ""
+        lines.append(f"{v.status.upper():9} {v.file} ({v.format}{info}{where}, {v.rows:,} rows)")
+        for note in v.notes:
+            lines.append(f"          note: {note}")
+        for f in v.failures:
+            col = f" column {f.column}," if f.column else ""
+            lines.append(f"          {f.severity}:{col} rule '{f.rule}': {f.message}")
+            for sample_line in (f.sample or "").splitlines():
+                lines.append(f"            {sample_line}")
+    if accepted and changes.height:
+        lines.append("changes:")
+        for r in changes.iter_rows(named=True):
+            lines.append(f"  {r['extract']:<20} {r['mode']:<8} +{r['added']:,} added, {r['replaced']:,} replaced,"
+                         f" {r['removed']:,} removed")
+    return "\n".join(lines)

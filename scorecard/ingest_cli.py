@@ -1,0 +1,43 @@
+"""``scorecard ingest --db PATH [--mapping PROFILE] [--append] FILE...``: the ingest path on the command line.
+
+Exits 0 when the load is accepted, 1 when it is rejected, and prints the verdict either way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from scorecard import cli
+from scorecard.ingest import ingest_files
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    store = cli._store(args)
+    paths = [Path(p) for p in args.files]
+    progress = None
+    if args.progress:
+        def progress(message: str, fraction: float) -> None:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+    result = ingest_files(store, paths, loaded_by=args.by or getpass.getuser(), source="cli",
+                          mapping=args.mapping, append=args.append, progress=progress)
+    print(result.report())
+    return 0 if result.accepted else 1
+
+
+def register(sub: argparse._SubParsersAction, with_db: Callable[..., argparse.ArgumentParser]) -> None:
+    parser = with_db(sub.add_parser("ingest", help="check and load CRM files (CSV, XLSX, zip)"))
+    parser.add_argument("files", nargs="+", help="CSV, TSV, XLSX files or zip archives of them")
+    parser.add_argument("--mapping", help="name of a saved mapping profile to read the files with")
+    parser.add_argument("--append", action="store_true",
+                        help="add activities and coaching to what is loaded instead of replacing them")
+    parser.add_argument("--by", help="who is loading (recorded in the load history; default: your user)")
+    parser.add_argument("--progress", action="store_true", help="print progress to stderr")
+
+
+if register not in cli._EXTENSIONS:
+    cli._EXTENSIONS.append(register)
+cli.COMMANDS["ingest"] = cmd_ingest

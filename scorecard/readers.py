@@ -1,0 +1,301 @@
+"""Reading CRM files as they come: encodings, delimiters, quoting, XLSX sheets and zip archives.
+
+Every table comes out as a Polars frame of strings (nothing is typed here: typing is the mapping's
+job, so a value that does not parse can be reported with its raw text). Encodings are detected with
+charset-normalizer, delimiters with :class:`csv.Sniffer`, CSV parsing is Polars' (multi-threaded,
+quoted newlines), spreadsheets are read with openpyxl.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path, PurePosixPath
+
+import polars as pl
+
+SAMPLE_BYTES = 256 * 1024
+TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".tab", ""}
+SHEET_SUFFIXES = {".xlsx", ".xlsm"}
+DELIMITERS = ",;\t|"
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_BINARY_MAGIC = {
+    b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image", b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Office file",
+    b"\x7fELF": "a program", b"MZ": "a program", b"\x1f\x8b": "a gzip archive",
+}
+# Encodings tried when a file is not UTF-8: what Western CRMs and spreadsheets write.
+_FALLBACK_ENCODINGS = ["cp1252", "latin_1", "iso8859_15", "mac_roman", "cp1250"]
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a table; the message says why, in the analyst's words."""
+
+    def __init__(self, file: str, message: str) -> None:
+        super().__init__(f"{file}: {message}")
+        self.file = file
+        self.message = message
+
+
+@dataclass
+class RawTable:
+    """One table read from a file (a CSV, a sheet of a workbook, or a member of a zip)."""
+
+    name: str
+    """What the analyst sees: ``Opportunity.csv``, ``export.zip/User.csv``, ``plan.xlsx[Quotas]``."""
+    path: Path
+    """The file on disk it came from (archived with the load)."""
+    stem: str
+    """The object the file or sheet is named after: ``Opportunity``, ``Quotas``, ``reps``."""
+    frame: pl.DataFrame
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+    @property
+    def headers(self) -> list[str]:
+        return list(self.frame.columns)
+
+    def describe(self) -> str:
+        bits = []
+        if self.encoding:
+            bits.append(self.encoding)
+        if self.delimiter:
+            bits.append(f"{_DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}-separated")
+        return ", ".join(bits) or "spreadsheet"
+
+
+def read_path(path: Path, *, limit_bytes: int | None = None) -> list[RawTable]:
+    """Read every table in ``path`` (CSV/TSV, XLSX, or a zip of those). Raises :class:`ReadError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReadError(path.name, "no such file")
+    size = path.stat().st_size
+    if limit_bytes is not None and size > limit_bytes:
+        raise ReadError(path.name, f"the file is {size / 1e6:,.1f} MB, larger than the upload limit of"
+                                   f" {limit_bytes / 1e6:,.0f} MB; split it or raise SCORECARD_UPLOAD_LIMIT_MB")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04") and path.suffix.lower() not in SHEET_SUFFIXES:
+        return _read_zip(path, limit_bytes)
+    if path.suffix.lower() in SHEET_SUFFIXES:
+        return _read_workbook(path.name, path, path.read_bytes())
+    return [_read_text(path.name, path, path.stem, source=path)]
+
+
+def _read_zip(path: Path, limit_bytes: int | None) -> list[RawTable]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise ReadError(path.name, f"not a readable zip archive ({exc})") from exc
+    tables: list[RawTable] = []
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()
+                   and not m.filename.startswith("__MACOSX/") and not PurePosixPath(m.filename).name.startswith(".")]
+        total = sum(m.file_size for m in members)
+        if limit_bytes is not None and total > 4 * limit_bytes:
+            raise ReadError(path.name, f"the archive unpacks to {total / 1e6:,.0f} MB, more than four times the"
+                                       " upload limit")
+        if not members:
+            raise ReadError(path.name, "the zip archive holds no files")
+        for member in members:
+            inner = PurePosixPath(member.filename)
+            name = f"{path.name}/{inner.name}"
+            data = archive.read(member)
+            suffix = inner.suffix.lower()
+            if suffix in SHEET_SUFFIXES:
+                tables.extend(_read_workbook(name, path, data))
+            elif suffix in TEXT_SUFFIXES:
+                tables.append(_read_text(name, path, inner.stem, data=data))
+            else:
+                raise ReadError(name, f"files of type {suffix or 'without extension'} are not read;"
+                                      " send CSV or XLSX files")
+    return tables
+
+
+def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
+    """The encoding of a text sample: BOMs first, then strict UTF-8, then charset-normalizer."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in sample[:4096]:
+        # UTF-16 without a BOM: ASCII text leaves every other byte zero.
+        evens, odds = sample[0:4096:2], sample[1:4096:2]
+        if odds.count(0) > 0.4 * len(odds) and evens.count(0) < 0.1 * len(evens):
+            return "utf-16-le"
+        if evens.count(0) > 0.4 * len(evens) and odds.count(0) < 0.1 * len(odds):
+            return "utf-16-be"
+        raise UnicodeError("binary content")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=_FALLBACK_ENCODINGS).best()
+    return best.encoding if best is not None else "cp1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The field delimiter of a CSV sample (comma, semicolon, tab or pipe)."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    if not lines:
+        return ","
+    sample = "\n".join(lines)
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
+        if dialect.delimiter in DELIMITERS and lines[0].count(dialect.delimiter) > 0:
+            return dialect.delimiter
+    except csv.Error:
+        pass
+    # The Sniffer gives up on some files (e.g. a single data row): the header line decides.
+    counts = {d: lines[0].count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _binary_kind(head: bytes) -> str | None:
+    for magic, kind in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip archive or Office file"
+    return None
+
+
+def _read_text(name: str, path: Path, stem: str, *, data: bytes | None = None,
+               source: Path | None = None) -> RawTable:
+    if data is None:
+        assert source is not None
+        with source.open("rb") as fh:
+            sample = fh.read(SAMPLE_BYTES)
+        complete = len(sample) < SAMPLE_BYTES
+    else:
+        sample = data[:SAMPLE_BYTES]
+        complete = len(data) <= SAMPLE_BYTES
+    if not sample.strip():
+        raise ReadError(name, "the file is empty")
+    kind = _binary_kind(sample)
+    if kind:
+        raise ReadError(name, f"this is {kind}, not a CSV file")
+    try:
+        encoding = detect_encoding(sample, complete=complete)
+    except UnicodeError:
+        raise ReadError(name, "this is a binary file, not a CSV file") from None
+
+    utf8 = encoding in ("utf-8", "utf-8-sig")
+    if utf8 and data is None and source is not None:
+        text_sample = sample.decode("utf-8", errors="ignore")
+        csv_source: Path | bytes = source
+    else:
+        raw = data if data is not None else (source.read_bytes() if source else b"")
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            if utf8:  # a UTF-8 file with a stray byte further down: keep what decodes, report it
+                raise ReadError(name, "the file is mostly UTF-8 but has bytes that are not; save it again"
+                                      " as UTF-8") from None
+            text = raw.decode("cp1252", errors="replace")
+            encoding = "cp1252"
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        text_sample = text[:SAMPLE_BYTES]
+        csv_source = text.encode("utf-8")
+    delimiter = sniff_delimiter(text_sample)
+    try:
+        frame = _polars_csv(csv_source, delimiter)
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ReadError(name, f"the CSV cannot be parsed ({first[:200]})") from exc
+    frame = _tidy(frame)
+    return RawTable(name=name, path=path, stem=stem, frame=frame, encoding=_encoding_label(encoding),
+                    delimiter=delimiter)
+
+
+def _polars_csv(source: Path | bytes, delimiter: str) -> pl.DataFrame:
+    return pl.read_csv(
+        source if isinstance(source, Path) else io.BytesIO(source),
+        separator=delimiter, infer_schema=False, quote_char='"', encoding="utf8",
+        raise_if_empty=False,
+    )
+
+
+def _encoding_label(encoding: str) -> str:
+    labels = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "utf-16-le": "UTF-16",
+              "utf-16-be": "UTF-16", "cp1252": "Windows-1252", "latin_1": "ISO-8859-1",
+              "iso8859_15": "ISO-8859-15"}
+    return labels.get(encoding.lower().replace("-", "_").replace("utf_", "utf-"), labels.get(encoding, encoding))
+
+
+def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
+    """Trim header names, turn blank cells into nulls, and drop a report footer block."""
+    names = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    if frame.height == 0:
+        return frame
+    frame = frame.with_columns(
+        pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c)
+        for c in frame.columns
+    )
+    if frame.height < 2_000_000:
+        # Salesforce report exports end with a blank line and a few one-cell footer lines.
+        filled = frame.select(pl.sum_horizontal(pl.all().is_not_null().cast(pl.Int32))).to_series()
+        empty_rows = (filled == 0).arg_true()
+        if len(empty_rows):
+            first_blank = int(empty_rows[0])
+            if bool((filled[first_blank:] <= 1).all()):
+                frame = frame.head(first_blank)
+    return frame
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if value.time() != time(0) else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _read_workbook(name: str, path: Path, data: bytes) -> list[RawTable]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise ReadError(name, f"not a readable XLSX workbook ({type(exc).__name__})") from exc
+    tables: list[RawTable] = []
+    try:
+        for sheet in book.worksheets:
+            rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            rows = [r for r in rows if any(v is not None for v in r)]
+            if not rows:
+                continue
+            header = [h.strip() if h else f"column_{i + 1}" for i, h in enumerate(rows[0])]
+            while header and header[-1].startswith("column_") and all(
+                    len(r) < len(header) or r[len(header) - 1] is None for r in rows[1:]):
+                header.pop()
+            width = len(header)
+            body = [(r + [None] * width)[:width] for r in rows[1:]]
+            frame = pl.DataFrame(body, schema=dict.fromkeys(header, pl.String), orient="row") if body \
+                else pl.DataFrame(schema=dict.fromkeys(header, pl.String))
+            tables.append(RawTable(name=f"{name}[{sheet.title}]", path=path, stem=sheet.title,
+                                   frame=_tidy(frame)))
+    finally:
+        book.close()
+    if not tables:
+        raise ReadError(name, "the workbook has no sheet with data")
+    return tables
