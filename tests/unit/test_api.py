@@ -1,0 +1,144 @@
+"""The Scorecard API and the `score` / `explain` commands on the demo database, as users see them."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from scorecard import cli
+from scorecard.api import Scorecard
+from scorecard.metrics import METRICS, SCORES
+from scorecard.settings import Settings
+
+CONTRACT_COLUMNS = ["leader_id", "leader_name", "level", "region", "team_size", *SCORES,
+                    *[f"{s}_change" for s in SCORES]]
+EXPLAIN_COLUMNS = ["score", "score_label", "metric", "metric_label", "value", "unit", "points", "weight",
+                   "sample", "min_sample", "status", "reason"]
+
+
+@pytest.fixture(scope="module")
+def card(demo_db_path: Path) -> Scorecard:
+    return Scorecard.open(demo_db_path, settings=Settings(db=demo_db_path))
+
+
+def test_leaders_one_row_per_leader_sorted_by_overall(card: Scorecard) -> None:
+    frame = card.leaders()
+    assert set(CONTRACT_COLUMNS) <= set(frame.columns)
+    # the demo org: a VP, 3 directors, 12 first-line managers
+    assert frame.height == 16
+    assert frame["leader_id"].n_unique() == 16
+    overall = frame["overall"].drop_nulls().to_list()
+    assert overall == sorted(overall, reverse=True)
+    for score in SCORES:
+        values = frame[score].drop_nulls()
+        assert ((values >= 0) & (values <= 100)).all(), score
+    # overall is the mean of the five role scores
+    row = frame.row(0, named=True)
+    roles = [row[r] for r in ("company_leader", "customer_champion", "process_guru", "organization_architect",
+                              "course_corrector") if row[r] is not None]
+    assert row["overall"] == pytest.approx(sum(roles) / len(roles))
+    assert card.leaders(level=2).height == 12
+    assert set(card.leaders(region="EMEA")["region"]) == {"EMEA"}
+
+
+def test_change_is_against_the_previous_quarter(card: Scorecard) -> None:
+    now = card.leaders()
+    before = card.leaders(card.current_period().previous()).select("leader_id", pl.col("teams").alias("before"))
+    joined = now.join(before, on="leader_id")
+    for row in joined.iter_rows(named=True):
+        if row["teams"] is not None and row["before"] is not None:
+            assert row["teams_change"] == pytest.approx(row["teams"] - row["before"])
+
+
+def test_explain_lists_every_metric_of_a_score(card: Scorecard) -> None:
+    frame = card.explain("U0005", score="teams")
+    assert frame.columns[:len(EXPLAIN_COLUMNS)] == EXPLAIN_COLUMNS
+    assert set(frame["metric"]) == {"coaching_coverage", "team_selling", "attainment_spread", "rep_retention"}
+    scored = frame.filter(pl.col("status") == "scored")
+    teams = card.scores_of("U0005")["teams"]
+    assert teams == pytest.approx(
+        (scored["points"] * scored["weight"]).sum() / scored["weight"].sum())
+    everything = card.explain("U0005")
+    assert set(everything["score"]) == set(SCORES) - {"overall"}
+    assert set(everything["metric"]) == set(METRICS)
+
+
+def test_metric_rows_are_the_crm_rows_behind_a_metric(card: Scorecard) -> None:
+    deals = card.metric_rows("U0005", "stalled_deal_rate")
+    assert deals.height == card.metric_values().filter(
+        (pl.col("leader_id") == "U0005") & (pl.col("metric") == "stalled_deal_rate"))["sample"][0]
+    assert {"opportunity_id", "owner_name", "last_activity_at", "quiet_21_days"} <= set(deals.columns)
+    coaching = card.metric_rows("U0005", "coaching_coverage")
+    assert {"coach_id", "rep_id", "session_at"} <= set(coaching.columns)
+
+
+def test_coaching_priorities_and_history(card: Scorecard) -> None:
+    top = card.coaching_priorities("U0008")
+    assert 1 <= top.height <= 3
+    assert top["gain"].to_list() == sorted(top["gain"].to_list(), reverse=True)
+    assert (top["gain"] > 0).all() and (top["points"] < 100).all()
+    history = card.history("U0005")
+    assert history.height == 8
+    assert history["period"].to_list()[-1] == card.current_period().label
+    assert history["period_start"].is_sorted()
+    assert history["overall"].to_list()[-1] == pytest.approx(card.scores_of("U0005")["overall"])
+
+
+def test_org_median_and_periods(card: Scorecard) -> None:
+    median = card.org_median()
+    assert list(median) == list(SCORES)
+    assert median["overall"] == pytest.approx(float(card.leaders()["overall"].median()))  # type: ignore[arg-type]
+    assert not math.isnan(median["teams"])
+    periods = card.periods()
+    assert periods[-1] == card.current_period()
+    assert len(periods) >= 9  # eight quarters of history and the current one
+
+
+def test_results_are_cached_until_the_data_changes(card: Scorecard) -> None:
+    first = card.scored()
+    assert card.scored() is first
+
+
+def _run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_score_command_prints_one_row_per_leader(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run_cli(["score", "--db", str(demo_db_path), "--format", "csv"], capsys)
+    assert code == 0
+    frame = pl.read_csv(out.encode())
+    assert frame.columns == ["leader_id", "leader_name", "level", *SCORES]
+    assert frame.height == 16
+    code, out, _ = _run_cli(["score", "--db", str(demo_db_path)], capsys)
+    assert code == 0 and "U0001" in out and "overall" in out.splitlines()[1]
+    period = Scorecard.open(demo_db_path, settings=Settings(db=demo_db_path)).current_period().previous().label
+    code, out, _ = _run_cli(["score", "--db", str(demo_db_path), "--period", period, "--format", "json"], capsys)
+    assert code == 0 and len(json.loads(out)) == 16
+
+
+def test_explain_command(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run_cli(["explain", "--db", str(demo_db_path), "--leader", "U0005"], capsys)
+    assert code == 0
+    assert out.startswith("U0005 ") and "Teams:" in out and "Coaching coverage" in out
+    code, out, _ = _run_cli(["explain", "--db", str(demo_db_path), "--leader", "U0005", "--score", "teams",
+                             "--format", "json"], capsys)
+    rows = json.loads(out)
+    assert code == 0 and {r["metric"] for r in rows} == {"coaching_coverage", "team_selling",
+                                                          "attainment_spread", "rep_retention"}
+    code, _, err = _run_cli(["explain", "--db", str(demo_db_path), "--leader", "NOBODY"], capsys)
+    assert code == 2 and "NOBODY" in err
+
+
+def test_api_does_not_import_streamlit() -> None:
+    import subprocess
+
+    code = ("import sys; import scorecard.api, scorecard.scoring_cli; "
+            "sys.exit(1 if 'streamlit' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
