@@ -150,9 +150,9 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
     profiles = profiles or []
 
     def profile_for(table: RawTable) -> MappingProfile | None:
-        if forced is not None:
+        if forced is not None and forced.reads(table.headers):
             return forced
-        if salesforce.claims(table) or hubspot.claims(table) or canonical_format.claims(table):
+        if salesforce.claims(table) or hubspot.claims(table) or canonical_format.complete(table):
             return None
         return next((p for p in profiles if p.matches(table.headers)), None)
 
@@ -222,6 +222,10 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
                                              str(exc)))
     profiles = load_profiles(profiles_dir(store.path))
     mapped = map_tables(tables, store=store, forced=forced, profiles=profiles) if not (mapping and not forced) else []
+    if forced is not None and tables and not any(forced.reads(t.headers) for t in tables):
+        structural.append(structural_row(", ".join(t.name for t in tables), forced.extract, None, "mapping profile",
+                                         f"the mapping profile '{forced.name}' reads the columns"
+                                         f" {', '.join(forced.columns.values())}, which no file has"))
     for m in mapped:
         if m.problem:
             structural.append(structural_row(m.file, m.extract, m.column, m.rule, m.problem, m.table.rows))

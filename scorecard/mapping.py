@@ -64,6 +64,11 @@ class MappingProfile:
         mine = {normalise_header(h) for h in self.headers} or needed
         return len(have & mine) >= 0.8 * len(mine | have) or have == mine
 
+    def reads(self, headers: list[str]) -> bool:
+        """True when a file has every header this profile reads."""
+        have = {normalise_header(h) for h in headers}
+        return bool(self.columns) and all(normalise_header(h) in have for h in self.columns.values())
+
     def missing_required(self) -> list[str]:
         """Required canonical columns this profile leaves unmapped (and cannot derive)."""
         derived = set()

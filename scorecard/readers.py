@@ -141,7 +141,13 @@ def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample, cp_isolation=_FALLBACK_ENCODINGS).best()
+    matches = from_bytes(sample, cp_isolation=_FALLBACK_ENCODINGS)
+    # On short Western texts several single-byte code pages fit equally well; the one CRMs and
+    # Excel write is Windows-1252, so it wins whenever it is among the plausible ones.
+    plausible = [m.encoding for m in matches]
+    if "cp1252" in plausible:
+        return "cp1252"
+    best = matches.best()
     return best.encoding if best is not None else "cp1252"
 
 

@@ -45,6 +45,12 @@ def guess_extract(table: RawTable) -> tuple[str | None, int]:
     return best, (len(EXTRACTS[best].required_columns) if best else 0)
 
 
+def complete(table: RawTable) -> bool:
+    """True when the headers carry every required column of the extract they point at."""
+    extract, hits = guess_extract(table)
+    return extract is not None and hits == len(EXTRACTS[extract].required_columns)
+
+
 def claims(table: RawTable) -> bool:
     extract, hits = guess_extract(table)
     return extract is not None and hits > 0
