@@ -135,12 +135,17 @@ def database_path(db: str | Path | None = None) -> Path:
 
 
 def open_scorecard(db: str | Path | None = None, *, build_demo: bool = True, viewer: Viewer | None = None,
-                   settings: Settings | None = None, today: date | None = None) -> Scorecard:
-    """Open the scorecard database at :func:`database_path` (``db``), as the local install sees it.
+                   as_email: str | None = None, settings: Settings | None = None,
+                   today: date | None = None) -> Scorecard:
+    """Open the scorecard database at :func:`database_path` (``db``).
 
     With ``build_demo`` (the default) a database that does not exist yet is built from the demo org
-    first, which takes about half a minute at the demo scale. ``viewer`` None sees everyone.
+    first, which takes about half a minute at the demo scale. By default the card sees everyone, as
+    the local install does; ``as_email`` shows what that person would see when logged in (their own
+    subtree by the CRM hierarchy, everyone for an executive named in the access file), and
+    ``viewer`` sets the viewer directly.
     """
+    from scorecard.access import AccessPolicy, viewer_for_email
     from scorecard.api import Scorecard
     from scorecard.settings import get_settings
 
@@ -154,7 +159,12 @@ def open_scorecard(db: str | Path | None = None, *, build_demo: bool = True, vie
 
         store = Store(path, archive_dir=settings.archive_dir, reporting_currency=settings.reporting_currency)
         build_demo_database(store, progress=lambda message: print(message, flush=True))
-    return Scorecard.open(path, viewer=viewer, settings=settings, today=today)
+    card = Scorecard.open(path, viewer=viewer, settings=settings, today=today)
+    if as_email is not None and viewer is None:
+        policy = AccessPolicy.from_file(settings.access_file or path.parent / "access.toml")
+        with card.store.reader() as con:
+            card.viewer = viewer_for_email(con, as_email, policy)
+    return card
 
 
 def reps(card: Scorecard) -> pl.DataFrame:

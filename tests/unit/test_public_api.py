@@ -35,6 +35,7 @@ def tiny_store(tmp_path: Path) -> Store:
         "rep_id": ["L1", "M1", "R1", "R2", "R3"],
         "rep_name": ["Lena Top", "Mo Middle", "Rita One", "Raj Two", "Rui Three"],
         "manager_id": [None, "L1", "M1", "M1", "L1"],
+        "email": ["lena@example.com", "mo@example.com", "rita@example.com", None, None],
     })
     opportunities = pl.DataFrame({
         "opportunity_id": ["O1", "O2"], "owner_rep_id": ["R1", "R1"],
@@ -161,3 +162,13 @@ def test_the_demo_org_through_the_public_api(demo_db_path: Path) -> None:
     assert people.filter(pl.col("team_size") > 0).height == 16
     assert card.leaders().height == 16
     assert people.filter(pl.col("rep_id") == "U0001")["team_size"].item() == people.height - 1
+
+
+def test_open_scorecard_as_an_email_sees_that_persons_subtree(tiny_store: Store) -> None:
+    as_mo = scorecard.open_scorecard(tiny_store.path, build_demo=False, as_email="Mo@Example.com", today=TODAY)
+    assert as_mo.viewer.visible_reps == ("M1", "R1", "R2")
+    assert as_mo.leaders("2026Q2")["leader_id"].to_list() == ["M1"]  # L1 is above Mo: not shown
+    as_rita = scorecard.open_scorecard(tiny_store.path, build_demo=False, as_email="rita@example.com")
+    assert as_rita.viewer.visible_reps == ("R1",)
+    stranger = scorecard.open_scorecard(tiny_store.path, build_demo=False, as_email="who@example.com")
+    assert stranger.viewer.visible_reps == ()
