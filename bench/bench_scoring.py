@@ -1,8 +1,9 @@
 """Scoring benchmarks: score every leader for one quarter, and explain one leader, on a database.
 
 "Warm" means the database file and DuckDB are warm (one full run before timing) but the scorecard's
-own result cache is empty: the timed run really computes every metric for every leader. The figure
-is the best of a few runs.
+own result cache is empty: the timed run really computes every metric for every leader (only the
+check of which extracts are loaded, kept per data version, is reused). The figure is the best of a
+few runs.
 """
 
 from __future__ import annotations

@@ -40,8 +40,9 @@ touches as (
         bool_or(lower(a.type) in ('meeting', 'demo') and lower(a.contact_level) in ('c_level', 'vp'))
             as exec_meeting
     from activities as a
-    where a.opportunity_id in (select opportunity_id from deals)
+    where a.opportunity_id is not null
       and a.activity_at >= $period_start::date - interval 365 day
+      and a.opportunity_id in (select opportunity_id from deals)
       and a.activity_at < $as_of
     group by a.opportunity_id
 ),

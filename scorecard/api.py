@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from scorecard import sql
@@ -68,6 +69,7 @@ class Scorecard:
         self._today = today
         self.rubric_keeper = rubric or RubricKeeper(settings.rubric)
         self._cache: OrderedDict[tuple[Any, ...], PeriodScores] = OrderedDict()
+        self._presence: tuple[int, dict[str, str]] | None = None
 
     @classmethod
     def open(cls, db: str | Path | None = None, *, viewer: Viewer | None = None,
@@ -144,7 +146,7 @@ class Scorecard:
             params = query_params(win, self.viewer.visible_reps, rubric, self._fiscal)
             leaders = visible_leaders(con, self.viewer.visible_reps)
             raw = compute_metric_values(con, params)
-            off = switched_off_reasons(data_presence(con))
+            off = self._switched_off(con, version)
         assessed = assess(leaders, raw, rubric, switched_off=off, period_complete=win.complete)
         result = PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off)
         self._cache[key] = result
@@ -233,10 +235,16 @@ class Scorecard:
             out[s] = float(value) if isinstance(value, int | float) else float("nan")
         return out
 
+    def _switched_off(self, con: duckdb.DuckDBPyConnection, version: int) -> dict[str, str]:
+        """metric -> reason it is switched off, computed once per data version."""
+        if self._presence is None or self._presence[0] != version:
+            self._presence = (version, switched_off_reasons(data_presence(con)))
+        return self._presence[1]
+
     def switched_off(self) -> pl.DataFrame:
         """The metrics switched off by missing data: metric, metric_label, reason."""
         with self.store.reader() as con:
-            off = switched_off_reasons(data_presence(con))
+            off = self._switched_off(con, self.store.data_version(con))
         return pl.DataFrame({"metric": list(off), "metric_label": [METRICS[m].label for m in off],
                              "reason": list(off.values())},
                             schema={"metric": pl.String, "metric_label": pl.String, "reason": pl.String})
