@@ -42,7 +42,7 @@ cols = st.columns(4)
 cols[0].metric("Leaders", leaders.height)
 cols[1].metric("Org median overall", ui.points(median.get("overall")))
 best = leaders.row(0, named=True)
-cols[2].metric("Top overall", best["leader_name"], ui.points(best.get("overall")), delta_color="off")
+cols[2].metric(f"Top overall ({ui.points(best.get('overall'))})", best["leader_name"])
 cols[3].page_link(ui.PAGE_FILES["scorecard"], label="TV view", icon=":material/tv:",
                   query_params={"tv": "1", "period": period or ""})
 

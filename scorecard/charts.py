@@ -70,15 +70,28 @@ def score_heatmap(leaders: pl.DataFrame, scores: Sequence[str] | None = None, *,
     ids = leaders["leader_id"].to_list()
     z = [[row[k] for k in keys] for row in leaders.select(keys).iter_rows(named=True)]
     text = [["" if v is None else f"{v:.0f}" for v in r] for r in z]
+    labels = [SCORES[k] for k in keys]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[SCORES[k] for k in keys], y=names, text=text, texttemplate="%{text}",
-        customdata=[[leader_id] * len(keys) for leader_id in ids],
+        z=z, x=labels, y=names, text=text, texttemplate="%{text}", hoverinfo="skip",
         colorscale=SCORE_SCALE, zmin=0, zmax=100, xgap=2, ygap=2,
         colorbar={"title": {"text": "points"}},
-        hovertemplate="%{y}<br>%{x}: %{z:.0f}<extra></extra>",
     ))
-    fig.update_yaxes(autorange="reversed", tickfont={"size": font_size})
-    fig.update_xaxes(side="top", tickangle=-30)
+    # Plotly does not report clicks on heatmap cells as selections, so an almost invisible square
+    # marker sits on every cell: clicking a cell selects it, with the leader's id in customdata.
+    cells = [(name, label, leader_id, value) for name, leader_id, row in zip(names, ids, z, strict=True)
+             for label, value in zip(labels, row, strict=True)]
+    fig.add_trace(go.Scatter(
+        x=[c[1] for c in cells], y=[c[0] for c in cells], customdata=[c[2] for c in cells],
+        mode="markers", marker={"symbol": "square", "size": 30, "color": "#000000", "opacity": 0.01},
+        selected={"marker": {"opacity": 0.01}}, unselected={"marker": {"opacity": 0.01}},
+        hovertext=["not enough data" if c[3] is None else f"{c[3]:.0f} points" for c in cells],
+        hovertemplate="%{y}<br>%{x}: %{hovertext}<extra></extra>", showlegend=False,
+    ))
+    # fixed ranges: the click markers must not pad the axes
+    fig.update_yaxes(range=[len(ids) - 0.5, -0.5], tickfont={"size": font_size}, showgrid=False,
+                     zeroline=False)
+    fig.update_xaxes(range=[-0.5, len(labels) - 0.5], side="top", tickangle=-30, showgrid=False,
+                     zeroline=False)
     return _layout(fig, height=height or max(320, 32 * len(ids) + 140), font_size=font_size,
                    clickmode="event+select")
 

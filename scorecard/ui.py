@@ -195,7 +195,9 @@ def choose(label: str, options: list[str], key: str, *, default: str | None = No
     where = st.sidebar if sidebar else st
     value = where.selectbox(label, options, index=index, format_func=format_func, key=f"url_{key}",
                             help=help)
-    set_params(**{key: value})
+    # The default stays out of the URL, so opening a page adds no extra step to the browser history.
+    if value != options[index] or param(key) is not None:
+        set_params(**{key: value})
     return value
 
 
