@@ -7,13 +7,20 @@ visible as (
     select unnest($visible_reps::varchar[]) as rep_id
 ),
 visible_leaders as (
-    select leader_id from leaders where leader_id in (select rep_id from visible)
+    -- the units scored: the visible leaders, or with $per_rep every visible rep on their own
+    select leader_id from leaders where not $per_rep and leader_id in (select rep_id from visible)
+    union all
+    select rep_id from visible where $per_rep
 ),
 team as (
+    -- each unit's whole team: everyone below a leader, or with $per_rep the rep themself
     select tm.leader_id, tm.rep_id
     from team_members as tm
-    where tm.rep_id in (select rep_id from visible)
-      and tm.leader_id in (select leader_id from visible_leaders)
+    where not $per_rep
+      and tm.rep_id in (select rep_id from visible)
+      and tm.leader_id in (select rep_id from visible)
+    union all
+    select rep_id, rep_id from visible where $per_rep
 ),
 people as (
     select

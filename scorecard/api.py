@@ -35,6 +35,7 @@ from scorecard.scoring import (
     compute_metric_values,
     data_presence,
     query_params,
+    rep_metric_values,
     score_table,
     switched_off_reasons,
     visible_leaders,
@@ -56,6 +57,7 @@ class PeriodScores:
     scores: pl.DataFrame
     params: dict[str, Any]
     switched_off: dict[str, str]
+    cache_key: tuple[Any, ...] = ()
 
 
 class Scorecard:
@@ -70,6 +72,7 @@ class Scorecard:
         self.rubric_keeper = rubric or RubricKeeper(settings.rubric)
         self._cache: OrderedDict[tuple[Any, ...], PeriodScores] = OrderedDict()
         self._presence: tuple[int, dict[str, str]] | None = None
+        self._rep_cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = OrderedDict()
 
     @classmethod
     def open(cls, db: str | Path | None = None, *, viewer: Viewer | None = None,
@@ -148,7 +151,7 @@ class Scorecard:
             raw = compute_metric_values(con, params)
             off = self._switched_off(con, version)
         assessed = assess(leaders, raw, rubric, switched_off=off, period_complete=win.complete)
-        result = PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off)
+        result = PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off, key)
         self._cache[key] = result
         while len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
@@ -181,6 +184,21 @@ class Scorecard:
         return self.scored(period).assessed.select(
             "leader_id", "metric", "value", "sample", "points", "status", "reason", "min_sample", "target",
             "unit", "metric_label")
+
+    def rep_metric_values(self, period: str | Period | None = None) -> pl.DataFrame:
+        """Per rep, the metrics that make sense for one rep: rep_id, rep_name, manager_id, metric,
+        metric_label, unit, value, sample, min_sample, status, reason, points, target, team_median."""
+        result = self.scored(period)
+        key = ("reps", *result.cache_key)
+        hit = self._rep_cache.get(key)
+        if hit is None:
+            with self.store.reader() as con:
+                hit = rep_metric_values(con, result.params, self.rubric, result.switched_off,
+                                        window(result.period, self.today).complete)
+            self._rep_cache[key] = hit
+            while len(self._rep_cache) > _CACHE_SIZE:
+                self._rep_cache.popitem(last=False)
+        return hit
 
     def explain(self, leader_id: str, period: str | Period | None = None,
                 score: str | None = None) -> pl.DataFrame:

@@ -71,6 +71,8 @@ class Metric:
     """Only measurable once the period is over (recovery)."""
     scope: Literal["team", "leader"] = "team"
     """``team``: over the leader's whole team; ``leader``: the leader's own behaviour."""
+    per_rep: bool = True
+    """Also meaningful for one rep on their own (the rep page compares it with the team median)."""
 
 
 def _m(key: str, label: str, definition: str, unit: Unit, direction: Direction, sample: str,
@@ -94,7 +96,7 @@ METRICS: dict[str, Metric] = {
            "ratio", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),)),
         _m("reps_at_quota", "Reps at quota",
            "Share of reps with a quota whose won amount reaches their (prorated) quota.",
-           "share", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),)),
+           "share", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),), per_rep=False),
         _m("revenue_growth", "Revenue growth",
            "Won amount in the period up to the as-of date, against the won amount in the same "
            "days a year before, minus one.",
@@ -121,7 +123,7 @@ METRICS: dict[str, Metric] = {
         _m("leader_customer_meetings", "Leader's customer meetings",
            "The leader's own customer meetings and demos per month of the period elapsed.",
            "per_month", "higher", "days elapsed", "activity", "score_rows_activities", "leader_meeting",
-           scope="leader"),
+           scope="leader", per_rep=False),
         _m("multi_threading", "Multi-threading",
            "Distinct contacts met per deal in play that has any logged activity.",
            "contacts", "higher", "deals in play with activity", "deal_activity", _DEALS,
@@ -154,18 +156,18 @@ METRICS: dict[str, Metric] = {
         # -- organization architect ----------------------------------------------------------------
         _m("span_of_control", "Span of control",
            "Direct reports employed on the as-of date (about 6 to 10 is best; SDR teams about 1:8).",
-           "reps", "range", "leaders", "org", _REPS, "direct_report", scope="leader"),
+           "reps", "range", "leaders", "org", _REPS, "direct_report", scope="leader", per_rep=False),
         _m("ramp_days", "Ramp time",
            "Median days from hire to first won deal, for the reps whose first won deal closed in "
            "the 12 months before the as-of date.",
            "days", "lower", "reps ramped", "org", _REPS, "ramped", (("reps.hire_date",),)),
         _m("rep_retention", "Rep retention (12 months)",
            "Share of the sellers employed a year before the as-of date who are still employed.",
-           "share", "higher", "sellers a year before", "org", _REPS, "employed_year_before"),
+           "share", "higher", "sellers a year before", "org", _REPS, "employed_year_before", per_rep=False),
         _m("load_balance", "Load balance",
            "One minus the Gini coefficient of open pipeline across the sellers employed on the "
            "as-of date (1 = evenly spread, 0 = one rep holds everything).",
-           "share", "higher", "sellers", "org", _REPS, "carries_pipeline"),
+           "share", "higher", "sellers", "org", _REPS, "carries_pipeline", per_rep=False),
         # -- course corrector ----------------------------------------------------------------------
         _m("forecast_accuracy", "Forecast accuracy",
            "1 - |forecast - actual| / actual. The forecast is the leader's first commit call for "
@@ -173,7 +175,7 @@ METRICS: dict[str, Metric] = {
            "opportunity snapshot before the period; the actual is the team's won amount. While the "
            "period runs, the forecast is prorated to the share elapsed.",
            "share", "higher", "forecast calls", "forecast", _DEALS, "won_in_period",
-           (("forecasts", "opportunities.forecast_category"),)),
+           (("forecasts", "opportunities.forecast_category"),), per_rep=False),
         _m("pipeline_coverage", "Pipeline coverage (next period)",
            "Open pipeline on the as-of date with a close date in the next period, divided by the "
            "team's quota for the next period (3-4x is healthy; far more means pipeline that is "
@@ -189,7 +191,7 @@ METRICS: dict[str, Metric] = {
            "Share of the reps behind pace at mid-period (under half their quota won) who finish the "
            "period at 90% of quota or more.",
            "share", "higher", "reps behind pace at mid-period", "quota", _REPS, "behind_at_mid",
-           (("quotas",),), needs_complete_period=True),
+           (("quotas",),), needs_complete_period=True, per_rep=False),
         # -- SMART: strategic ----------------------------------------------------------------------
         _m("target_account_focus", "Target-account focus",
            "Mean of two shares: the sellers' account activities on target accounts, and the "
@@ -238,7 +240,7 @@ METRICS: dict[str, Metric] = {
            (("opportunity_team",),)),
         _m("attainment_spread", "Attainment spread",
            "Share of the reps with a quota at 80% of their (prorated) quota or more.",
-           "share", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),)),
+           "share", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),), per_rep=False),
     )
 }
 

@@ -76,12 +76,39 @@ def query_params(win: Window, visible_reps: list[str] | tuple[str, ...], rubric:
         "next_end": following.end_exclusive,
         "strategic_lines": list(rubric.strategic_lines),
         "bundle_lines": list(rubric.bundle_lines),
+        "per_rep": False,
     }
 
 
 def visible_leaders(con: duckdb.DuckDBPyConnection, visible_reps: list[str] | tuple[str, ...]) -> pl.DataFrame:
     frame = sql.run(con, "score_leaders", visible_reps=list(visible_reps))
     return frame.cast(LEADERS_SCHEMA) if frame.height else pl.DataFrame(schema=LEADERS_SCHEMA)  # type: ignore[arg-type]
+
+
+def rep_metric_values(con: duckdb.DuckDBPyConnection, params: dict[str, Any], rubric: Rubric,
+                      switched_off: dict[str, str], period_complete: bool) -> pl.DataFrame:
+    """The metrics that make sense for one rep on their own, for every visible rep employed in the
+    period: rep_id, rep_name, manager_id, metric, metric_label, unit, value, sample, min_sample,
+    status, reason, points, target, and team_median (median over the scored reps of the same manager).
+    """
+    reps = sql.run(con, "score_reps", **params).filter(pl.col("employed_in_period") & ~pl.col("is_leader"))
+    raw = compute_metric_values(con, {**params, "per_rep": True})
+    per_rep = [m.key for m in METRICS.values() if m.per_rep]
+    units = reps.select(pl.col("rep_id").alias("leader_id"), pl.lit(0, dtype=pl.Int32).alias("level"))
+    assessed = assess(units, raw.filter(pl.col("metric").is_in(per_rep)), rubric,
+                      switched_off=switched_off, period_complete=period_complete)
+    return (
+        assessed.filter(pl.col("metric").is_in(per_rep))
+        .rename({"leader_id": "rep_id"})
+        .join(reps.select("rep_id", "rep_name", "manager_id"), on="rep_id", how="left")
+        .with_columns(
+            pl.col("value").filter(pl.col("status") == "scored").median().over("manager_id", "metric")
+            .alias("team_median")
+        )
+        .select("rep_id", "rep_name", "manager_id", "metric", "metric_label", "unit", "value", "sample",
+                "min_sample", "status", "reason", "points", "target", "team_median")
+        .sort("rep_id", "metric")
+    )
 
 
 def data_presence(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -432,3 +432,22 @@ def test_periods_cover_the_data(card: Scorecard) -> None:
     # first deal created 2024-05-01 (O15); today 2026-05-15 is in 2026Q2
     assert labels[0] == "2024Q2" and labels[-1] == "2026Q2" and len(labels) == 9
     assert card.period("2026Q1") == parse_period("2026Q1")
+
+
+def test_rep_level_metrics_and_team_median(card: Scorecard) -> None:
+    frame = card.rep_metric_values(Q1)
+    # leaders are not listed as reps; every seller employed in the period is (B2 left in February)
+    assert sorted(frame["rep_id"].unique().to_list()) == ["A1", "A2", "A3", "B1", "B2", "D1"]
+    assert "span_of_control" not in set(frame["metric"])
+    got = {(r["rep_id"], r["metric"]): r for r in frame.iter_rows(named=True)}
+    # A1: won 110k / quota 100k; B2: 40k / (100k * 45/90)
+    assert got[("A1", "quota_attainment")]["value"] == pytest.approx(1.1)
+    assert got[("B2", "quota_attainment")]["value"] == pytest.approx(0.8)
+    # M1's reps: A1 1.1, A2 0.3, A3 1.0 -> team median 1.0
+    assert got[("A2", "quota_attainment")]["team_median"] == pytest.approx(1.0)
+    # A1: 5 customer activities in 64 working days; 4 active days
+    assert got[("A1", "activities_per_rep_day")]["value"] == pytest.approx(5 / 64)
+    assert got[("A1", "daily_consistency")]["value"] == pytest.approx(4 / 64)
+    # B2 worked 32 working days: no activity
+    assert got[("B2", "activities_per_rep_day")]["value"] == 0.0
+    assert got[("B2", "activities_per_rep_day")]["sample"] == 32
