@@ -451,3 +451,38 @@ def test_rep_level_metrics_and_team_median(card: Scorecard) -> None:
     # B2 worked 32 working days: no activity
     assert got[("B2", "activities_per_rep_day")]["value"] == 0.0
     assert got[("B2", "activities_per_rep_day")]["sample"] == 32
+
+
+def test_forecast_falls_back_on_the_commit_pipeline_of_the_last_snapshot(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scorecard.store as store_module
+
+    store = Store(tmp_path / "snap.duckdb")
+    reps = pl.DataFrame({"rep_id": ["L", "R"], "rep_name": ["Lea", "Rob"], "manager_id": [None, "L"]})
+
+    def deals(rows: list[tuple[str, str, bool, bool, float, str]]) -> pl.DataFrame:
+        return pl.DataFrame(
+            [(i, "R", _d("2026-11-01"), _d(close), closed, won, amount, category, "s")
+             for i, close, closed, won, amount, category in rows],
+            schema=["opportunity_id", "owner_rep_id", "created_date", "close_date", "is_closed", "is_won",
+                    "amount", "forecast_category", "stage"], orient="row")
+
+    # snapshot of 2026-12-20, before 2027Q1: O1 100k in commit closing in the quarter; O2 is only
+    # pipeline; O3 is commit but closes after the quarter.  The commit call is therefore 100k.
+    monkeypatch.setattr(store_module, "_now", lambda: datetime(2026, 12, 20, 9, 0))
+    store.load({"reps": reps, "opportunities": deals([
+        ("O1", "2027-02-15", False, False, 100_000.0, "commit"),
+        ("O2", "2027-03-01", False, False, 50_000.0, "pipeline"),
+        ("O3", "2027-05-01", False, False, 70_000.0, "commit"),
+    ])}, loaded_by="test")
+    # the extract of 2027-04-05: O1 was won for 80k, O2 lost.  Accuracy 1 - |100k - 80k| / 80k = 0.75.
+    monkeypatch.setattr(store_module, "_now", lambda: datetime(2027, 4, 5, 9, 0))
+    store.load({"opportunities": deals([
+        ("O1", "2027-02-15", True, True, 80_000.0, "closed"),
+        ("O2", "2027-03-01", True, False, 50_000.0, "omitted"),
+        ("O3", "2027-05-01", False, False, 70_000.0, "commit"),
+    ])}, loaded_by="test")
+    card = Scorecard.open(store.path, settings=Settings(db=store.path), today=date(2027, 4, 10))
+    row = card.metric_values("2027Q1").filter(pl.col("metric") == "forecast_accuracy").row(0, named=True)
+    assert row["value"] == pytest.approx(0.75)
+    assert row["status"] == "scored"
