@@ -486,3 +486,25 @@ def test_forecast_falls_back_on_the_commit_pipeline_of_the_last_snapshot(
     row = card.metric_values("2027Q1").filter(pl.col("metric") == "forecast_accuracy").row(0, named=True)
     assert row["value"] == pytest.approx(0.75)
     assert row["status"] == "scored"
+
+
+def test_missing_extract_or_column_switches_metrics_off(tmp_path: Path) -> None:
+    frames = handmade_frames()
+    del frames["coaching"]
+    frames["opportunities"] = frames["opportunities"].drop("product_line")
+    path = tmp_path / "partial.duckdb"
+    Store(path).load(frames, loaded_by="test")
+    card = Scorecard.open(path, settings=Settings(db=path), today=TODAY)
+    teams = {r["metric"]: r for r in card.explain("M1", Q1, "teams").iter_rows(named=True)}
+    assert teams["coaching_coverage"]["status"] == "switched_off"
+    assert "the coaching extract" in teams["coaching_coverage"]["reason"]
+    assert teams["coaching_coverage"]["points"] is None
+    # team selling (4 won deals < 5) and retention (2 sellers < 3) have too little data, so the whole
+    # weight falls on attainment spread: 2/3 of reps at 80% -> (0.6667 - 0.4) / (0.8 - 0.4) = 66.67
+    teams_score = card.scores_of("M1", Q1)["teams"]
+    assert teams_score == pytest.approx((2 / 3 - 0.4) / 0.4 * 100)
+    assert teams["team_selling"]["status"] == teams["rep_retention"]["status"] == "not_enough_data"
+    mix = card.explain("M1", Q1, "strategic").filter(pl.col("metric") == "strategic_mix").row(0, named=True)
+    assert mix["status"] == "switched_off"
+    assert "column product_line of the opportunities extract" in mix["reason"]
+    assert set(card.switched_off()["metric"]) == {"coaching_coverage", "strategic_mix", "bundle_rate"}
