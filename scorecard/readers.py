@@ -139,15 +139,17 @@ def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    # On short Western texts several single-byte code pages fit equally well (charset-normalizer
+    # often says cp1250 for "Muñoz"); the one CRMs and Excel write is Windows-1252, so it wins
+    # whenever it decodes the sample, and charset-normalizer decides the rest.
+    try:
+        sample.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
-    matches = from_bytes(sample, cp_isolation=_FALLBACK_ENCODINGS)
-    # On short Western texts several single-byte code pages fit equally well; the one CRMs and
-    # Excel write is Windows-1252, so it wins whenever it is among the plausible ones.
-    plausible = [m.encoding for m in matches]
-    if "cp1252" in plausible:
-        return "cp1252"
-    best = matches.best()
+    best = from_bytes(sample, cp_isolation=_FALLBACK_ENCODINGS).best()
     return best.encoding if best is not None else "cp1252"
 
 
@@ -223,6 +225,9 @@ def _read_text(name: str, path: Path, stem: str, *, data: bytes | None = None,
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReadError(name, f"the CSV cannot be parsed ({first[:200]})") from exc
     frame = _tidy(frame)
+    if frame.width == 1 and any(ch in frame.columns[0] for ch in ":/ .#~^"):
+        raise ReadError(name, f"only one column was found (header {frame.columns[0][:60]!r}): separate the"
+                              " columns with commas, semicolons or tabs")
     return RawTable(name=name, path=path, stem=stem, frame=frame, encoding=_encoding_label(encoding),
                     delimiter=delimiter)
 
