@@ -107,8 +107,9 @@ def ranking_bars(leaders: pl.DataFrame, score: str = "overall", *, font_size: in
         text=[f"{v:.0f}" for v in ranked[score].to_list()], textposition="outside",
         hovertemplate="%{y}: %{x:.0f}<extra></extra>",
     ))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 105], title_text=f"{SCORES.get(score, score)} (points)")
+    fig.update_yaxes(autorange="reversed", tickfont={"size": font_size})
+    fig.update_xaxes(range=[0, 105], title_text=f"{SCORES.get(score, score)} (points)",
+                     tickfont={"size": font_size})
     return _layout(fig, height=height or max(300, 28 * ranked.height + 100), font_size=font_size,
                    clickmode="event+select")
 
@@ -155,10 +156,15 @@ def explanation_bars(explanation: pl.DataFrame) -> go.Figure:
     ``explanation`` is ``Scorecard.explain()`` for one score; metrics without enough data are
     listed with no bar and their status in the hover.
     """
-    frame = explanation.sort("weight", descending=True, nulls_last=True)
+    order = {key: i for i, key in enumerate(SCORES)}
+    frame = (explanation.with_columns(pl.col("score").replace_strict(order, default=99).alias("_order"))
+             .sort(["_order", "weight"], descending=[False, True], nulls_last=True))
     colours = [score_colour(s) for s in frame["score"].to_list()]
+    labels = frame["metric_label"].to_list()
+    if frame["score"].n_unique() > 1:  # a metric can count in a role and in a SMART dimension
+        labels = [f"{s} · {m}" for s, m in zip(frame["score_label"].to_list(), labels, strict=True)]
     fig = go.Figure(go.Bar(
-        x=frame["points"].to_list(), y=frame["metric_label"].to_list(), orientation="h",
+        x=frame["points"].to_list(), y=labels, orientation="h",
         marker_color=colours, customdata=frame["metric"].to_list(),
         text=[("" if p is None else f"{p:.0f}") for p in frame["points"].to_list()],
         textposition="outside",
