@@ -13,6 +13,7 @@ Everything comes back as Polars frames; nothing here imports Streamlit. Results 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
@@ -73,6 +74,7 @@ class Scorecard:
         self._cache: OrderedDict[tuple[Any, ...], PeriodScores] = OrderedDict()
         self._presence: tuple[int, dict[str, str]] | None = None
         self._rep_cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()  # the app may call one Scorecard from several sessions at once
 
     @classmethod
     def open(cls, db: str | Path | None = None, *, viewer: Viewer | None = None,
@@ -139,12 +141,13 @@ class Scorecard:
         rubric = self.rubric
         with self.store.reader() as con:
             version = self.store.data_version(con)
-            key = (version, target.label, target.start, _reps_key(self.viewer.visible_reps), id(rubric),
+            key = (version, target.label, target.start, _reps_key(self.viewer.visible_reps), _rubric_key(rubric),
                    self.today)
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
+            with self._lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    return hit
             win = window(target, self.today)
             params = query_params(win, self.viewer.visible_reps, rubric, self._fiscal)
             leaders = visible_leaders(con, self.viewer.visible_reps)
@@ -152,9 +155,10 @@ class Scorecard:
             off = self._switched_off(con, version)
         assessed = assess(leaders, raw, rubric, switched_off=off, period_complete=win.complete)
         result = PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off, key)
-        self._cache[key] = result
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[key] = result
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
         return result
 
     def leaders(self, period: str | Period | None = None, *, region: str | None = None,
@@ -190,14 +194,16 @@ class Scorecard:
         metric_label, unit, value, sample, min_sample, status, reason, points, target, team_median."""
         result = self.scored(period)
         key = ("reps", *result.cache_key)
-        hit = self._rep_cache.get(key)
+        with self._lock:
+            hit = self._rep_cache.get(key)
         if hit is None:
             with self.store.reader() as con:
                 hit = rep_metric_values(con, result.params, self.rubric, result.switched_off,
                                         window(result.period, self.today).complete)
-            self._rep_cache[key] = hit
-            while len(self._rep_cache) > _CACHE_SIZE:
-                self._rep_cache.popitem(last=False)
+            with self._lock:
+                self._rep_cache[key] = hit
+                while len(self._rep_cache) > _CACHE_SIZE:
+                    self._rep_cache.popitem(last=False)
         return hit
 
     def explain(self, leader_id: str, period: str | Period | None = None,
@@ -274,6 +280,14 @@ class Scorecard:
     def _require_leader(self, result: PeriodScores, leader_id: str) -> None:
         if leader_id not in set(result.leaders["leader_id"].to_list()):
             raise KeyError(f"no leader {leader_id!r} among the leaders this viewer may see")
+
+
+def _rubric_key(rubric: Rubric) -> str:
+    """A fingerprint of the rubric's content (weights, bands, product lines) for the cache key."""
+    content = repr((sorted(rubric.bands.items()), sorted((k, sorted(v.weights.items()))
+                                                          for k, v in rubric.scores.items()),
+                    rubric.strategic_lines, rubric.bundle_lines))
+    return hashlib.sha1(content.encode()).hexdigest()
 
 
 def _reps_key(reps: tuple[str, ...]) -> str:
