@@ -508,3 +508,17 @@ def test_missing_extract_or_column_switches_metrics_off(tmp_path: Path) -> None:
     assert mix["status"] == "switched_off"
     assert "column product_line of the opportunities extract" in mix["reason"]
     assert set(card.switched_off()["metric"]) == {"coaching_coverage", "strategic_mix", "bundle_rate"}
+
+
+def test_fiscal_year_starting_in_april(handmade_db: Path) -> None:
+    # with the fiscal year starting in April, FY2026 runs April 2025 - March 2026, so its fourth
+    # quarter is January-March 2026: the same days as calendar 2026Q1, with the same answers.
+    card = Scorecard.open(handmade_db, settings=Settings(db=handmade_db, fiscal_year_start_month=4), today=TODAY)
+    period = card.period("2026Q4")
+    assert (period.start, period.end) == (date(2026, 1, 1), date(2026, 3, 31))
+    got = {r["metric"]: r for r in card.metric_values(period).filter(pl.col("leader_id") == "M1")
+           .iter_rows(named=True)}
+    assert got["quota_attainment"]["value"] == pytest.approx(0.76)
+    assert got["revenue_growth"]["value"] == pytest.approx(0.9)
+    assert got["pipeline_coverage"]["value"] == pytest.approx(0.56)
+    assert card.current_period().label == "2027Q1"  # 2026-05-15 is in April-June 2026, FY2027 Q1
