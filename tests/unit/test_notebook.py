@@ -32,6 +32,7 @@ PROBE = f"""
 import json as _json
 print({MARK!r} + _json.dumps({{
     "db": str(card.store.path),
+    "sandbox": str(sandbox.path),
     "period": period.label,
     "leaders": leaders.select("leader_id", *scorecard.SCORES).to_dicts(),
     "ranking": ranking.select("rank", "leader_id", "overall").to_dicts(),
@@ -142,7 +143,7 @@ def test_extra_extract_is_appended_and_the_rejected_one_changes_nothing(tour: di
     rules = tour["rejected_rules"]
     assert {rule["column_name"] for rule in rules} == {"rep_id", "activity_at"}
     assert all((rule["failed_rows"], rule["total_rows"]) == (1, 2) for rule in rules)
-    with duckdb.connect(tour["db"], read_only=True) as con:
+    with duckdb.connect(tour["sandbox"], read_only=True) as con:
         tour_rows = con.execute(
             "select activity_id, rep_id from activities where activity_id like 'TOUR-%' order by 1").fetchall()
         others = con.execute("select count(*) from activities where activity_id not like 'TOUR-%'").fetchall()
@@ -151,6 +152,13 @@ def test_extra_extract_is_appended_and_the_rejected_one_changes_nothing(tour: di
     assert tour_rows == [(f"TOUR-{i}", tour["extra_rep"]) for i in (1, 2, 3)]
     assert others[0][0] > 100_000  # appended: the demo's activities are all still there
     assert loads[0][0] == 2  # the demo load and the notebook's accepted file
+
+
+def test_the_tour_never_writes_to_the_analysts_database(tour: dict[str, Any]) -> None:
+    with duckdb.connect(tour["db"], read_only=True) as con:
+        tour_rows = con.execute("select count(*) from activities where activity_id like 'TOUR-%'").fetchall()
+        loads = con.execute("select count(*) from loads").fetchall()
+    assert (tour_rows[0][0], loads[0][0]) == (0, 1)
 
 
 def test_weakest_leaders_lowest_role_is_explained_down_to_rows(tour: dict[str, Any]) -> None:
@@ -180,6 +188,8 @@ def test_rep_live_pipeline_lists_the_reps_open_deals(tour: dict[str, Any]) -> No
 
 def test_charts_render_as_plotly_outputs(tour: dict[str, Any]) -> None:
     tagged = {cell.metadata.get("tags", [""])[0]: cell for cell in tour["notebook"].cells}
+    feed = tagged["ingest_feed"].outputs[0]["data"]["text/plain"]
+    assert "TOUR-3" in feed or "shape: (0," in feed  # empty only just after midnight on a Monday
     for tag in ("ranking_chart", "heatmap", "explain_chart", "radar", "rep_pace"):
         kinds = {key for out in tagged[tag].outputs for key in out.get("data", {})}
         assert "application/vnd.plotly.v1+json" in kinds, tag
