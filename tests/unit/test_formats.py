@@ -1,0 +1,156 @@
+"""Real exports end to end through the command line: Salesforce Data Export (zip + quota sheet),
+HubSpot deals (labels and internal names) with owners, and a hand-kept spreadsheet through mapping
+profiles. Each gives a database the scoring API can score."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from scorecard.api import Scorecard
+from scorecard.cli import main
+from scorecard.mapping import MappingProfile, profiles_dir, read_profile, save_profile
+from scorecard.store import Store
+
+EXPORTS = Path(__file__).resolve().parent.parent / "data" / "exports"
+SF, HS, HAND = EXPORTS / "salesforce", EXPORTS / "hubspot", EXPORTS / "handkept"
+
+
+def uid(i: int) -> str:
+    return f"0055g00000{i:03d}AbcAA"
+
+
+def rows(store: Store, query: str) -> list[tuple[object, ...]]:
+    with store.reader() as con:
+        return con.execute(query).fetchall()
+
+
+@pytest.fixture
+def salesforce_zip(tmp_path: Path) -> Path:
+    path = tmp_path / "WE_00D5g000001_1.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for csv in sorted(SF.glob("*.csv")):
+            archive.write(csv, csv.name)
+    return path
+
+
+def test_salesforce_data_export(salesforce_zip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "sf.duckdb"
+    code = main(["ingest", "--db", str(db), str(salesforce_zip), str(SF / "quotas.xlsx")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "export.zip" not in out and "WE_00D5g000001_1.zip/User.csv (Salesforce Data Export, Windows-1252" in out
+    store = Store(db)
+    # Hierarchy: ManagerId is empty except for user 8, so managers come from UserRole.ParentRoleId:
+    # AE West (5, 6) -> Manager West (3); AE East (7) -> Manager East, whose ForecastUserId is 4;
+    # managers 3, 4 -> Director (2) -> VP (1). The name keeps its cp1252 accent.
+    managers = dict(rows(store, "select rep_id, manager_id from reps"))
+    assert managers == {uid(1): None, uid(2): uid(1), uid(3): uid(2), uid(4): uid(2), uid(5): uid(3),
+                        uid(6): uid(3), uid(7): uid(4), uid(8): uid(4)}
+    assert rows(store, f"select rep_name from reps where rep_id = '{uid(3)}'") == [("Mía Muñoz",)]
+    # Open/won/lost from IsClosed/IsWon whatever the (Spanish) stage; EUR converted with 1 / 0.9.
+    deal3 = rows(store, "select stage, is_closed, is_won, amount, amount_local, currency from opportunities"
+                        " where opportunity_id = '0065g00000003OpqAA'")
+    assert deal3[0][:3] == ("Negociación", False, False)
+    assert deal3[0][3] == pytest.approx(100_000.0) and deal3[0][4] == pytest.approx(90_000.0)
+    # 4 accounts (the deleted one is dropped), 2 of them target accounts.
+    assert rows(store, "select count(*), count(*) filter (where is_target) from accounts") == [(4, 2)]
+    # Activities: 5 tasks - 1 list e-mail - 1 open task = 3; 3 events - 1 invitee copy = 2.
+    kinds = dict(rows(store, "select activity_id, type from activities"))
+    assert kinds == {"00T5g0000001AAAAA0": "call", "00T5g0000002AAAAA0": "email",
+                     "00T5g0000005AAAAA0": "call", "00U5g0000001AAAAA0": "demo", "00U5g0000003AAAAA0": "meeting"}
+    assert rows(store, "select count(*), sum(quota_amount) from quotas") == [(8, 1_200_000.0)]
+    assert rows(store, "select role from opportunity_team order by role") == [("leader",), ("se",)]
+    scorecard = Scorecard.open(db)
+    leaders = scorecard.leaders(scorecard.period("2026Q4"))
+    assert sorted(leaders["leader_id"].to_list()) == [uid(1), uid(2), uid(3), uid(4)]
+
+
+def test_hubspot_label_export_with_owners(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "hs.duckdb"
+    code = main(["ingest", "--db", str(db), str(HS / "hubspot-owners.csv"),
+                 str(HS / "hubspot-crm-exports-all-deals-2026-11-14.csv")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    store = Store(db)
+    # "Deal owner" names (and one e-mail, deal 9004) resolve to owner IDs.
+    assert rows(store, "select opportunity_id, owner_rep_id, is_closed, is_won, amount from opportunities"
+                       " order by 1") == [
+        ("9001", "41001", True, True, 48_000.0), ("9002", "41002", True, False, 12_000.0),
+        ("9003", "41003", False, False, 30_500.5), ("9004", "41001", False, False, None),
+        ("9005", "41003", True, True, 22_000.0)]
+    assert "warning: column amount, rule 'amount given': 1 of 5 rows" in out
+
+
+def test_hubspot_internal_names_with_a_team_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "hs.duckdb"
+    assert main(["ingest", "--db", str(db), str(HS / "team.csv"),
+                 str(HS / "hubspot-deals-internal-names.csv")]) == 0, capsys.readouterr().out
+    store = Store(db)
+    # hs_is_closed / hs_is_closed_won decide, so the custom numeric stage 12345678 is an open deal.
+    assert rows(store, "select opportunity_id, stage, is_closed, is_won, type, forecast_category"
+                       " from opportunities order by 1") == [
+        ("9101", "closedwon", True, True, "new", "closed"),
+        ("9102", "12345678", False, False, "expansion", "commit"),
+        ("9103", "closedlost", True, False, "new", "omitted")]
+    assert rows(store, "select leader_id, team_size from leaders") == [("41000", 3)]
+
+
+def _hand_profiles(db: Path) -> None:
+    save_profile(profiles_dir(db), MappingProfile(
+        name="team sheet", extract="reps", headers=["Rep name", "Manager name", "Office"],
+        columns={"rep_name": "Rep name", "manager_id": "Manager name", "region": "Office"}))
+    save_profile(profiles_dir(db), MappingProfile(
+        name="pipeline sheet", extract="opportunities", date_order="mdy",
+        headers=["Deal", "Owner", "Account", "Engaged", "Close", "Stage", "Amount", "Product"],
+        columns={"opportunity_id": "Deal", "owner_rep_id": "Owner", "account_id": "Account",
+                 "created_date": "Engaged", "close_date": "Close", "stage": "Stage", "amount": "Amount",
+                 "product_line": "Product"},
+        stages={"Closed - Won": "won", "Closed - Lost": "lost", "Proposal": "open", "Discovery": "open"}))
+
+
+def test_hand_kept_sheets_through_saved_profiles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "hand.duckdb"
+    _hand_profiles(db)
+    code = main(["ingest", "--db", str(db), str(HAND / "team.csv"), str(HAND / "pipeline.csv")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "team.csv (mapping profile 'team sheet'" in out
+    store = Store(db)
+    # Managers by name -> generated IDs; Grace leads Hugo and Ines, Hugo leads Jonas and Kira.
+    assert dict(rows(store, "select rep_id, manager_id from reps")) == {
+        "grace_garcia": None, "hugo_hansen": "grace_garcia", "ines_ibrahim": "grace_garcia",
+        "jonas_jensen": "hugo_hansen", "kira_kowalski": "hugo_hansen", "liam_larsen": "ines_ibrahim"}
+    # US dates, "$12,500", owner "jonas jensen" in lower case, stage mapped to open/won/lost.
+    assert rows(store, "select opportunity_id, owner_rep_id, created_date::varchar, amount, is_closed, is_won"
+                       " from opportunities order by created_date") == [
+        ("Wingtip expansion", "liam_larsen", "2026-02-01", 1_250.0, True, True),
+        ("Northwind renewal", "jonas_jensen", "2026-03-01", 12_500.0, True, True),
+        ("Contoso pilot", "kira_kowalski", "2026-04-15", 0.0, True, False),
+        ("Fabrikam upsell", "liam_larsen", "2026-09-02", 8_000.0, False, False),
+        ("Tailspin new logo", "jonas_jensen", "2026-10-20", None, False, False)]
+    scorecard = Scorecard.open(db)
+    assert sorted(scorecard.leaders(scorecard.period("2026Q2"))["leader_id"].to_list()) == [
+        "grace_garcia", "hugo_hansen", "ines_ibrahim"]
+
+
+def test_mapping_option_names_the_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "hand.duckdb"
+    _hand_profiles(db)
+    assert main(["ingest", "--db", str(db), "--mapping", "team sheet", str(HAND / "team.csv")]) == 0
+    capsys.readouterr()
+    assert main(["ingest", "--db", str(db), "--mapping", "no such", str(HAND / "team.csv")]) == 1
+    assert "no mapping profile named 'no such'" in capsys.readouterr().out
+
+
+def test_profile_file_is_readable_toml_and_round_trips(tmp_path: Path) -> None:
+    _hand_profiles(tmp_path / "x.duckdb")
+    path = tmp_path / "mappings" / "pipeline_sheet.toml"
+    text = path.read_text(encoding="utf-8")
+    assert 'owner_rep_id" = "Owner"' in text and '"Closed - Won" = "won"' in text
+    profile = read_profile(path)
+    assert profile.date_order == "mdy" and profile.stages["Discovery"] == "open"
+    assert profile.matches(["Deal", "Owner", "Account", "Engaged", "Close", "Stage", "Amount", "Product"])
+    assert not profile.matches(["Deal", "Owner"])

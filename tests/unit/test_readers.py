@@ -1,0 +1,112 @@
+"""Reading files as they come: encodings, delimiters, quoting, XLSX sheets, zips, report footers."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from scorecard.formats.values import parse_amounts, parse_booleans, parse_dates
+from scorecard.readers import ReadError, detect_encoding, read_path, sniff_delimiter
+
+TEXT = "rep_id;rep_name\nU1;Mía Muñoz\nU2;\"Ben\nBrooks\"\n"
+
+
+@pytest.mark.parametrize(("encoding", "data", "label"), [
+    ("utf-8", TEXT.encode("utf-8"), "UTF-8"),
+    ("utf-8-sig", TEXT.encode("utf-8-sig"), "UTF-8 with BOM"),
+    ("cp1252", TEXT.encode("cp1252"), "Windows-1252"),
+    ("utf-16", TEXT.encode("utf-16"), "UTF-16"),
+    ("utf-16-le", TEXT.encode("utf-16-le"), "UTF-16"),
+])
+def test_every_encoding_reads_the_same_table(tmp_path: Path, encoding: str, data: bytes, label: str) -> None:
+    path = tmp_path / f"reps-{encoding}.csv"
+    path.write_bytes(data)
+    [table] = read_path(path)
+    assert table.encoding == label
+    assert table.delimiter == ";"
+    # The quoted newline stays inside Ben's name; the accents survive every encoding.
+    assert table.frame.rows() == [("U1", "Mía Muñoz"), ("U2", "Ben\nBrooks")]
+
+
+def test_detect_encoding_prefers_windows_1252_for_western_text() -> None:
+    assert detect_encoding("Société Générale, Müller".encode("cp1252"), complete=True) == "cp1252"
+    assert detect_encoding(b"plain ascii", complete=True) == "utf-8"
+
+
+@pytest.mark.parametrize(("sample", "delimiter"), [
+    ("a,b,c\n1,2,3\n", ","), ("a;b;c\n1;2,5;3\n", ";"), ("a\tb\tc\n1\t2\t3\n", "\t"), ("a|b\n1|2\n", "|"),
+])
+def test_sniff_delimiter(sample: str, delimiter: str) -> None:
+    assert sniff_delimiter(sample) == delimiter
+
+
+def test_xlsx_every_sheet_is_a_table(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Reps"
+    first.append(["rep_id", "rep_name"])
+    first.append(["U1", "Ann"])
+    second = book.create_sheet("Quotas")
+    second.append(["rep_id", "quota_amount"])
+    second.append(["U1", 125000.0])
+    book.create_sheet("Empty")
+    path = tmp_path / "plan.xlsx"
+    book.save(path)
+    tables = read_path(path)
+    assert [(t.name, t.stem) for t in tables] == [("plan.xlsx[Reps]", "Reps"), ("plan.xlsx[Quotas]", "Quotas")]
+    assert tables[1].frame.rows() == [("U1", "125000")]
+
+
+def test_zip_members_and_report_footer(tmp_path: Path) -> None:
+    path = tmp_path / "export.zip"
+    footer = 'Opportunity Owner,Amount\nAnn,100\nBen,200\n\n"Opportunities report"\n"Copyright (c) 2000-2026"\n'
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("report.csv", footer)
+        archive.writestr("__MACOSX/._report.csv", b"\x00\x05")
+    [table] = read_path(path)
+    assert table.name == "export.zip/report.csv"
+    assert table.frame.rows() == [("Ann", "100"), ("Ben", "200")]  # footer block dropped
+
+
+def test_unreadable_files_raise_a_read_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"   \n")
+    with pytest.raises(ReadError, match="the file is empty"):
+        read_path(empty)
+    pdf = tmp_path / "deals.csv"
+    pdf.write_bytes(b"%PDF-1.7 ...")
+    with pytest.raises(ReadError, match="PDF document"):
+        read_path(pdf)
+
+
+def test_amounts_as_people_type_them() -> None:
+    import polars as pl
+
+    values = pl.Series(["1,234.50", "$1,234", "1.234,50", "(120)", "EUR 1.000", "12", "twelve", None])
+    assert parse_amounts(values).to_list() == [1234.5, 1234.0, 1234.5, -120.0, 1000.0, 12.0, None, None]
+
+
+def test_dates_us_european_iso_and_salesforce_midnight() -> None:
+    import datetime as dt
+
+    import polars as pl
+
+    us = parse_dates(pl.Series(["3/1/2026", "12/31/2026"]))
+    assert us.to_list() == [dt.date(2026, 3, 1), dt.date(2026, 12, 31)]
+    # A first part above 12 can only be a day: the column is read day-first.
+    eu = parse_dates(pl.Series(["01/03/2026", "31/12/2026"]))
+    assert eu.to_list() == [dt.date(2026, 3, 1), dt.date(2026, 12, 31)]
+    mixed = parse_dates(pl.Series(["01.03.2026", "2026-03-01 00:00:00", "2026-03-01T09:30:00.000Z", "soon"]),
+                        with_time=True)
+    assert mixed.to_list() == [dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 1),
+                               dt.datetime(2026, 3, 1, 9, 30), None]
+
+
+def test_booleans() -> None:
+    import polars as pl
+
+    assert parse_booleans(pl.Series(["1", "0", "TRUE", "no", "maybe"])).to_list() == [True, False, True, False, None]
