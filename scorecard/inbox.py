@@ -1,0 +1,110 @@
+"""The inbox folder: files dropped there are loaded by the running app within seconds.
+
+Every file that has stopped growing is taken; the files found in one pass are one upload (so a
+Salesforce export's CSVs land together). They go through the one ingest path, then move to
+``processed/<time>/`` or ``rejected/<time>/`` with the verdict beside them as ``verdict.txt``.
+No database connection is held between passes, so the CLI and the app keep working alongside.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from scorecard.ingest import IngestResult, ingest_files
+from scorecard.store import Store
+
+log = logging.getLogger(__name__)
+SETTLE_SECONDS = 1.0
+"""A file modified more recently than this may still be being copied: it waits for the next pass."""
+PARTIAL_SUFFIXES = {".part", ".tmp", ".crdownload", ".partial", ".download"}
+_watchers: dict[Path, threading.Thread] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class InboxOutcome:
+    accepted: bool
+    files: list[Path]
+    """Where the files are now (under processed/ or rejected/)."""
+    verdict_file: Path
+    result: IngestResult
+
+
+def waiting_files(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[Path]:
+    """Files in the inbox ready to be taken (complete, not hidden, not partial downloads)."""
+    if not inbox.is_dir():
+        return []
+    now = time.time()
+    ready = []
+    for path in sorted(inbox.iterdir()):
+        if not path.is_file() or path.name.startswith((".", "~$")) or path.suffix.lower() in PARTIAL_SUFFIXES:
+            continue
+        if now - path.stat().st_mtime < settle_seconds:
+            continue
+        ready.append(path)
+    return ready
+
+
+def process_inbox(store: Store, inbox: Path, *, loaded_by: str = "inbox",
+                  settle_seconds: float = SETTLE_SECONDS) -> InboxOutcome | None:
+    """Take what is waiting in ``inbox`` as one upload; None when there is nothing to do."""
+    files = waiting_files(inbox, settle_seconds)
+    if not files:
+        return None
+    result = ingest_files(store, files, loaded_by=loaded_by, source="inbox")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = inbox / ("processed" if result.accepted else "rejected") / stamp
+    target.mkdir(parents=True, exist_ok=True)
+    moved = []
+    for path in files:
+        destination = target / path.name
+        shutil.move(str(path), destination)
+        moved.append(destination)
+    verdict = target / "verdict.txt"
+    verdict.write_text(result.report() + "\n", encoding="utf-8")
+    return InboxOutcome(result.accepted, moved, verdict, result)
+
+
+def _watch(db: Path, inbox: Path, interval: float, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            process_inbox(Store(db), inbox)
+        except Exception:  # a bad pass must not kill the watcher; the next pass tries again
+            log.exception("inbox pass failed")
+        stop.wait(interval)
+
+
+def start_inbox_watcher(db: Path, inbox: Path, interval: float = 2.0) -> threading.Thread:
+    """Start (once per inbox folder) a background thread that processes the inbox every ``interval`` s.
+
+    The app calls this on start; calling it again (every Streamlit rerun) returns the same thread.
+    """
+    inbox = Path(inbox).resolve()
+    with _lock:
+        running = _watchers.get(inbox)
+        if running is not None and running.is_alive():
+            return running
+        inbox.mkdir(parents=True, exist_ok=True)
+        stop = threading.Event()
+        thread = threading.Thread(target=_watch, args=(Path(db), inbox, interval, stop),
+                                  name=f"scorecard-inbox-{inbox.name}", daemon=True)
+        thread.stop_event = stop  # type: ignore[attr-defined]
+        thread.start()
+        _watchers[inbox] = thread
+        return thread
+
+
+def stop_inbox_watcher(inbox: Path) -> None:
+    """Stop the watcher of ``inbox`` (tests and shutdown)."""
+    inbox = Path(inbox).resolve()
+    with _lock:
+        thread = _watchers.pop(inbox, None)
+    if thread is not None:
+        thread.stop_event.set()  # type: ignore[attr-defined]
+        thread.join(timeout=30)

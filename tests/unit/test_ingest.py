@@ -1,0 +1,118 @@
+"""The ingest path: preview of changes, replace and append, restore, progress, and the inbox folder."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from scorecard.inbox import process_inbox, start_inbox_watcher, stop_inbox_watcher
+from scorecard.ingest import commit_plan, ingest_files, plan_ingest
+from scorecard.store import Store
+
+HUBSPOT = Path(__file__).resolve().parent.parent / "data" / "exports" / "hubspot"
+REPS = "rep_id,rep_name,manager_id\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    old = time.time() - 10  # settled, as the inbox expects
+    os.utime(path, (old, old))
+    return path
+
+
+def count(store: Store, table: str) -> int:
+    with store.reader() as con:
+        return int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
+
+
+def test_preview_counts_added_replaced_removed(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    first = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\nC,Cy,A\n")
+    assert ingest_files(store, [first], loaded_by="t").accepted
+    second = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bobby,A\nD,Dee,A\nE,Eve,A\n")
+    plan = plan_ingest(store, [second])
+    # Now A, B, C; the file has A, B, D, E: A and B replaced, D and E added, C removed.
+    assert plan.changes.select("extract", "mode", "rows_now", "added", "replaced", "removed").rows() == [
+        ("reps", "replace", 3, 2, 2, 1)]
+    assert count(store, "reps") == 3  # planning writes nothing
+    result = commit_plan(store, plan, loaded_by="t", source="upload")
+    assert result.accepted and result.load is not None and result.load.load_id == 2
+    assert count(store, "reps") == 4
+
+
+def test_activities_append_and_restore(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    acts = write(tmp_path / "activities.csv",
+                 "activity_id,rep_id,activity_at,type\n1,B,2026-11-02 09:00:00,call\n2,B,2026-11-02 10:00:00,email\n")
+    first = ingest_files(store, [reps, acts], loaded_by="t")
+    assert first.accepted and first.load is not None
+    more = write(tmp_path / "activities_week.csv",
+                 "activity_id,rep_id,activity_at,type\n2,B,2026-11-02 10:00:00,meeting\n3,B,2026-11-03 09:00:00,call\n")
+    plan = plan_ingest(store, [more], append=True)
+    # Activity 2 is sent again (replaced), 3 is new; nothing is removed when appending.
+    assert plan.changes.select("mode", "added", "replaced", "removed").rows() == [("append", 1, 1, 0)]
+    assert commit_plan(store, plan, loaded_by="t", source="cli").accepted
+    with store.reader() as con:
+        assert con.execute("select activity_id, type from activities order by 1").fetchall() == [
+            ("1", "call"), ("2", "meeting"), ("3", "call")]
+    store.restore(first.load.load_id, loaded_by="t")
+    assert count(store, "activities") == 2
+
+
+def test_progress_is_reported_up_to_done(tmp_path: Path) -> None:
+    seen: list[tuple[str, float]] = []
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\n")
+    ingest_files(Store(tmp_path / "db.duckdb"), [reps], loaded_by="t", progress=lambda m, f: seen.append((m, f)))
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and seen[-1] == ("done", 1.0)
+    assert any(m.startswith("checking reps") for m, _ in seen)
+
+
+def test_inbox_moves_files_with_their_verdict(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write(inbox / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    (inbox / "deals.csv.part").write_text("still copying")
+    outcome = process_inbox(store, inbox)
+    assert outcome is not None and outcome.accepted
+    assert [p.parent.parent.name for p in outcome.files] == ["processed"]
+    assert outcome.verdict_file.read_text().startswith("ACCEPTED as load 1")
+    assert sorted(p.name for p in inbox.iterdir()) == ["deals.csv.part", "processed"]
+    write(inbox / "reps.csv", REPS + "A,Ann,A\n")
+    rejected = process_inbox(store, inbox)
+    assert rejected is not None and not rejected.accepted
+    assert "rule 'not their own manager'" in rejected.verdict_file.read_text()
+    assert count(store, "reps") == 2
+    assert process_inbox(store, inbox) is None
+
+
+def test_inbox_watcher_picks_files_up_within_seconds(tmp_path: Path) -> None:
+    db = tmp_path / "db.duckdb"
+    inbox = tmp_path / "inbox"
+    thread = start_inbox_watcher(db, inbox, interval=0.2)
+    try:
+        assert start_inbox_watcher(db, inbox, interval=0.2) is thread  # one per folder
+        write(inbox / "team.csv", (HUBSPOT / "team.csv").read_text())
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (inbox / "processed").exists():
+            time.sleep(0.2)
+        assert (inbox / "processed").exists()
+        assert count(Store(db), "reps") == 4
+    finally:
+        stop_inbox_watcher(inbox)
+    assert not thread.is_alive()
+
+
+def test_demo_org_ingests_in_a_few_seconds(tmp_path: Path) -> None:
+    from scorecard.demo import write_extracts
+
+    paths = write_extracts(tmp_path / "csv", 1.0, 7)
+    started = time.perf_counter()
+    result = ingest_files(Store(tmp_path / "db.duckdb"), paths, loaded_by="demo", source="demo")
+    elapsed = time.perf_counter() - started
+    assert result.accepted, result.report()
+    assert elapsed < 30, f"the demo org took {elapsed:.1f} s to ingest"
+    assert {v.extract for v in result.verdicts} >= {"reps", "opportunities", "activities", "quotas"}
