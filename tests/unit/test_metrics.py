@@ -522,3 +522,17 @@ def test_fiscal_year_starting_in_april(handmade_db: Path) -> None:
     assert got["revenue_growth"]["value"] == pytest.approx(0.9)
     assert got["pipeline_coverage"]["value"] == pytest.approx(0.56)
     assert card.current_period().label == "2027Q1"  # 2026-05-15 is in April-June 2026, FY2027 Q1
+
+
+def test_a_running_quarter_is_measured_against_pace(handmade_db: Path) -> None:
+    # on 2026-02-14 the as-of date is 2026-02-15: 45 of 90 days elapsed.
+    card = Scorecard.open(handmade_db, settings=Settings(db=handmade_db), today=date(2026, 2, 14))
+    got = {r["metric"]: r for r in card.metric_values(Q1).filter(pl.col("leader_id") == "M1")
+           .iter_rows(named=True)}
+    # won so far: A1 60k (O1); quota to date (100k + 100k + 50k) * 45/90 = 125k -> 0.48
+    assert got["quota_attainment"]["value"] == pytest.approx(0.48)
+    # first call 200k prorated to 100k against 60k won: 1 - 40/60
+    assert got["forecast_accuracy"]["value"] == pytest.approx(1 - 40 / 60)
+    # recovery is only measured once the quarter is over
+    assert got["recovery"]["status"] == "not_enough_data"
+    assert got["recovery"]["reason"] == "measured once the period is over"
