@@ -23,7 +23,8 @@ and the app.
 - :func:`open_scorecard`: open (and, for the demo, build) a database.
 - :func:`reps`, :func:`leader_team`, :func:`rep_view`: who is in the org, a leader's team and a
   rep's live view (``scorecard.drilldown``), for the reps the card's viewer may see.
-- :func:`ingest_files` (``scorecard.ingest``): check and load files, with a verdict per file.
+- :func:`ingest_files` (``scorecard.ingest``): check and load files, with a verdict per file;
+  :func:`plan_ingest` checks and previews without writing, :func:`commit_plan` then loads the plan.
 - :func:`build_demo_database` (``scorecard.demo``) and :class:`Store` (``scorecard.store``).
 - The charts (``scorecard.charts``): :func:`score_heatmap`, :func:`ranking_bars`,
   :func:`leader_radar`, :func:`score_history`, :func:`explanation_bars`,
@@ -59,15 +60,15 @@ if TYPE_CHECKING:
     )
     from scorecard.demo import build_demo_database
     from scorecard.drilldown import RepView
-    from scorecard.ingest import ingest_files
+    from scorecard.ingest import commit_plan, ingest_files, plan_ingest
     from scorecard.metrics import DIMENSIONS, METRICS, ROLES, SCORES
     from scorecard.settings import Settings
     from scorecard.store import LoadRecord, Store
 
 __all__ = [
     "DIMENSIONS", "METRICS", "PROJECT_ROOT", "ROLES", "SCORES", "LoadRecord", "Period", "RepView",
-    "Scorecard", "Settings", "Store", "Viewer", "attainment_against_pace", "build_demo_database",
-    "database_path", "explanation_bars", "ingest_files", "leader_radar", "leader_team", "open_scorecard",
+    "Scorecard", "Settings", "Store", "Viewer", "attainment_against_pace", "build_demo_database", "commit_plan",
+    "database_path", "explanation_bars", "ingest_files", "plan_ingest", "leader_radar", "leader_team", "open_scorecard",
     "org_sunburst", "ranking_bars", "rep_against_median", "rep_view", "reps", "score_heatmap",
     "score_history", "team_attainment_bars",
 ]
@@ -85,6 +86,8 @@ _LAZY: dict[str, str] = {
     "LoadRecord": "scorecard.store",
     "build_demo_database": "scorecard.demo",
     "ingest_files": "scorecard.ingest",
+    "plan_ingest": "scorecard.ingest",
+    "commit_plan": "scorecard.ingest",
     "Period": "scorecard.calendar",
     "Viewer": "scorecard.access",
     "Settings": "scorecard.settings",

@@ -172,3 +172,19 @@ def test_open_scorecard_as_an_email_sees_that_persons_subtree(tiny_store: Store)
     assert as_rita.viewer.visible_reps == ("R1",)
     stranger = scorecard.open_scorecard(tiny_store.path, build_demo=False, as_email="who@example.com")
     assert stranger.viewer.visible_reps == ()
+
+
+def test_plan_ingest_previews_without_writing_and_commit_plan_loads(tiny_store: Store, tmp_path: Path) -> None:
+    extract = tmp_path / "activities.csv"
+    extract.write_text("activity_id,rep_id,activity_at,type\n"
+                       "A1,R1,2026-05-14 09:00:00,call\n"
+                       "A2,R2,2026-05-14 10:30:00,meeting\n")
+    plan = scorecard.plan_ingest(tiny_store, [extract], append=True)
+    assert plan.accepted
+    # two new activities, none there before: +2 added, nothing replaced or removed
+    change = plan.changes.filter(pl.col("extract") == "activities").row(0, named=True)
+    assert (change["added"], change["replaced"], change["removed"]) == (2, 0, 0)
+    assert tiny_store.data_version() == 1  # the preview wrote nothing
+    result = scorecard.commit_plan(tiny_store, plan, loaded_by="analyst", source="notebook")
+    assert result.load is not None and result.load.load_id == 2
+    assert tiny_store.row_counts()["activities"] == 2
