@@ -45,6 +45,7 @@ print({MARK!r} + _json.dumps({{
     "lowest_role": lowest_role,
     "lowest_metric": lowest_metric["metric"],
     "rows_behind": rows_behind.height,
+    "history": history.select("period", "overall").to_dicts(),
     "radar_traces": [trace.name for trace in radar.data],
     "best_name": best["leader_name"],
     "weakest_name": weakest["leader_name"],
@@ -168,6 +169,10 @@ def test_weakest_leaders_lowest_role_is_explained_down_to_rows(tour: dict[str, A
     roles = {role: weakest[role] for role in ROLES if weakest[role] is not None}
     assert tour["lowest_role"] == min(roles, key=roles.__getitem__)
     assert tour["rows_behind"] > 0
+    # eight quarters ending with the scored one, whose overall is the weakest leader's score
+    assert [row["period"] for row in tour["history"]][-1] == tour["period"]
+    assert len(tour["history"]) == 8
+    assert tour["history"][-1]["overall"] == pytest.approx(weakest["overall"])
 
 
 def test_radar_compares_the_best_and_the_weakest_leader(tour: dict[str, Any]) -> None:
@@ -190,6 +195,6 @@ def test_charts_render_as_plotly_outputs(tour: dict[str, Any]) -> None:
     tagged = {cell.metadata.get("tags", [""])[0]: cell for cell in tour["notebook"].cells}
     feed = tagged["ingest_feed"].outputs[0]["data"]["text/plain"]
     assert "TOUR-3" in feed or "shape: (0," in feed  # empty only just after midnight on a Monday
-    for tag in ("ranking_chart", "heatmap", "explain_chart", "radar", "rep_pace"):
+    for tag in ("ranking_chart", "heatmap", "explain_chart", "history", "radar", "rep_pace"):
         kinds = {key for out in tagged[tag].outputs for key in out.get("data", {})}
         assert "application/vnd.plotly.v1+json" in kinds, tag
