@@ -37,7 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 notebook: $(STAMP) $(SCORECARD_DB)
-	$(BIN)/jupyter lab notebooks/scorecard_tour.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/scorecard_tour.ipynb
 
 clean:
 	rm -rf $(VENV) data/*.duckdb data/archive
