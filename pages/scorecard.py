@@ -46,7 +46,7 @@ cols[2].metric(f"Top overall ({ui.points(best.get('overall'))})", best["leader_n
 cols[3].page_link(ui.PAGE_FILES["scorecard"], label="TV view", icon=":material/tv:",
                   query_params={"tv": "1", "period": period or ""})
 
-st.caption("Click a cell, a bar or a row to open that leader.")
+st.caption(f"Data as of load {ui.data_version()}. Click a cell, a bar or a row to open that leader.")
 heat_tab, rank_tab, radar_tab = st.tabs(["Heatmap", "Ranking", "Radar against the median"])
 with heat_tab:
     heat = st.plotly_chart(charts.score_heatmap(leaders), key="heatmap", on_select="rerun",
@@ -76,4 +76,4 @@ if target is None and index is not None:
 if target:
     ui.open_page("leader", leader=target, period=period)
 
-ui.live_updates(every=10)
+ui.live_updates(every=5)
