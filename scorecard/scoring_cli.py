@@ -2,6 +2,7 @@
 
     scorecard score --db PATH [--period 2026Q3] [--format table|csv|json]
     scorecard explain --db PATH --leader ID [--period 2026Q3] [--score teams] [--format table|csv|json]
+    scorecard explain --db PATH --leader ID --metric stalled_deal_rate     # the CRM rows behind it
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import polars as pl
 
 from scorecard import cli
 from scorecard.api import Scorecard
-from scorecard.metrics import SCORES
+from scorecard.metrics import METRICS, SCORES
 from scorecard.settings import get_settings
 
 FORMATS = ("table", "csv", "json")
@@ -84,6 +85,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     card = _open(args)
     period = card.period(args.period)
+    if args.metric:
+        return _print_rows(card, args, period.label)
     try:
         frame = card.explain(args.leader, period.label, args.score)
         scores = card.scores_of(args.leader, period.label)
@@ -104,6 +107,22 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_rows(card: Scorecard, args: argparse.Namespace, period: str) -> int:
+    """The CRM rows behind one metric of one leader."""
+    try:
+        rows = card.metric_rows(args.leader, args.metric, period)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if args.format == "table":
+        print(f"{args.leader}, {period}: {METRICS[args.metric].label}, {rows.height} rows behind it")
+        with pl.Config(tbl_rows=50, tbl_cols=12, tbl_width_chars=160, tbl_hide_dataframe_shape=True):
+            print(rows)
+        return 0
+    _write(rows, args.format, str)
+    return 0
+
+
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
@@ -118,6 +137,8 @@ def register(sub: argparse._SubParsersAction, with_db: Callable[..., argparse.Ar
     explain.add_argument("--leader", required=True, help="the leader's rep_id")
     explain.add_argument("--period", help="fiscal quarter like 2026Q3 (default: the current one)")
     explain.add_argument("--score", choices=list(SCORES), help="one score only (default: all)")
+    explain.add_argument("--metric", choices=list(METRICS),
+                         help="print the CRM rows behind this metric instead (deals, activities, reps)")
     explain.add_argument("--format", choices=FORMATS, default="table")
     explain.add_argument("--today", help=argparse.SUPPRESS)
 

@@ -132,6 +132,11 @@ def test_explain_command(demo_db_path: Path, capsys: pytest.CaptureFixture[str])
     rows = json.loads(out)
     assert code == 0 and {r["metric"] for r in rows} == {"coaching_coverage", "team_selling",
                                                           "attainment_spread", "rep_retention"}
+    code, out, _ = _run_cli(["explain", "--db", str(demo_db_path), "--leader", "U0005", "--metric",
+                             "coaching_coverage", "--format", "csv"], capsys)
+    sessions = pl.read_csv(out.encode())
+    card = Scorecard.open(demo_db_path, settings=Settings(db=demo_db_path))
+    assert code == 0 and sessions.height == card.metric_rows("U0005", "coaching_coverage").height > 0
     code, _, err = _run_cli(["explain", "--db", str(demo_db_path), "--leader", "NOBODY"], capsys)
     assert code == 2 and "NOBODY" in err
 
