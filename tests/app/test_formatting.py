@@ -1,0 +1,54 @@
+"""Money as money, rates as percentages, changes as arrows (scorecard.ui helpers)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from scorecard import ui
+
+
+@pytest.mark.parametrize(("value", "code", "shown"), [
+    (1_234_567.0, "USD", "$1.2M"),
+    (45_600.0, "USD", "$46K"),
+    (900.0, "EUR", "€900"),
+    (-2_500_000.0, "GBP", "-£2.5M"),
+    (12_000.0, "CHF", "12K CHF"),
+    (None, "USD", "–"),
+    (float("nan"), "USD", "–"),
+])
+def test_money(value: float | None, code: str, shown: str) -> None:
+    assert ui.money(value, code) == shown
+
+
+def test_percent_ratio_points_change() -> None:
+    assert ui.percent(0.425) == "42%"  # 42.5 rounds half to even
+    assert ui.percent(0.4251, 1) == "42.5%"
+    assert ui.ratio(3.04) == "3.0x"
+    assert ui.points(71.6) == "72"
+    assert ui.change(4.4) == "▲ 4"
+    assert ui.change(-2.0) == "▼ 2"
+    assert ui.change(0.3) == "► 0"
+    assert ui.change(None) == "new"
+    assert ui.delta(-6.2) == "-6" and ui.delta(None) is None
+
+
+def test_ranking_table_adds_rank_and_arrow() -> None:
+    leaders = pl.DataFrame({"leader_id": ["L1", "L2"], "leader_name": ["Ann", "Bob"],
+                            "overall": [60.0, 80.0], "overall_change": [-3.0, None],
+                            "teams": [50.0, 40.0], "teams_change": [1.0, 2.0]})
+    table = ui.ranking_table(leaders, "overall")
+    assert table["leader_name"].to_list() == ["Bob", "Ann"]
+    assert table["rank"].to_list() == [1, 2]
+    assert table["change"].to_list() == ["new", "▼ 3"]
+    by_teams = ui.ranking_table(leaders, "teams")
+    assert by_teams.columns[:5] == ["rank", "leader_id", "leader_name", "teams", "change"]
+    assert by_teams["change"].to_list() == ["▲ 1", "▲ 2"]
+
+
+def test_rep_against_team_in_units() -> None:
+    vs_team = pl.DataFrame({"label": ["Quota attainment", "Open pipeline"], "unit": ["percent", "money"],
+                            "rep": [0.4, 70000.0], "team_median": [0.6, None], "ahead": [False, None]})
+    table = ui.formatted_vs_team(vs_team)
+    assert table.row(0) == ("Quota attainment", "40%", "60%", "behind")
+    assert table.row(1) == ("Open pipeline", "$70K", "–", "–")

@@ -1,0 +1,109 @@
+"""The Plotly figures: what they draw from small frames, and one colour per score everywhere."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from scorecard import charts
+from scorecard.metrics import SCORES
+
+
+def _leaders() -> pl.DataFrame:
+    # two leaders; Bob has no "teams" score (not enough data)
+    scores = {key: [80.0, 60.0] for key in SCORES}
+    scores["teams"] = [90.0, None]  # type: ignore[list-item]
+    return pl.DataFrame({"leader_id": ["L1", "L2"], "leader_name": ["Ann", "Bob"], **scores})
+
+
+def test_every_score_has_its_own_colour() -> None:
+    assert set(charts.SCORE_COLOURS) == set(SCORES)
+    assert len(set(charts.SCORE_COLOURS.values())) == len(SCORES)
+
+
+def test_heatmap_rows_cells_and_click_targets() -> None:
+    fig = charts.score_heatmap(_leaders())
+    heat, clicks = fig.data
+    assert list(heat.y) == ["Ann", "Bob"]
+    assert list(heat.x) == list(SCORES.values())
+    assert heat.z[0][0] == 80.0 and heat.z[1][-1] is None
+    assert heat.text[1][-1] == ""  # a missing score is a blank cell, never a 0
+    assert (heat.zmin, heat.zmax) == (0, 100)
+    # one click target per cell, carrying the leader's id: 2 leaders x 11 scores
+    assert len(clicks.customdata) == 22
+    assert list(clicks.customdata[:11]) == ["L1"] * 11
+    assert clicks.hovertext[-1] == "not enough data"
+    # the axes are fixed to the cells, top row first
+    assert tuple(fig.layout.yaxis.range) == (1.5, -0.5)
+
+
+def test_heatmap_tells_apart_two_leaders_with_the_same_name() -> None:
+    frame = _leaders().with_columns(pl.lit("Sam Lee").alias("leader_name"))
+    assert list(charts.score_heatmap(frame).data[0].y) == ["Sam Lee (L1)", "Sam Lee (L2)"]
+
+
+def test_ranking_bars_best_first_in_the_scores_colour() -> None:
+    fig = charts.ranking_bars(_leaders(), "teams")
+    bar = fig.data[0]
+    assert list(bar.y) == ["Ann"]  # Bob has no teams score: not ranked, not shown as 0
+    assert list(bar.customdata) == ["L1"]
+    assert bar.marker.color == charts.SCORE_COLOURS["teams"]
+
+
+def test_radar_closes_the_loop_and_compares_with_the_median() -> None:
+    median = {key: 50.0 for key in SCORES}
+    fig = charts.leader_radar("Ann", _leaders().row(0, named=True), median)
+    med, ann = fig.data
+    assert med.name == "Org median" and ann.name == "Ann"
+    assert len(ann.r) == 11 and ann.r[0] == ann.r[-1]  # ten scores, closed back to the first
+    assert list(med.r) == [50.0] * 11
+
+
+def test_history_draws_one_line_per_score_in_its_colour() -> None:
+    history = pl.DataFrame({"period": ["2026Q1", "2026Q2"], "overall": [60.0, 70.0],
+                            "teams": [40.0, 55.0]})
+    fig = charts.score_history(history)
+    assert [t.name for t in fig.data] == ["Overall", "Teams"]
+    assert fig.data[1].line.color == charts.SCORE_COLOURS["teams"]
+    assert list(fig.data[0].y) == [60.0, 70.0]
+
+
+def test_explanation_labels_metrics_by_score_when_several_scores_are_shown() -> None:
+    explanation = pl.DataFrame({
+        "score": ["company_leader", "teams"], "score_label": ["Company leader", "Teams"],
+        "metric": ["quota_attainment", "coaching_coverage"],
+        "metric_label": ["Quota attainment", "Coaching coverage"], "points": [100.0, None],
+        "weight": [0.33, 0.375], "status": ["scored", "not_enough_data"],
+    })
+    bar = charts.explanation_bars(explanation).data[0]
+    assert list(bar.y) == ["Company leader · Quota attainment", "Teams · Coaching coverage"]
+    assert list(bar.marker.color) == [charts.SCORE_COLOURS["company_leader"], charts.SCORE_COLOURS["teams"]]
+    assert list(bar.text) == ["100", ""]
+
+
+def test_team_bars_are_red_behind_pace_and_green_ahead() -> None:
+    team = pl.DataFrame({"rep_id": ["A", "B"], "rep_name": ["Ann", "Bob"], "attainment": [0.4, 0.8],
+                         "expected_attainment": [50 / 91, 50 / 91]})
+    bar = charts.team_attainment_bars(team).data[0]
+    assert list(bar.y) == ["Ann", "Bob"]  # lowest attainment first
+    assert list(bar.marker.color) == [charts.BEHIND_COLOUR, charts.AHEAD_COLOUR]
+    assert list(bar.customdata) == ["A", "B"]
+
+
+def test_rep_against_median_as_a_ratio() -> None:
+    vs_team = pl.DataFrame({"label": ["Quota attainment", "Win rate"], "rep": [0.4, 0.5],
+                            "team_median": [0.6, None], "ahead": [False, None]})
+    bar = charts.rep_against_median(vs_team).data[0]
+    assert list(bar.y) == ["Quota attainment"]  # no median, no bar
+    assert bar.x[0] == pytest.approx(0.4 / 0.6)
+
+
+def test_attainment_against_pace_draws_both_lines() -> None:
+    curve = pl.DataFrame({"day": [date(2026, 4, 1), date(2026, 4, 2)], "won_to_date": [0.0, 10.0],
+                          "pace_to_date": [1.0, 2.0]})
+    fig = charts.attainment_against_pace(curve)
+    assert [t.name for t in fig.data] == ["Won to date", "Pace to quota"]
+    no_quota = curve.with_columns(pl.lit(None, dtype=pl.Float64).alias("pace_to_date"))
+    assert [t.name for t in charts.attainment_against_pace(no_quota).data] == ["Won to date"]
