@@ -1,8 +1,10 @@
 """On the demo org, the leaders' documented styles show in their scores (docs/demo-org.md).
 
-Compared per style: the mean over the first-line managers of that style, for the current quarter
-(the scorecard's default view). The coach leads on Teams and coaching coverage, the process stickler
-on Process guru and Measurable, and the absentee trails on Course corrector and Action.
+Compared per style: the mean over the first-line managers of that style, for the last complete
+quarter and for the running one (the scorecard's default view) once four weeks of it have passed: in
+its first days there is too little activity and coaching to compare. The coach leads on Teams and
+coaching coverage, the process stickler on Process guru and Measurable, and the absentee trails on
+Course corrector and Action.
 """
 
 from __future__ import annotations
@@ -17,14 +19,19 @@ from scorecard.demo import leader_styles
 from scorecard.settings import Settings
 
 
-@pytest.fixture(scope="module")
-def style_means(demo_db_path: Path) -> pl.DataFrame:
+@pytest.fixture(scope="module", params=["last_complete", "running"])
+def style_means(demo_db_path: Path, request: pytest.FixtureRequest) -> pl.DataFrame:
     card = Scorecard.open(demo_db_path, settings=Settings(db=demo_db_path))
+    period = card.current_period()
+    if request.param == "last_complete":
+        period = period.previous()
+    elif (card.today - period.start).days < 28:
+        pytest.skip(f"{period.label} started {(card.today - period.start).days} days ago")
     styles = leader_styles()
-    coaching = (card.metric_values().filter(pl.col("metric") == "coaching_coverage")
+    coaching = (card.metric_values(period).filter(pl.col("metric") == "coaching_coverage")
                 .select("leader_id", pl.col("value").alias("coaching_coverage")))
     return (
-        card.leaders()
+        card.leaders(period)
         .filter(pl.col("leader_id").is_in(list(styles)))
         .join(coaching, on="leader_id")
         .with_columns(pl.col("leader_id").replace_strict(styles).alias("style"))
