@@ -54,9 +54,8 @@ with explain_col:
                               selection_mode="single-row",
                               column_config=ui.EXPLANATION_COLUMNS)
         st.caption("Select a metric to see the CRM rows behind it.")
-        index = ui.selected_row(picked)
-        metric = table["metric"][index] if index is not None else ui.param("metric")
-        if metric:
+        metric = ui.selected_value(picked, table, "metric") or ui.param("metric")
+        if metric and metric in ui.options(table, "metric"):
             ui.set_params(metric=metric)
             rows = ui.scores("metric_rows", leader_id, metric, period)
             st.markdown(f"**Rows behind {ui.metric_label(metric)}** ({rows.height:,})")
@@ -89,9 +88,6 @@ else:
         chosen = st.dataframe(team, hide_index=True, key="team_table", on_select="rerun",
                               selection_mode="single-row", column_order=ui.TEAM_COLUMNS,
                               column_config=ui.team_column_config())
-    rep = ui.selected_id(clicked)
-    index = ui.selected_row(chosen)
-    if rep is None and index is not None:
-        rep = team["rep_id"][index]
+    rep = ui.selected_id(clicked) or ui.selected_value(chosen, team, "rep_id")
     if rep:
         ui.open_page("rep", rep=rep, period=period)

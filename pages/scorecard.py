@@ -69,10 +69,7 @@ with radar_tab:
                      icon=":material/arrow_forward:", query_params={"leader": chosen["leader_id"],
                                                                     "period": period or ""})
 
-target = ui.selected_id(heat) or ui.selected_id(bars)
-index = ui.selected_row(picked)
-if target is None and index is not None:
-    target = ranking["leader_id"][index]
+target = ui.selected_id(heat) or ui.selected_id(bars) or ui.selected_value(picked, ranking, "leader_id")
 if target:
     ui.open_page("leader", leader=target, period=period)
 

@@ -225,6 +225,15 @@ def selected_row(event: Any) -> int | None:
     return int(rows[0]) if rows else None
 
 
+def selected_value(event: Any, frame: pl.DataFrame, column: str) -> str | None:
+    """``column`` of the dataframe row a click selected, or None."""
+    index = selected_row(event)
+    if index is None or index >= frame.height:
+        return None
+    value = frame[column][index]
+    return None if value is None else str(value)
+
+
 # -- formatting ----------------------------------------------------------------------------------
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
