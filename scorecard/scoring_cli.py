@@ -50,9 +50,11 @@ def _write(frame: pl.DataFrame, fmt: str, table: Callable[[pl.DataFrame], str]) 
 
 def score_frame(card: Scorecard, period: str | None) -> pl.DataFrame:
     """One row per leader: id, name, level, overall, the five roles, the five SMART dimensions."""
-    frame = card.leaders(period)
-    return frame.select(
-        "leader_id", "leader_name", "level", *[pl.col(s).round(1) for s in SCORES],
+    scored = card.scored(period)  # no change column here, so the previous period is not computed
+    return (
+        scored.leaders.join(scored.scores, on="leader_id", how="left")
+        .sort(["overall", "leader_id"], descending=[True, False], nulls_last=True)
+        .select("leader_id", "leader_name", "level", *[pl.col(s).round(1) for s in SCORES])
     )
 
 
@@ -96,7 +98,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.format != "table":
         _write(frame, args.format, str)
         return 0
-    name = card.leaders(period.label).filter(pl.col("leader_id") == args.leader)["leader_name"].to_list()
+    leaders = card.scored(period.label).leaders
+    name = leaders.filter(pl.col("leader_id") == args.leader)["leader_name"].to_list()
     print(f"{args.leader} {name[0] if name else ''}, {period.label}: overall {_fmt(scores['overall'])}")
     print(format_explanation(frame, scores))
     priorities = card.coaching_priorities(args.leader, period.label)
