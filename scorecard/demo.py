@@ -53,19 +53,20 @@ class Style:
     own_meetings_per_month: float  # the leader's own customer meetings
     marketing_partner_share: float  # pipeline sourced with marketing and partners
     strategic_share: float  # deals in the strategic product lines
+    ramp_start_days: float = 45  # days before a new hire opens their first deal
 
 
 STYLES: dict[str, Style] = {
     "coach": Style(4.0, 7.0, 0.93, 8.0, 0.85, 0.12, 0.08, 0.25, 22_000, 55, 1.5, 0.35, 3.2, 0.60,
-                   0.20, 0.55, 0.08, 0.06, 0.08, 0.85, 6, 0.40, 0.40),
+                   0.20, 0.55, 0.08, 0.06, 0.08, 0.85, 6, 0.40, 0.40, ramp_start_days=40),
     "quota_chaser": Style(0.4, 9.0, 0.78, 5.0, 0.55, 0.28, 0.20, 0.23, 30_000, 45, 2.0, 0.18, 1.6,
-                          0.30, 0.04, 0.15, 0.15, 0.18, 0.25, 0.55, 10, 0.25, 0.20),
+                          0.30, 0.04, 0.15, 0.15, 0.18, 0.25, 0.55, 10, 0.25, 0.20, ramp_start_days=35),
     "process_stickler": Style(1.5, 6.0, 0.88, 7.0, 0.98, 0.06, 0.03, 0.22, 20_000, 60, 1.0, 0.25,
-                              2.4, 0.50, 0.10, 0.35, 0.04, 0.10, 0.02, 0.98, 4, 0.35, 0.35),
+                              2.4, 0.50, 0.10, 0.35, 0.04, 0.10, 0.02, 0.98, 4, 0.35, 0.35, ramp_start_days=45),
     "absentee": Style(0.1, 3.5, 0.50, 3.0, 0.40, 0.50, 0.35, 0.14, 18_000, 85, 7.0, 0.08, 1.2, 0.25,
-                      0.04, 0.08, 0.40, 0.35, 0.30, 0.50, 0.5, 0.20, 0.15),
+                      0.04, 0.08, 0.40, 0.35, 0.30, 0.50, 0.5, 0.20, 0.15, ramp_start_days=100),
     "balanced": Style(1.5, 6.0, 0.82, 6.0, 0.75, 0.18, 0.12, 0.20, 21_000, 60, 2.5, 0.25, 2.2, 0.45,
-                      0.12, 0.30, 0.10, 0.12, 0.10, 0.75, 4, 0.30, 0.30),
+                      0.12, 0.30, 0.10, 0.12, 0.10, 0.75, 4, 0.30, 0.30, ramp_start_days=55),
 }
 STYLE_ORDER = ["coach", "quota_chaser", "process_stickler", "absentee", "balanced"]
 
@@ -133,8 +134,16 @@ def _rep_id(index: int) -> str:
 
 
 def generate(scale: float = 1.0, seed: int = 7, today: date | None = None) -> dict[str, pl.DataFrame]:
-    """Build every canonical extract of the demo org as Polars frames."""
-    today = today or date.today()
+    """Build every canonical extract of the demo org as Polars frames.
+
+    With ``today`` given, the org is built as it stood at 6 pm that day, so the same seed and date
+    always give the same data; without it, as it stands right now (today's feed ends a few minutes ago).
+    """
+    if today is None:
+        cutoff = datetime.now().replace(microsecond=0)
+        today = cutoff.date()
+    else:
+        cutoff = datetime.combine(today, datetime.min.time()) + timedelta(hours=18)
     rng = np.random.default_rng(seed)
     layout = _layout(scale)
     first_q = quarter_containing(today).shifted(-8)
@@ -142,7 +151,7 @@ def generate(scale: float = 1.0, seed: int = 7, today: date | None = None) -> di
     reps, rep_style, rep_region = _reps(rng, layout, today)
     accounts = _accounts(rng, reps, rep_style)
     opps = _opportunities(rng, reps, rep_style, accounts, window_start, today)
-    activities = _activities(rng, reps, rep_style, opps, accounts, window_start, today)
+    activities = _activities(rng, reps, rep_style, opps, accounts, window_start, today, cutoff)
     quotas = _quotas(rng, reps, rep_style, first_q, today)
     forecasts = _forecasts(rng, reps, opps, first_q, today)
     history = _history(rng, opps, rep_style)
@@ -276,7 +285,8 @@ def _opportunities(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarr
     term_all_raw = reps["termination_date"].to_numpy().astype("datetime64[D]")
     term_all = np.where(np.isnat(term_all_raw), np.iinfo(np.int64).max, term_all_raw.astype(np.int64))
     # each AE creates deals at a steady rate over the days they worked in the window
-    first_day = np.maximum(start_day, hire_all[ae] + 10)
+    ramp = _style_param(style[ae], "ramp_start_days").astype(np.int64)
+    first_day = np.maximum(start_day, hire_all[ae] + ramp)
     last_day = np.minimum(today_day, term_all[ae])
     worked = np.maximum(last_day - first_day, 0)
     per_ae = rng.poisson(DEALS_PER_AE_QUARTER * worked / 91.0)
@@ -381,19 +391,17 @@ def _working_days(start: date, today: date) -> np.ndarray:
     return days[weekday < 5].astype(np.int64)
 
 
-def _timestamps(rng: np.random.Generator, day: np.ndarray, today: date) -> np.ndarray:
+def _timestamps(rng: np.random.Generator, day: np.ndarray, cutoff: datetime) -> np.ndarray:
     seconds = rng.integers(8 * 3600, 18 * 3600, day.size)
     ts = day.astype("datetime64[D]").astype("datetime64[s]") + seconds.astype("timedelta64[s]")
     # nothing in the future: today's activities are before the moment the demo was built
-    noon = datetime.combine(today, datetime.min.time()) + timedelta(hours=12)
-    moment = datetime.now() if today == date.today() else noon
-    now = np.datetime64(moment.replace(microsecond=0), "s")
+    now = np.datetime64(cutoff, "s")
     ts = np.where(ts > now, now - rng.integers(60, 4 * 3600, day.size).astype("timedelta64[s]"), ts)
     return ts.astype("datetime64[us]")
 
 
 def _activities(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarray, opps: pl.DataFrame,
-                accounts: pl.DataFrame, start: date, today: date) -> pl.DataFrame:
+                accounts: pl.DataFrame, start: date, today: date, cutoff: datetime) -> pl.DataFrame:
     today_day = np.datetime64(today, "D").astype(np.int64)
     hire = reps["hire_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     term_raw = reps["termination_date"].to_numpy().astype("datetime64[D]")
@@ -496,7 +504,7 @@ def _activities(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarray,
     keep = (days >= hire[rep_idx]) & (days < term[rep_idx]) & (days <= today_day) & (rep_idx >= 0)
     frame = frame.filter(pl.Series(keep))
     n = frame.height
-    ts = _timestamps(rng, frame["day"].to_numpy(), today)
+    ts = _timestamps(rng, frame["day"].to_numpy(), cutoff)
     duration = np.where(np.isin(frame["type"].to_numpy(), ["meeting", "demo"]), rng.choice([30, 45, 60], n),
                         np.where(frame["type"].to_numpy() == "call", rng.integers(2, 25, n), 0)).astype(float)
     frame = frame.with_columns(
