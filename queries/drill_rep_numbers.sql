@@ -77,16 +77,23 @@ pipeline as (
     left join last_touch as lt using (opportunity_id)
     group by od.rep_id
 ),
+team_activity as materialized (
+    -- the team's activities since the period began or 30 days before as_of, read once
+    select a.rep_id, a.account_id, a.type, a.activity_at
+    from activities as a
+    cross join clock as c
+    where a.rep_id in (select rep_id from team)
+      and a.activity_at >= least(c.period_start, c.as_of - 30)
+      and a.activity_at < c.as_of + 1
+),
 activity as (
     select
         a.rep_id,
         count(*) filter (where a.type <> 'other') as activities,
         count(*) filter (where a.type in ('meeting', 'demo')) as customer_meetings
-    from activities as a
+    from team_activity as a
     cross join clock as c
-    where a.rep_id in (select rep_id from team)
-      and a.activity_at >= c.period_start
-      and a.activity_at < c.as_of + 1
+    where a.activity_at >= c.period_start
     group by a.rep_id
 ),
 targets as (
@@ -94,18 +101,20 @@ targets as (
     from accounts as acc
     where coalesce(acc.is_target, false) and acc.owner_rep_id in (select rep_id from team)
 ),
+touched_recently as (
+    select a.rep_id, a.account_id
+    from team_activity as a
+    cross join clock as c
+    where a.activity_at >= c.as_of - 30 and a.account_id is not null
+    group by a.rep_id, a.account_id
+),
 target_touch as (
     select
         t.rep_id,
         count(distinct t.account_id) as target_accounts,
-        count(distinct a.account_id) as target_accounts_touched
+        count(distinct tr.account_id) as target_accounts_touched
     from targets as t
-    cross join clock as c
-    left join activities as a
-        on a.account_id = t.account_id
-       and a.rep_id = t.rep_id
-       and a.activity_at >= c.as_of - 30
-       and a.activity_at < c.as_of + 1
+    left join touched_recently as tr on tr.rep_id = t.rep_id and tr.account_id = t.account_id
     group by t.rep_id
 ),
 coaching_received as (
