@@ -44,7 +44,7 @@ with explain_col:
     st.markdown("#### Why this score")
     score_keys = list(SCORES)
     score = ui.choose("Score", score_keys, "score", default="overall", format_func=SCORES.__getitem__)
-    explanation = ui.scores("explain", leader_id, period, score if score != "overall" else None)
+    explanation = ui.explanation(leader_id, period, score or "overall")
     if explanation.is_empty():
         st.write("No metric could be computed for this leader in this period.")
     else:

@@ -678,3 +678,14 @@ def tv_rotation(leaders: pl.DataFrame, score: str, period: str, every: float = 1
             st.plotly_chart(charts.score_heatmap(fresh, font_size=20, height=900), key="tv_chart")
 
     _rotate()
+
+
+def explanation(leader_id: str, period: str | None, score: str) -> pl.DataFrame:
+    """``Scorecard.explain`` for one score; for the overall score, the metrics of the five CSO roles
+    (the overall score is their mean, the SMART dimensions do not count in it)."""
+    from scorecard.metrics import ROLES
+
+    if score != "overall":
+        return scores("explain", leader_id, period, score)
+    everything = scores("explain", leader_id, period, None)
+    return everything.filter(pl.col("score").is_in(list(ROLES)))
