@@ -17,16 +17,18 @@ if summary.is_empty():
             " appear here.", icon=":material/fact_check:")
 else:
     st.dataframe(summary, hide_index=True, key="check_summary",
-                 column_config={"checked_at": "Checked at", "accepted": "Load accepted",
+                 column_config={"extract": "Extract", "checked_at": "Checked at", "accepted": "Load accepted",
                                 "rules": "Rules", "failed_rules": "Rules failed",
                                 "failed_rows": ui.number_column("Rows failing", "localized")})
     failures = org.failed_checks(checks)
     if failures.is_empty():
         st.success("Every rule passed in the latest checks.")
     else:
-        st.markdown("**Rules that failed**")
+        st.markdown("**Rules not passed** (errors reject a file; warnings are loaded and shown here)")
         st.dataframe(failures, hide_index=True, key="check_failures",
-                     column_config={"column_name": "Column", "failed_rows": "Rows", "sample": "Sample"})
+                     column_config={"extract": "Extract", "file": "File", "column_name": "Column",
+                                    "rule": "Rule", "severity": "Severity", "failed_rows": "Rows",
+                                    "message": "Message", "sample": "Sample"})
 
 st.subheader("Metrics switched off by missing data")
 off = ui.scores("switched_off")

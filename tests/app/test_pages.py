@@ -53,9 +53,19 @@ def test_data_quality_names_the_file_that_switches_metrics_on(run_app: RunApp, c
 
 
 def test_data_quality_on_the_full_demo(run_app: RunApp, demo_db_path: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(demo_db_path), read_only=True) as con:
+        checked = con.execute("select count(distinct extract) from check_results").fetchall()[0][0]
+        not_passed = con.execute("select count(*) from check_results where not passed").fetchall()[0][0]
     at = run_app(demo_db_path, "pages/data_quality.py")
     _no_exception(at)
     assert "Every metric of the rubric has the data it needs." in texts(at)
+    summary = frame_with(at, "failed_rules")
+    assert len(summary) == checked  # one row per extract checked when the demo was loaded
+    assert summary["failed_rules"].sum() == not_passed
+    if not_passed:
+        assert len(frame_with(at, "severity")) == not_passed
 
 
 def test_org_overview_shows_hierarchy_and_row_counts(run_app: RunApp, demo_db_path: Path) -> None:
