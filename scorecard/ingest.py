@@ -227,6 +227,8 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
                                          f"the mapping profile '{forced.name}' reads the columns"
                                          f" {', '.join(forced.columns.values())}, which no file has"))
     for m in mapped:
+        if m.frame is not None:
+            m.table.release()
         if m.problem:
             structural.append(structural_row(m.file, m.extract, m.column, m.rule, m.problem, m.table.rows))
         elif m.frame is not None and m.frame.height == 0:
@@ -238,7 +240,7 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
     for m in mapped:
         if m.problem or m.frame is None or m.extract is None or m.frame.height == 0:
             continue
-        frame = m.frame.with_columns(pl.lit(m.file).alias(FILE))
+        frame = m.frame.with_columns(pl.lit(m.file, dtype=pl.Categorical).alias(FILE))
         if m.extract in batches:
             previous = batches[m.extract]
             batches[m.extract] = ExtractBatch(m.extract, pl.concat([previous.frame, frame], how="diagonal_relaxed"),

@@ -55,9 +55,17 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
 
+    released_rows: int | None = None
+
     @property
     def rows(self) -> int:
-        return self.frame.height
+        return self.released_rows if self.released_rows is not None else self.frame.height
+
+    def release(self) -> None:
+        """Drop the text rows once they are mapped (the headers stay), to keep memory down."""
+        if self.released_rows is None:
+            self.released_rows = self.frame.height
+            self.frame = self.frame.clear()
 
     @property
     def headers(self) -> list[str]:
