@@ -67,6 +67,9 @@ def settings() -> Settings:
 @st.cache_resource(show_spinner=False)
 def store() -> Store:
     s = settings()
+    from scorecard.inbox import start_inbox_watcher
+
+    start_inbox_watcher(s.db, s.resolved_inbox_dir())  # files dropped in the inbox load by themselves
     return Store(s.db, archive_dir=s.archive_dir, reporting_currency=s.reporting_currency)
 
 
