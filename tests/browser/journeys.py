@@ -78,3 +78,14 @@ def click_bar(page: Any, chart: Any, index: int = 0) -> str:
     time.sleep(0.4)
     page.mouse.click(target_x, target_y)
     return str(name)
+
+
+def click_first_row(page: Any, grid: Any) -> None:
+    """Click the selection cell of a dataframe's first row (header and rows are 35 px high)."""
+    grid.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = grid.bounding_box()
+    x, y = box["x"] + 20, box["y"] + 35 + 17
+    page.mouse.move(x, y, steps=4)
+    time.sleep(0.3)
+    page.mouse.click(x, y)

@@ -10,6 +10,7 @@ import pytest
 from tests.browser.journeys import (
     click_bar,
     click_category,
+    click_first_row,
     metric_value,
     plot,
     wait_for_path,
@@ -62,6 +63,19 @@ def test_every_other_page_and_the_tv_view(running_app: RunningApp, page: Any) ->
         page.wait_for_timeout(1500)  # let the charts draw before the screenshot
         assert "Traceback" not in page.inner_text("body")
         screenshot(page, name)
+
+    # a row of the ranking table opens that leader too
+    page.goto(running_app.url)
+    wait_for_text(page, "Org median overall")
+    page.get_by_role("tab", name="Ranking").click()
+    grid = page.locator(".st-key-ranking_table [data-testid='stDataFrame']")
+    grid.wait_for()
+    first = page.locator("[data-testid='stMetric']").filter(has_text="Top overall").first.inner_text()
+    click_first_row(page, grid)
+    wait_for_path(page, "/leader?leader=")
+    wait_for_text(page, "Why this score")
+    top_name = first.split("\n")[-1].strip()
+    assert page.locator("[data-testid='stHeading']").filter(has_text=top_name).count() >= 1
 
     page.goto(running_app.url + "/?tv=1")
     plot(page, 0)
