@@ -173,18 +173,26 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
                                 for f in upload_reps], how="diagonal_relaxed")
         elif not db_people_loaded:
             people, db_people_loaded = _db_people(store), True
-        if profile is not None:
-            mapped.append(apply_profile(table, profile, people))
-        elif hubspot.claims(table):
-            mapped.append(hubspot.map_table(table, people))
-        elif canonical_format.claims(table):
-            mapped.append(canonical_format.map_canonical(table))
-        else:
-            mapped.append(MappedTable(
-                table=table, format="unknown", extract=None, rule="recognised format",
-                problem="the headers match no known format (canonical, Salesforce, HubSpot) and no saved"
-                        " mapping profile: map its columns on the Upload page, or pass --mapping PROFILE"
-                        f" (headers: {', '.join(table.headers[:10])})"))
+        try:
+            if profile is not None:
+                mapped.append(apply_profile(table, profile, people))
+                continue
+            if hubspot.claims(table):
+                mapped.append(hubspot.map_table(table, people))
+                continue
+            if canonical_format.claims(table):
+                mapped.append(canonical_format.map_canonical(table))
+                continue
+        except pl.exceptions.PolarsError as exc:  # a value no mapping foresaw: a verdict, never a crash
+            detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            mapped.append(MappedTable(table=table, format="unknown", extract=None, rule="mappable file",
+                                      problem=f"the columns could not be mapped ({detail})"))
+            continue
+        mapped.append(MappedTable(
+            table=table, format="unknown", extract=None, rule="recognised format",
+            problem="the headers match no known format (canonical, Salesforce, HubSpot) and no saved"
+                    " mapping profile: map its columns on the Upload page, or pass --mapping PROFILE"
+                    f" (headers: {', '.join(table.headers[:10])})"))
     return mapped
 
 
@@ -207,6 +215,9 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
             tables.extend(read_path(path, limit_bytes=limit))
         except ReadError as exc:
             structural.append(structural_row(exc.file, None, None, "readable file", exc.message))
+        except Exception as exc:  # a file no reader foresaw: a verdict, never a crash
+            structural.append(structural_row(path.name, None, None, "readable file",
+                                             f"the file cannot be read ({type(exc).__name__}: {str(exc)[:200]})"))
     timings["read"] = time.perf_counter() - started
 
     t0 = time.perf_counter()

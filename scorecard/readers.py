@@ -307,6 +307,13 @@ def _read_workbook(name: str, path: Path, data: bytes) -> list[RawTable]:
             while header and header[-1].startswith("column_") and all(
                     len(r) < len(header) or r[len(header) - 1] is None for r in rows[1:]):
                 header.pop()
+            seen: dict[str, int] = {}
+            for i, h in enumerate(header):  # a header written twice: keep both, as Polars does for CSV
+                if h in seen:
+                    header[i] = f"{h}_duplicated_{seen[h]}"
+                    seen[h] += 1
+                else:
+                    seen[h] = 0
             width = len(header)
             body = [(r + [None] * width)[:width] for r in rows[1:]]
             frame = pl.DataFrame(body, schema=dict.fromkeys(header, pl.String), orient="row") if body \

@@ -363,29 +363,30 @@ def map_tables(tables: list[RawTable]) -> list[MappedTable]:
     periods = next((t.frame for t in tables if objects[id(t)] == "Period"), None)
     out: list[MappedTable] = []
     for table in tables:
-        obj = objects[id(table)]
-        if obj in ("UserRole", "Period"):
-            out.append(MappedTable(table=table, format="salesforce", extract=None, frame=None,
-                                   notes=[f"{obj} used to map the other objects"]))
-        elif obj == "User":
-            out.append(_map_users(table, roles))
-        elif obj == "Account":
-            out.append(_map_accounts(table))
-        elif obj == "Opportunity":
-            out.append(_map_opportunities(table))
-        elif obj == "OpportunityHistory":
-            out.append(_map_history(table))
-        elif obj == "Task":
-            out.append(_map_tasks(table))
-        elif obj == "Event":
-            out.append(_map_events(table))
-        elif obj == "OpportunityTeamMember":
-            out.append(_map_team(table))
-        elif obj == "CurrencyType":
-            out.append(_map_currencies(table))
-        elif obj == "ForecastingQuota":
-            out.append(_map_quotas(table, periods))
+        try:
+            out.append(_map_one(table, objects[id(table)], roles, periods))
+        except pl.exceptions.PolarsError as exc:  # a standard field the object should have is missing
+            detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+            obj = str(objects[id(table)])
+            out.append(MappedTable(table=table, format="salesforce", extract=OBJECT_EXTRACT.get(obj),
+                                   problem=f"this {obj} export lacks a field it needs ({detail})",
+                                   rule="required columns"))
     return out
+
+
+def _map_one(table: RawTable, obj: str | None, roles: pl.DataFrame | None,
+             periods: pl.DataFrame | None) -> MappedTable:
+    if obj == "User":
+        return _map_users(table, roles)
+    if obj == "ForecastingQuota":
+        return _map_quotas(table, periods)
+    simple = {"Account": _map_accounts, "Opportunity": _map_opportunities, "OpportunityHistory": _map_history,
+              "Task": _map_tasks, "Event": _map_events, "OpportunityTeamMember": _map_team,
+              "CurrencyType": _map_currencies}
+    if obj in simple:
+        return simple[obj](table)
+    return MappedTable(table=table, format="salesforce", extract=None, frame=None,
+                       notes=[f"{obj} used to map the other objects"])
 
 
 __all__ = ["claims", "map_tables", "object_of", "slug"]

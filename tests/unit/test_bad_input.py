@@ -45,6 +45,9 @@ CASES: dict[str, tuple[str, str, int]] = {
     "activities_ragged.csv": ("readable file", "the CSV cannot be parsed", 0),
     "zip_with_pdf.zip": ("readable file", "files of type .pdf are not read", 0),
     "activities_missing_rep.csv": ("not blank", "rep_id=(blank)", 1),
+    # A Salesforce Opportunity export without OwnerId: recognised by name, refused by field.
+    "Opportunity.csv": ("required columns",
+                        'this Opportunity export lacks a field it needs (unable to find column "OwnerId"', 1),
 }
 
 

@@ -110,3 +110,15 @@ def test_booleans() -> None:
     import polars as pl
 
     assert parse_booleans(pl.Series(["1", "0", "TRUE", "no", "maybe"])).to_list() == [True, False, True, False, None]
+
+
+def test_xlsx_header_written_twice_keeps_both(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["rep_id", "rep_name", "rep_name"])
+    sheet.append(["U1", "Ann", "Anne"])
+    path = tmp_path / "reps.xlsx"
+    book.save(path)
+    [table] = read_path(path)
+    assert table.headers == ["rep_id", "rep_name", "rep_name_duplicated_0"]
