@@ -18,7 +18,10 @@ assert who is not None
 
 
 def page(key: str, title: str, icon: str, *, default: bool = False) -> st.Page:
-    return st.Page(ui.PAGE_FILES[key], title=title, icon=icon, url_path=key, default=default)
+    # the URL path is the file's name, as Streamlit would discover it, so a shared link always resolves
+    path = ui.PAGE_FILES[key]
+    return st.Page(path, title=title, icon=icon, url_path=path.rsplit("/", 1)[-1].removesuffix(".py"),
+                   default=default)
 
 
 data_pages = []

@@ -54,7 +54,7 @@ def test_executive_clicks_a_leader_then_a_rep(running_app: RunningApp, page: Any
 
 def test_every_other_page_and_the_tv_view(running_app: RunningApp, page: Any) -> None:
     for path, marker, name in [
-        ("/org", "Extracts loaded", "org_overview"),
+        ("/org_overview", "Extracts loaded", "org_overview"),
         ("/data_quality", "Latest checks per extract", "data_quality"),
         ("/methodology", "Settings in force", "methodology"),
     ]:
@@ -62,6 +62,7 @@ def test_every_other_page_and_the_tv_view(running_app: RunningApp, page: Any) ->
         wait_for_text(page, marker)
         page.wait_for_timeout(1500)  # let the charts draw before the screenshot
         assert "Traceback" not in page.inner_text("body")
+        assert "Page not found" not in page.inner_text("body")
         screenshot(page, name)
 
     # a row of the ranking table opens that leader too

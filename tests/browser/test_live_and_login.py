@@ -67,7 +67,7 @@ def test_a_leader_login_sees_only_their_subtree(demo_store: Store, page: Any) ->
         assert metric_value(page, "Leaders") == "1"  # only U0005 leads anyone in their own subtree
         screenshot(page, "scorecard_leader_login")
 
-        page.goto(app.url + "/org")
+        page.goto(app.url + "/org_overview")
         wait_for_text(page, "Extracts loaded")
         page.wait_for_timeout(1000)
         assert outsider[1] not in page.inner_text("body")
