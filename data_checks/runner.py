@@ -244,6 +244,29 @@ def foreign_key_rows(batch: ExtractBatch, references: References) -> list[dict[s
     return rows
 
 
+def loaded_orphan_row(replaced: ExtractBatch, key: str, extract: str, column: str,
+                      value_counts: pl.DataFrame) -> dict[str, object] | None:
+    """Rows already loaded in ``extract`` whose ``column`` names a key the replacing upload drops.
+
+    ``value_counts`` holds ``value, n`` for that column as loaded. A warning: the rows stay, but the
+    metrics lose them (a deal whose owner is gone belongs to no team).
+    """
+    known = replaced.frame[key].drop_nulls()
+    gone = value_counts.filter(pl.col("value").is_not_null() & ~pl.col("value").is_in(known.implode()))
+    total = int(value_counts["n"].sum() or 0)
+    failed = int(gone["n"].sum() or 0)
+    if failed == 0:
+        return None
+    rule = f"loaded {extract}.{column} still found in {replaced.extract}"
+    names = ", ".join(repr(v) for v in gone.sort("n", descending=True)["value"].head(5).to_list())
+    message = (f"{failed:,} of {total:,} loaded {extract} rows ({failed / max(total, 1):.1%}) name a"
+               f" {replaced.extract[:-1] if replaced.extract.endswith('s') else replaced.extract}"
+               f" this upload no longer has: {names}")
+    return {"file": ", ".join(replaced.files), "extract": replaced.extract, "column_name": key, "rule": rule,
+            "severity": "warning", "passed": False, "failed_rows": failed, "total_rows": total,
+            "message": message, "sample": ""}
+
+
 def hierarchy_rows(batch: ExtractBatch) -> list[dict[str, object]]:
     """Self-managers and cycles in reps.manager_id (a walk up the tree that comes back)."""
     if batch.extract != "reps" or "manager_id" not in batch.frame.columns:

@@ -25,9 +25,11 @@ import polars as pl
 
 from data_checks.runner import (
     FILE,
+    FOREIGN_KEYS,
     RESULT_SCHEMA,
     ExtractBatch,
     References,
+    loaded_orphan_row,
     run_checks,
     structural_row,
 )
@@ -278,6 +280,9 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
     results = pl.DataFrame(schema=RESULT_SCHEMA)
     if batches:
         results = run_checks(batches, references, progress=lambda msg, f: say(msg, 0.4 + 0.45 * f))
+        orphans = _loaded_orphans(store, batches, modes)
+        if orphans:
+            results = pl.concat([results, pl.DataFrame(orphans, schema=RESULT_SCHEMA)])
     timings["checks"] = time.perf_counter() - t0
     if structural:
         results = pl.concat([pl.DataFrame(structural, schema=RESULT_SCHEMA), results])
@@ -291,6 +296,32 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
     timings["plan_total"] = time.perf_counter() - started
     return IngestPlan(paths=paths, tables=mapped, frames=frames, modes=modes, checks=results,
                       verdicts=verdicts, changes=changes, timings=timings)
+
+
+def _loaded_orphans(store: Store, batches: dict[str, ExtractBatch],
+                    modes: dict[str, LoadMode]) -> list[dict[str, object]]:
+    """Rows already loaded (and not in this upload) that would point at reps, accounts or deals
+    the upload replaces them without."""
+    if not store.path.exists():
+        return []
+    rows: list[dict[str, object]] = []
+    for target, key in REFERENCED.items():
+        if target not in batches or modes[target] != "replace":
+            continue
+        for extract, links in FOREIGN_KEYS.items():
+            if extract in batches or extract == target:
+                continue
+            for column, referenced, _severity in links:
+                if referenced != target:
+                    continue
+                with store.reader() as con:
+                    counts = sql.run(con, "ingest_value_counts", table=extract, column=column)
+                if counts.is_empty():
+                    continue
+                row = loaded_orphan_row(batches[target], key, extract, column, counts)
+                if row:
+                    rows.append(row)
+    return rows
 
 
 def _preview(store: Store, batches: dict[str, ExtractBatch], modes: dict[str, LoadMode]) -> pl.DataFrame:

@@ -17,7 +17,9 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def open_upload(page: Any, url: str) -> None:
-    page.goto(f"{url}/upload")
+    """Through the app's navigation, as sales ops would (the router decides who gets the page)."""
+    page.goto(url)
+    page.get_by_role("link", name="Upload").first.click(timeout=45_000)
     wait_for_text(page, "Upload CRM extracts")
 
 

@@ -116,3 +116,20 @@ def test_demo_org_ingests_in_a_few_seconds(tmp_path: Path) -> None:
     assert result.accepted, result.report()
     assert elapsed < 30, f"the demo org took {elapsed:.1f} s to ingest"
     assert {v.extract for v in result.verdicts} >= {"reps", "opportunities", "activities", "quotas"}
+
+
+def test_replacing_reps_warns_about_loaded_deals_left_without_owner(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\nC,Cy,A\n")
+    deals = write(tmp_path / "opportunities.csv",
+                  "opportunity_id,owner_rep_id,created_date,close_date,stage,is_closed,is_won,amount\n"
+                  "1,B,2026-01-05,2026-03-01,won,1,1,100\n2,C,2026-01-05,2026-03-01,won,1,1,100\n"
+                  "3,C,2026-01-05,2026-03-01,lost,1,0,100\n")
+    assert ingest_files(store, [reps, deals], loaded_by="t").accepted
+    fewer = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    result = ingest_files(store, [fewer], loaded_by="t")
+    # C is gone and owned deals 2 and 3: 2 of the 3 loaded deals; a warning, the load goes ahead.
+    assert result.accepted
+    [warning] = [f for v in result.verdicts for f in v.failures]
+    assert (warning.severity, warning.rows, warning.total) == ("warning", 2, 3)
+    assert warning.message.endswith("name a rep this upload no longer has: 'C'")
