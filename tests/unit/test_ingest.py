@@ -6,6 +6,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from scorecard.inbox import process_inbox, start_inbox_watcher, stop_inbox_watcher
 from scorecard.ingest import commit_plan, ingest_files, plan_ingest
 from scorecard.store import Store
@@ -133,3 +135,20 @@ def test_replacing_reps_warns_about_loaded_deals_left_without_owner(tmp_path: Pa
     [warning] = [f for v in result.verdicts for f in v.failures]
     assert (warning.severity, warning.rows, warning.total) == ("warning", 2, 3)
     assert warning.message.endswith("name a rep this upload no longer has: 'C'")
+
+
+def test_cli_append_and_progress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from scorecard.cli import main
+
+    db = str(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\n")
+    first = write(tmp_path / "activities.csv", "activity_id,rep_id,activity_at,type\n1,A,2026-11-02 09:00:00,call\n")
+    assert main(["ingest", "--db", db, "--by", "ops@example.com", str(reps), str(first)]) == 0
+    more = write(tmp_path / "activities_2.csv", "activity_id,rep_id,activity_at,type\n2,A,2026-11-03 09:00:00,email\n")
+    assert main(["ingest", "--db", db, "--append", "--progress", str(more)]) == 0
+    captured = capsys.readouterr()
+    assert "activities           append   +1 added, 0 replaced, 0 removed" in captured.out
+    assert "[100%] done" in captured.err
+    assert count(Store(Path(db)), "activities") == 2
+    with Store(Path(db)).reader() as con:
+        assert con.execute("select loaded_by from loads order by load_id").fetchall()[0] == ("ops@example.com",)
