@@ -357,9 +357,7 @@ def _verdicts(mapped: list[MappedTable], results: pl.DataFrame,
     verdicts: list[FileVerdict] = []
     seen: set[str] = set()
     for m in mapped:
-        mine = failed.filter(pl.col("file").str.split(", ").list.contains(m.file)
-                             if m.extract is None else
-                             (pl.col("file").str.split(", ").list.contains(m.file)))
+        mine = failed.filter(pl.col("file").str.split(", ").list.contains(m.file))
         failures = [CheckFailure(r["column_name"], r["rule"], r["severity"], int(r["failed_rows"] or 0),
                                  int(r["total_rows"] or 0), r["message"], r["sample"] or "")
                     for r in mine.iter_rows(named=True)]
