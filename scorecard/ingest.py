@@ -154,7 +154,8 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
     def profile_for(table: RawTable) -> MappingProfile | None:
         if forced is not None and forced.reads(table.headers):
             return forced
-        if salesforce.claims(table) or hubspot.claims(table) or canonical_format.complete(table):
+        if (salesforce.claims(table) or salesforce.is_report(table) or hubspot.claims(table)
+                or canonical_format.complete(table)):
             return None
         return next((p for p in profiles if p.matches(table.headers)), None)
 
@@ -181,6 +182,9 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
                 continue
             if hubspot.claims(table):
                 mapped.append(hubspot.map_table(table, people))
+                continue
+            if salesforce.is_report(table):
+                mapped.append(salesforce.map_report(table, people))
                 continue
             if canonical_format.claims(table):
                 mapped.append(canonical_format.map_canonical(table))

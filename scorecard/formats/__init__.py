@@ -42,6 +42,7 @@ class MappedTable:
         if self.format.startswith("profile:"):
             return f"mapping profile '{self.format.split(':', 1)[1]}'"
         return {"canonical": "canonical CSV", "salesforce": "Salesforce Data Export",
+                "salesforce_report": "Salesforce report export",
                 "hubspot": "HubSpot export", "unknown": "unknown shape"}.get(self.format, self.format)
 
 

@@ -390,3 +390,61 @@ def _map_one(table: RawTable, obj: str | None, roles: pl.DataFrame | None,
 
 
 __all__ = ["claims", "map_tables", "object_of", "slug"]
+
+
+# -- report exports (Reports > Export > Details only): field labels, owners by name -----------------
+
+REPORT_FIELDS: dict[str, list[str]] = {
+    "opportunity_id": ["Opportunity ID", "Opportunity Id"],
+    "owner_rep_id": ["Opportunity Owner", "Owner", "Opportunity Owner: Full Name"],
+    "account_id": ["Account ID", "Account Id", "Account Name"],
+    "created_date": ["Created Date"],
+    "close_date": ["Close Date"],
+    "stage": ["Stage"],
+    "is_closed": ["Closed"],
+    "is_won": ["Won"],
+    "amount": ["Amount", "Amount (converted)"],
+    "type": ["Type"],
+    "lead_source": ["Lead Source"],
+    "forecast_category": ["Forecast Category"],
+    "next_step": ["Next Step"],
+    "currency": ["Opportunity Currency", "Amount Currency"],
+}
+
+
+def is_report(table: RawTable) -> bool:
+    """An opportunity report export: label headers such as "Opportunity Owner", "Stage", "Close Date"."""
+    headers = set(table.headers)
+    return {"Stage", "Close Date"} <= headers and bool(
+        headers & {"Opportunity Owner", "Opportunity Owner: Full Name"})
+
+
+def map_report(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
+    """Map a report export; owners are names, resolved to rep IDs; without Closed/Won columns the
+    stage names "Closed Won" and "Closed Lost" (the defaults) decide."""
+    from scorecard.formats import people_lookup, resolve_people
+
+    frame = with_line_numbers(table.frame)
+    mapping = {col: src for col, names in REPORT_FIELDS.items()
+               if (src := next((n for n in names if n in frame.columns), None))}
+    notes: list[str] = []
+    out = frame.select("__line", *(pl.col(src).alias(col) for col, src in mapping.items()))
+    if "opportunity_id" not in out.columns:
+        name = "Opportunity Name" if "Opportunity Name" in frame.columns else None
+        out = out.with_columns((pl.lit("report-") + (frame[name] if name else out["__line"].cast(pl.String)))
+                               .alias("opportunity_id"))
+        mapping["opportunity_id"] = f"generated from {name or 'the line'}"
+        notes.append("the report has no Opportunity ID column: add it to the report for stable IDs")
+    stage = pl.col("stage").str.to_lowercase()
+    if "is_closed" not in out.columns:
+        out = out.with_columns(stage.str.starts_with("closed").cast(pl.String).alias("is_closed"))
+        mapping["is_closed"] = "Stage (Closed ...)"
+    if "is_won" not in out.columns:
+        out = out.with_columns((stage == "closed won").cast(pl.String).alias("is_won"))
+        mapping["is_won"] = "Stage (Closed Won)"
+    for col, codes in (("type", _OPP_TYPES), ("lead_source", _SOURCES), ("forecast_category", _FORECAST)):
+        if col in out.columns:
+            out = out.with_columns(_code(pl.col(col), codes).alias(col))
+    out = resolve_people(out, "owner_rep_id", people_lookup(people))
+    return MappedTable(table=table, format="salesforce_report", extract="opportunities",
+                       frame=type_columns(out, EXTRACTS["opportunities"]), mapping=mapping, notes=notes)

@@ -154,3 +154,20 @@ def test_profile_file_is_readable_toml_and_round_trips(tmp_path: Path) -> None:
     assert profile.date_order == "mdy" and profile.stages["Discovery"] == "open"
     assert profile.matches(["Deal", "Owner", "Account", "Engaged", "Close", "Stage", "Amount", "Product"])
     assert not profile.matches(["Deal", "Owner"])
+
+
+def test_salesforce_report_export_with_owner_names_and_footer(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "report.duckdb"
+    code = main(["ingest", "--db", str(db), str(HS / "team.csv"),
+                 str(EXPORTS / "salesforce_report" / "opportunities_report.csv")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "opportunities_report.csv (Salesforce report export" in out
+    # Three deals (the footer after the blank line is not one); owners by name; "USD 48,000.00";
+    # US dates; open/won/lost from the default stage names.
+    assert rows(Store(db), "select opportunity_id, owner_rep_id, amount, close_date::varchar, is_closed, is_won"
+                           " from opportunities order by close_date") == [
+        ("report-Acme rollout", "41001", 48_000.0, "2026-09-30", True, True),
+        ("report-Beta pilot", "41002", 12_000.0, "2026-10-15", True, False),
+        ("report-Gamma expansion", "41003", 30_500.5, "2026-12-20", False, False)]
