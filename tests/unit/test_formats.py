@@ -171,3 +171,36 @@ def test_salesforce_report_export_with_owner_names_and_footer(tmp_path: Path,
         ("report-Acme rollout", "41001", 48_000.0, "2026-09-30", True, True),
         ("report-Beta pilot", "41002", 12_000.0, "2026-10-15", True, False),
         ("report-Gamma expansion", "41003", 30_500.5, "2026-12-20", False, False)]
+
+
+def test_hand_kept_workbook_with_two_sheets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same sheets kept in one Excel workbook: real date cells, numbers as numbers."""
+    import csv
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    team = book.active
+    assert team is not None
+    team.title = "Team"
+    for row in csv.reader((HAND / "team.csv").open(encoding="utf-8")):
+        team.append([v or None for v in row])
+    pipeline = book.create_sheet("Pipeline")
+    pipeline.append(["Deal", "Owner", "Account", "Engaged", "Close", "Stage", "Amount", "Product"])
+    pipeline.append(["Northwind renewal", "Jonas Jensen", "Northwind", dt.datetime(2026, 3, 1), "6/30/2026",
+                     "Closed - Won", 12500, "Platform"])
+    pipeline.append(["Tailspin new logo", "Kira Kowalski", None, dt.datetime(2026, 10, 20), "1/30/2027",
+                     "Discovery", None, "Platform"])
+    path = tmp_path / "sales.xlsx"
+    book.save(path)
+    db = tmp_path / "book.duckdb"
+    _hand_profiles(db)
+    code = main(["ingest", "--db", str(db), str(path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "sales.xlsx[Pipeline] (mapping profile 'pipeline sheet'" in out
+    assert rows(Store(db), "select opportunity_id, owner_rep_id, created_date::varchar, close_date::varchar,"
+                           " amount, is_closed from opportunities order by 1") == [
+        ("Northwind renewal", "jonas_jensen", "2026-03-01", "2026-06-30", 12_500.0, True),
+        ("Tailspin new logo", "kira_kowalski", "2026-10-20", "2027-01-30", None, False)]
