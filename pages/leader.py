@@ -76,6 +76,8 @@ with coach_col:
 
 st.markdown("#### The team")
 st.caption("Attainment against pace this period; select a rep (row or bar) to open their live page.")
+if ui.missing_optional(("coaching",)):
+    st.caption("Coaching sessions are blank: upload the coaching extract to see them.")
 team = ui.leader_team(version, leader_id, who.visible_reps, period, ui.today())
 if team.is_empty():
     st.write("No one in this leader's team is visible to you.")

@@ -37,6 +37,8 @@ def test_database_without_optional_extracts_renders(run_app: RunApp, core_only_d
     at = run_app(core_only_db, page)
     _no_exception(at)
     assert "Nothing to show yet" not in texts(at)
+    if page == "pages/leader.py":
+        assert "upload the coaching extract to see them" in texts(at)
 
 
 def test_data_quality_names_the_file_that_switches_metrics_on(run_app: RunApp, core_only_db: Path) -> None:

@@ -9,7 +9,9 @@ PAGE_TIMEOUT_MS = 45_000
 
 
 def wait_for_text(page: Any, text: str, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
-    page.get_by_text(text, exact=False).first.wait_for(timeout=timeout_ms)
+    """Wait until the page shows ``text``; text inside a dataframe counts too (its cells live in a
+    hidden accessibility table beside the drawn grid, so presence is what is awaited)."""
+    page.get_by_text(text, exact=False).first.wait_for(state="attached", timeout=timeout_ms)
 
 
 def wait_for_path(page: Any, fragment: str, timeout_s: float = 20.0) -> str:
