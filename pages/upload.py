@@ -18,7 +18,7 @@ limit_mb = ui.settings().upload_limit_mb
 uploaded = st.file_uploader(
     f"CSV, TSV, XLSX or a zip of them (Salesforce Data Export, HubSpot, canonical, or any sheet you map);"
     f" up to {limit_mb:,} MB each", type=["csv", "tsv", "txt", "xlsx", "zip"], accept_multiple_files=True,
-    key="upload_files")
+    key=f"upload_files_{st.session_state.get('upload_round', 0)}")  # a new key empties it after a load
 append = st.toggle("Add activities and coaching to what is loaded (instead of replacing them)", key="append")
 
 if uploaded:
@@ -28,6 +28,9 @@ if uploaded:
         st.session_state["staged"] = [str(p) for p in upload_view.stage_uploads(
             store, [(f.name, f.getvalue()) for f in uploaded])]
         st.session_state.pop("plan", None)
+elif "upload_signature" in st.session_state:  # the files were taken out of the uploader
+    for key in ("staged", "plan", "plan_key", "upload_signature"):
+        st.session_state.pop(key, None)
 
 staged = st.session_state.get("staged") or []
 if staged:
@@ -102,6 +105,7 @@ if staged:
             bar.progress(1.0, text="done")
             for key in ("staged", "plan", "plan_key", "upload_signature"):
                 st.session_state.pop(key, None)
+            st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
             st.session_state["last_load"] = result.load.load_id if result.load else None
             st.rerun()
     else:

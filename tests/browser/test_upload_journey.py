@@ -38,6 +38,8 @@ def test_upload_confirm_and_reject(page: Any, tmp_path: Path) -> None:
         page.get_by_role("button", name="Confirm and load").click()
         wait_for_text(page, "Loaded as load 1")
         screenshot(page, "upload-loaded")
+        # The uploader is emptied after a load, so the same files are not offered again.
+        assert page.get_by_text("Files, formats and verdicts").count() == 0
         with Store(db).reader() as con:
             assert con.execute("select count(*) from reps").fetchall() == [(4,)]
             assert con.execute("select count(*) from opportunities").fetchall() == [(3,)]
