@@ -16,7 +16,7 @@ import polars as pl
 
 from scorecard.formats import MappedTable
 from scorecard.formats.values import DateOrder
-from scorecard.ingest import IngestPlan, map_tables
+from scorecard.ingest import IngestPlan
 from scorecard.mapping import (
     PEOPLE_COLUMNS,
     STAGE_OUTCOMES,
@@ -181,8 +181,3 @@ def load_history(store: Store) -> pl.DataFrame:
         "load_id", "loaded_at", "loaded_by", "source",
         pl.col("extracts").list.join(", ").alias("extracts"),
         pl.col("restored_from"), pl.col("note"))
-
-
-def remap(store: Store, tables: list[RawTable]) -> list[MappedTable]:
-    """Map tables again (after a profile was saved); exposed for the page's preview."""
-    return map_tables(tables, store=store)

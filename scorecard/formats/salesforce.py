@@ -16,7 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from scorecard.formats import MappedTable
-from scorecard.formats.values import slug, type_columns, with_line_numbers
+from scorecard.formats.values import type_columns, with_line_numbers
 from scorecard.readers import RawTable
 from scorecard.schema import EXTRACTS
 
@@ -389,7 +389,7 @@ def _map_one(table: RawTable, obj: str | None, roles: pl.DataFrame | None,
                        notes=[f"{obj} used to map the other objects"])
 
 
-__all__ = ["claims", "map_tables", "object_of", "slug"]
+__all__ = ["claims", "is_report", "map_report", "map_tables", "object_of"]
 
 
 # -- report exports (Reports > Export > Details only): field labels, owners by name -----------------
