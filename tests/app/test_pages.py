@@ -184,3 +184,11 @@ def test_leader_page_explains_down_to_the_rows(run_app: RunApp, demo_db_path: Pa
     assert len(team) == direct == 9  # Farid Ueda's nine reps, none of whom has left
     priorities = frame_with(at, "Overall points to gain")
     assert 1 <= len(priorities) <= 3
+
+
+def test_tv_view_is_the_scorecard_full_screen(run_app: RunApp, demo_db_path: Path) -> None:
+    at = run_app(demo_db_path, params={"tv": "1", "period": "2026Q1"})
+    _no_exception(at)
+    assert [t.value for t in at.title] == []  # no page furniture, no banner
+    assert "Local demo" not in texts(at)
+    assert "## Sales-leadership scorecard · 2026Q1" in [m.value for m in at.markdown]

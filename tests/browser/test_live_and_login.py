@@ -65,6 +65,9 @@ def test_a_leader_login_sees_only_their_subtree(demo_store: Store, page: Any) ->
         body = page.inner_text("body")
         assert "Local demo" not in body
         assert metric_value(page, "Leaders") == "1"  # only U0005 leads anyone in their own subtree
+        nav = page.locator("[data-testid='stSidebarNav']")
+        assert nav.get_by_text("Scorecard", exact=True).count() >= 1
+        assert nav.get_by_text("Upload", exact=True).count() == 0  # a leader is not sales ops
         screenshot(page, "scorecard_leader_login")
 
         page.goto(app.url + "/org_overview")
