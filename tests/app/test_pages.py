@@ -192,3 +192,25 @@ def test_tv_view_is_the_scorecard_full_screen(run_app: RunApp, demo_db_path: Pat
     assert [t.value for t in at.title] == []  # no page furniture, no banner
     assert "Local demo" not in texts(at)
     assert "## Sales-leadership scorecard · 2026Q1" in [m.value for m in at.markdown]
+
+
+def test_an_auth_section_in_the_secrets_switches_on_the_login(monkeypatch: pytest.MonkeyPatch,
+                                                              demo_db_path: Path) -> None:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import ROOT
+
+    monkeypatch.setenv("SCORECARD_DB", str(demo_db_path))
+    monkeypatch.delenv("SCORECARD_TEST_LOGIN_EMAIL", raising=False)
+    monkeypatch.delenv("SCORECARD_HOSTED", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x",
+                          "client_id": "id", "client_secret": "secret",
+                          "server_metadata_url": "https://example.com/.well-known/openid-configuration"}
+    at.run()
+    _no_exception(at)
+    assert [b.label for b in at.button] == ["Log in"]
+    assert len(at.metric) == 0
