@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -72,9 +74,19 @@ def process_inbox(store: Store, inbox: Path, *, loaded_by: str = "inbox",
 
 
 def _watch(db: Path, inbox: Path, interval: float, stop: threading.Event) -> None:
+    """Every ``interval`` s, if files wait, load them in a child process.
+
+    A child process, not this thread: DuckDB refuses a write connection in a process that has read
+    connections open on the same file (the app's pages), while across processes the store's
+    connection retries simply wait for each other, as with ``scorecard ingest`` from a terminal.
+    """
     while not stop.is_set():
         try:
-            process_inbox(Store(db), inbox)
+            if waiting_files(inbox):
+                done = subprocess.run([sys.executable, "-m", "scorecard.inbox", str(db), str(inbox)],
+                                      capture_output=True, text=True, timeout=3600, check=False)
+                if done.returncode not in (0, 1):
+                    log.error("inbox pass failed: %s", done.stderr[-2000:])
         except Exception:  # a bad pass must not kill the watcher; the next pass tries again
             log.exception("inbox pass failed")
         stop.wait(interval)
@@ -108,3 +120,21 @@ def stop_inbox_watcher(inbox: Path) -> None:
     if thread is not None:
         thread.stop_event.set()  # type: ignore[attr-defined]
         thread.join(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m scorecard.inbox DB INBOX``: one pass; exit 0 accepted or nothing to do, 1 rejected."""
+    args = argv if argv is not None else sys.argv[1:]
+    from scorecard.settings import get_settings
+
+    settings = get_settings()
+    store = Store(Path(args[0]), archive_dir=settings.archive_dir,
+                  reporting_currency=settings.reporting_currency)
+    outcome = process_inbox(store, Path(args[1]))
+    if outcome is not None:
+        print(outcome.result.report())
+    return 0 if outcome is None or outcome.accepted else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
