@@ -139,7 +139,9 @@ class Store:
         for _ in range(retries):
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
-            except duckdb.IOException as exc:  # lock held by another process
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                # lock held by another process, or (ConnectionException) a connection of the other
+                # kind, read-only or read-write, open on this file in this process
                 last = exc
                 time.sleep(0.1)
         raise DatabaseBusyError(f"{self.path} is in use by another process: {last}")
