@@ -37,7 +37,7 @@ TEST_LOGIN_ENV = "SCORECARD_TEST_LOGIN_EMAIL"
 HOSTED_ENV = "SCORECARD_HOSTED"
 
 PAGE_FILES: dict[str, str] = {
-    "scorecard": "pages/scorecard.py",
+    "scorecard": "pages/scorecard_page.py",
     "leader": "pages/leader.py",
     "rep": "pages/rep.py",
     "org": "pages/org_overview.py",

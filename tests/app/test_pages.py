@@ -9,7 +9,7 @@ import pytest
 
 from tests.app.conftest import RunApp, frame_with, texts
 
-PAGES = ["pages/scorecard.py", "pages/leader.py", "pages/rep.py", "pages/org_overview.py",
+PAGES = ["pages/scorecard_page.py", "pages/leader.py", "pages/rep.py", "pages/org_overview.py",
          "pages/data_quality.py", "pages/methodology.py"]
 
 
@@ -23,7 +23,7 @@ def test_empty_database_says_what_to_upload(run_app: RunApp, empty_db: Path, pag
     at = run_app(empty_db, page)
     _no_exception(at)
     shown = texts(at)
-    if page in ("pages/scorecard.py", "pages/leader.py", "pages/rep.py"):
+    if page in ("pages/scorecard_page.py", "pages/leader.py", "pages/rep.py"):
         assert "upload the **reps**" in shown
     elif page == "pages/org_overview.py":
         assert "upload the **reps**, **accounts**, **opportunities**, **activities**, **quotas**" in shown
@@ -153,7 +153,7 @@ def test_scorecard_filters_live_in_the_url(run_app: RunApp, demo_db_path: Path) 
     with duckdb.connect(str(demo_db_path), read_only=True) as con:
         emea = con.execute("select count(*) from leaders join reps on rep_id = leader_id"
                            " where region = 'EMEA'").fetchall()[0][0]
-    at = run_app(demo_db_path, "pages/scorecard.py", params={"region": "EMEA", "sort": "teams"})
+    at = run_app(demo_db_path, "pages/scorecard_page.py", params={"region": "EMEA", "sort": "teams"})
     _no_exception(at)
     ranking = frame_with(at, "rank")
     assert len(ranking) == emea == 5  # the EMEA director and the four managers below them
