@@ -16,6 +16,7 @@ import json
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -229,6 +230,8 @@ class Store:
         con = self.connect()
         try:
             self.initialise(con)
+            # row order in the tables carries no meaning; without it DuckDB inserts in parallel
+            con.execute("set preserve_insertion_order = false")
             con.execute("begin transaction")
             try:
                 load_id = int(con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchall()[0][0])
@@ -237,18 +240,15 @@ class Store:
                 if archive.exists():  # left by a load that never committed
                     shutil.rmtree(archive)
                 archive.mkdir(parents=True)
-                file_records: list[dict[str, object]] = []
-                for f in files:
-                    shutil.copy2(f.path, archive / f.name)
-                    file_records.append({"name": f.name, "extract": f.extract, "rows": f.rows,
-                                         "bytes": f.path.stat().st_size, "sha256": sha256_of(f.path)})
-                row_counts: dict[str, int] = {}
-                for name, frame in prepared.items():
-                    mode = modes.get(name, "replace")
-                    self._write_extract(con, name, frame, mode)
-                    row_counts[name] = frame.height
-                    if _archive_frames:
-                        frame.write_parquet(archive / f"{name}.{mode}.parquet", compression="zstd")
+                # The archive (raw files, their sha256, one Parquet file per extract) is written on
+                # another thread while DuckDB inserts; the load commits only once both are done.
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
+                    archived = pool.submit(_archive, archive, files, prepared, modes, _archive_frames)
+                    row_counts: dict[str, int] = {}
+                    for name, frame in prepared.items():
+                        self._write_extract(con, name, frame, modes.get(name, "replace"))
+                        row_counts[name] = frame.height
+                    file_records = archived.result()
                 if "opportunities" in prepared or "currency_rates" in prepared:
                     self._convert_currency(con)
                 if "opportunities" in prepared:
@@ -277,6 +277,8 @@ class Store:
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
+                if "archive" in locals() and archive.exists():
+                    shutil.rmtree(archive, ignore_errors=True)
                 raise
         finally:
             con.close()
@@ -285,7 +287,8 @@ class Store:
     def _write_extract(self, con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame,
                        mode: LoadMode) -> None:
         extract = EXTRACTS[name]
-        con.register("incoming", frame)
+        # Arrow string views pass to DuckDB without a copy: faster, and a third less memory.
+        con.register("incoming", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
         try:
             if mode == "replace":
                 con.execute(f"delete from {name}")
@@ -369,6 +372,20 @@ class Store:
             raise StoreError(f"the archive of load(s) {missing} is missing from {self.archive_dir}")
         return self.load(frames, loaded_by=loaded_by, source="restore",
                          note=f"restore of load {load_id}", _restored_from=load_id)
+
+
+def _archive(folder: Path, files: Sequence[SourceFile], frames: Mapping[str, pl.DataFrame],
+             modes: Mapping[str, LoadMode], with_frames: bool) -> list[dict[str, object]]:
+    """Keep the files as received and each canonical frame, so the load can be restored later."""
+    records: list[dict[str, object]] = []
+    for f in files:
+        shutil.copy2(f.path, folder / f.name)
+        records.append({"name": f.name, "extract": f.extract, "rows": f.rows,
+                        "bytes": f.path.stat().st_size, "sha256": sha256_of(folder / f.name)})
+    if with_frames:
+        for name, frame in frames.items():
+            frame.write_parquet(folder / f"{name}.{modes.get(name, 'replace')}.parquet", compression="zstd")
+    return records
 
 
 def _conform(extract: Extract, frame: pl.DataFrame) -> pl.DataFrame:
