@@ -49,7 +49,7 @@ cols[3].page_link(ui.PAGE_FILES["scorecard"], label="TV view", icon=":material/t
 st.caption(f"Data as of load {ui.data_version()}. Click a cell, a bar or a row to open that leader.")
 heat_tab, rank_tab, radar_tab = st.tabs(["Heatmap", "Ranking", "Radar against the median"])
 with heat_tab:
-    heat = st.plotly_chart(charts.score_heatmap(leaders), key="heatmap", on_select="rerun",
+    heat = st.plotly_chart(charts.score_heatmap(leaders, median=median), key="heatmap", on_select="rerun",
                            selection_mode="points")
 with rank_tab:
     bar_col, table_col = st.columns([2, 3])

@@ -58,21 +58,32 @@ def _display_names(frame: pl.DataFrame, name_col: str, id_col: str) -> list[str]
     return [f"{n} ({i})" if n in dupes else n for n, i in zip(names, ids, strict=True)]
 
 
+MEDIAN_ROW = "Org median"
+
+
 def score_heatmap(leaders: pl.DataFrame, scores: Sequence[str] | None = None, *,
-                  font_size: int = 13, height: int | None = None) -> go.Figure:
+                  median: Mapping[str, float | None] | None = None, font_size: int = 13,
+                  height: int | None = None) -> go.Figure:
     """Leaders (rows, best overall on top) by scores (columns), 0-100 points as colour and text.
 
     ``leaders`` is ``Scorecard.leaders()``: leader_id, leader_name and one column per score key.
-    A missing score (not enough data) is a blank cell, never a zero.
+    A missing score (not enough data) is a blank cell, never a zero. With ``median``
+    (``Scorecard.org_median()``) a last row shows the org median for reference (not clickable).
     """
     keys = [k for k in (scores or list(SCORES)) if k in leaders.columns]
     names = _display_names(leaders, "leader_name", "leader_id")
     ids = leaders["leader_id"].to_list()
     z = [[row[k] for k in keys] for row in leaders.select(keys).iter_rows(named=True)]
-    text = [["" if v is None else f"{v:.0f}" for v in r] for r in z]
+    rows = list(names)
+    if median is not None:
+        rows.append(MEDIAN_ROW)
+        z_all = [*z, [_number(median.get(k)) for k in keys]]
+    else:
+        z_all = z
+    text = [["" if v is None else f"{v:.0f}" for v in r] for r in z_all]
     labels = [SCORES[k] for k in keys]
     fig = go.Figure(go.Heatmap(
-        z=z, x=labels, y=names, text=text, texttemplate="%{text}", hoverinfo="skip",
+        z=z_all, x=labels, y=rows, text=text, texttemplate="%{text}", hoverinfo="skip",
         colorscale=SCORE_SCALE, zmin=0, zmax=100, xgap=2, ygap=2,
         colorbar={"title": {"text": "points"}},
     ))
@@ -88,12 +99,19 @@ def score_heatmap(leaders: pl.DataFrame, scores: Sequence[str] | None = None, *,
         hovertemplate="%{y}<br>%{x}: %{hovertext}<extra></extra>", showlegend=False,
     ))
     # fixed ranges: the click markers must not pad the axes
-    fig.update_yaxes(range=[len(ids) - 0.5, -0.5], tickfont={"size": font_size}, showgrid=False,
-                     zeroline=False)
+    fig.update_yaxes(range=[len(rows) - 0.5, -0.5], tickfont={"size": font_size}, showgrid=False,
+                     zeroline=False, categoryorder="array", categoryarray=rows)
     fig.update_xaxes(range=[-0.5, len(labels) - 0.5], side="top", tickangle=-30, showgrid=False,
                      zeroline=False)
-    return _layout(fig, height=height or max(320, 32 * len(ids) + 140), font_size=font_size,
+    return _layout(fig, height=height or max(320, 32 * len(rows) + 140), font_size=font_size,
                    clickmode="event+select")
+
+
+def _number(value: float | None) -> float | None:
+    """A score as a plain number, None for missing or NaN."""
+    if value is None or value != value:  # NaN is not equal to itself
+        return None
+    return float(value)
 
 
 def ranking_bars(leaders: pl.DataFrame, score: str = "overall", *, font_size: int = 13,

@@ -107,3 +107,14 @@ def test_attainment_against_pace_draws_both_lines() -> None:
     assert [t.name for t in fig.data] == ["Won to date", "Pace to quota"]
     no_quota = curve.with_columns(pl.lit(None, dtype=pl.Float64).alias("pace_to_date"))
     assert [t.name for t in charts.attainment_against_pace(no_quota).data] == ["Won to date"]
+
+
+def test_heatmap_median_row_for_reference() -> None:
+    median = {key: 70.0 for key in SCORES}
+    median["teams"] = float("nan")  # no leader had enough data
+    fig = charts.score_heatmap(_leaders(), median=median)
+    heat, clicks = fig.data
+    assert list(heat.y) == ["Ann", "Bob", "Org median"]
+    assert heat.z[2][0] == 70.0 and heat.z[2][-1] is None
+    assert len(clicks.customdata) == 22  # the median row is not a leader to open
+    assert "Org median" not in set(clicks.y)
