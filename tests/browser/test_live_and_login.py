@@ -80,5 +80,11 @@ def test_a_leader_login_sees_only_their_subtree(demo_store: Store, page: Any) ->
         wait_for_text(page, "Deals at risk")
         assert outsider[1] not in page.inner_text("body")
         assert team_size == 9
+
+        # typing the Upload page's address by hand does not give a leader the uploader
+        page.goto(app.url + "/upload")
+        wait_for_text(page, "Org median overall")  # the app falls back to its default page
+        page.wait_for_timeout(500)
+        assert page.locator("[data-testid='stFileUploader']").count() == 0
     finally:
         stop_app(app)
