@@ -3,12 +3,13 @@
 The suites run on a *check frame* that the runner builds from the mapped data (see
 ``data_checks.runner``) so that Great Expectations' pandas engine stays fast on 10 million rows:
 
-- text columns become a 52-bit hash of their value (float, null stays null): enough for
-  not-null and uniqueness (a duplicate hash is confirmed on the real values before it is reported);
+- text columns become 1.0 where a value is set (null stays null): enough for not-null;
 - dates and timestamps become days since 1970-01-01 (float), so ranges and "close date not before
   created date" are numeric comparisons (GX's datetime path is 15x slower);
 - booleans become 0/1; code columns (activity type, contact level, ...) pandas categoricals;
-- ``__key`` is the hash of the extract's key columns, ``__raw__<col>`` is 1 where a value did not
+- ``__key`` is a 52-bit hash of the extract's key columns (an integer, or a float when some key
+  is blank) for uniqueness; a duplicate hash is confirmed on the real values before it is
+  reported; ``__raw__<col>`` is 1 where a value did not
   parse (present only when something did not parse);
 - names (rep_name, account_name) stay as text for the formula and HTML rules.
 
