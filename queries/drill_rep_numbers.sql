@@ -58,11 +58,14 @@ open_deals as (
     from rep_deals as d
     where not coalesce(d.is_closed, false)
 ),
-last_touch as (
-    select a.opportunity_id, max(a.activity_at) as last_activity_at
+-- A deal is live when it has any activity on or after as_of - 21 (its last activity is then recent
+-- enough); only those days are read, so DuckDB skips the older row groups of activities.
+live_deals as (
+    select distinct a.opportunity_id
     from activities as a
-    where a.opportunity_id in (select opportunity_id from open_deals)
-    group by a.opportunity_id
+    cross join clock as c
+    where a.activity_at >= c.as_of - 21
+      and a.opportunity_id in (select opportunity_id from open_deals)
 ),
 pipeline as (
     select
@@ -70,11 +73,10 @@ pipeline as (
         sum(od.amount) filter (where od.close_date between c.period_start and c.period_end)
             as open_pipeline,
         count(*) as open_deals,
-        count(*) filter (where lt.last_activity_at is null
-                         or lt.last_activity_at::date < c.as_of - 21) as stalled_deals
+        count(*) filter (where ld.opportunity_id is null) as stalled_deals
     from open_deals as od
     cross join clock as c
-    left join last_touch as lt using (opportunity_id)
+    left join live_deals as ld using (opportunity_id)
     group by od.rep_id
 ),
 team_activity as materialized (

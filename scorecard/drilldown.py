@@ -7,16 +7,19 @@ same numbers. ``today`` is a parameter so the figures can be checked by hand on 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import polars as pl
 
 from scorecard import sql
 from scorecard.calendar import Period
+
+T = TypeVar("T")
 
 STALLED_AFTER_DAYS = 21
 """An open deal without activity for this many days is stalled (SPEC section 5)."""
@@ -122,10 +125,18 @@ def attainment_curve(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: 
     Columns: ``day``, ``won_to_date``, ``pace_to_date`` (quota x share of the period elapsed on
     that day; null without a quota).
     """
+    return _curve_from_won(_won_by_day(con, rep_id, visible_reps, period), period, quota, today)
+
+
+def _won_by_day(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str],
+                period: Period) -> pl.DataFrame:
+    return sql.run(con, "drill_won_by_day", rep_id=rep_id, visible_reps=_visible(visible_reps),
+                   period_start=period.start, period_end=period.end)
+
+
+def _curve_from_won(won: pl.DataFrame, period: Period, quota: float | None, today: date) -> pl.DataFrame:
     last = min(max(today, period.start), period.end)
     days = pl.DataFrame({"day": pl.date_range(period.start, last, "1d", eager=True)})
-    won = sql.run(con, "drill_won_by_day", rep_id=rep_id, visible_reps=_visible(visible_reps),
-                  period_start=period.start, period_end=period.end)
     return (
         days.join(won.with_columns(pl.col("day").cast(pl.Date)), on="day", how="left")
         .with_columns(
@@ -186,16 +197,42 @@ class RepView:
         return int(self.deals.filter(pl.col("risk_count") > 0).height)
 
 
+def _on_own_cursor(con: duckdb.DuckDBPyConnection, work: Callable[..., T], *args: Any) -> T:
+    # A DuckDB connection runs one query at a time; a cursor is a second connection to the same
+    # database, so the rep view's independent queries can run side by side.
+    cursor = con.cursor()
+    try:
+        return work(cursor, *args)
+    finally:
+        cursor.close()
+
+
 def rep_view(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str], period: Period,
              today: date) -> RepView | None:
-    """The rep page's data, or None when the viewer may not see the rep (or there is no such rep)."""
+    """The rep page's data, or None when the viewer may not see the rep (or there is no such rep).
+
+    Once the profile has named the peers, the page's five queries do not depend on each other and
+    run at the same time, each on its own cursor: the large ones scan different parts of the
+    activities, and while one waits on its scan the other core finishes the small ones.
+    """
     profile = rep_profile(con, rep_id, visible_reps)
     if profile is None:
         return None
     peers = list(profile["peer_ids"] or [rep_id])
     if rep_id not in peers:
         peers.append(rep_id)
-    numbers = rep_numbers(con, peers, visible_reps, period, today)
+    visible = _visible(visible_reps)
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        def submit(work: Callable[..., T], *args: Any) -> Future[T]:
+            return pool.submit(_on_own_cursor, con, work, *args)
+
+        numbers_job = submit(rep_numbers, peers, visible, period, today)
+        feed_job = submit(activity_feed, rep_id, visible, today)
+        deals_job = submit(open_deals, rep_id, visible, today)
+        targets_job = submit(target_account_coverage, rep_id, visible, today)
+        won_job = submit(_won_by_day, rep_id, visible, period)
+        numbers = numbers_job.result()
+        feed, deals, targets, won = feed_job.result(), deals_job.result(), targets_job.result(), won_job.result()
     mine = numbers.filter(pl.col("rep_id") == rep_id)
     if mine.is_empty():  # a leaver outside the period is still shown, with their own numbers only
         mine = rep_numbers(con, [rep_id], visible_reps, period, today)
@@ -205,9 +242,9 @@ def rep_view(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence
         period=period,
         today=today,
         numbers=own,
-        feed=activity_feed(con, rep_id, visible_reps, today),
-        deals=open_deals(con, rep_id, visible_reps, today),
-        target_accounts=target_account_coverage(con, rep_id, visible_reps, today),
-        curve=attainment_curve(con, rep_id, visible_reps, period, own.get("quota"), today),
+        feed=feed,
+        deals=deals,
+        target_accounts=targets,
+        curve=_curve_from_won(won, period, own.get("quota"), today),
         vs_team=rep_vs_team_median(numbers, rep_id),
     )
