@@ -1,9 +1,12 @@
 """Reading CRM files as they come: encodings, delimiters, quoting, XLSX sheets and zip archives.
 
-Every table comes out as a Polars frame of strings (nothing is typed here: typing is the mapping's
-job, so a value that does not parse can be reported with its raw text). Encodings are detected with
-charset-normalizer, delimiters with :class:`csv.Sniffer`, CSV parsing is Polars' (multi-threaded,
-quoted newlines), spreadsheets are read with openpyxl.
+Every table comes out as a Polars frame of strings: typing is the mapping's job, so a value that
+does not parse can be reported with its raw text. The one exception is speed on large canonical
+CSVs: the caller may name (``typed``) columns whose values are expected in ISO form; they are
+parsed while the file is read, strictly, and if any value is not plain ISO the whole file is read
+again as text and goes the general way. Encodings are detected with charset-normalizer, delimiters
+with :class:`csv.Sniffer`, CSV parsing is Polars' (multi-threaded, quoted newlines), spreadsheets are
+read with openpyxl.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import codecs
 import csv
 import io
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
@@ -28,6 +32,11 @@ _BINARY_MAGIC = {
     b"GIF8": "a GIF image", b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Office file",
     b"\x7fELF": "a program", b"MZ": "a program", b"\x1f\x8b": "a gzip archive",
 }
+ReaderTypes = Callable[[str, list[str]], Mapping[str, str] | None]
+"""``(stem, headers) -> {header: "DATE" | "TIMESTAMP" | "DOUBLE"}``: the columns of a text table to
+parse while reading (ISO dates, ``YYYY-MM-DD HH:MM:SS`` times, plain numbers), or None for all text."""
+_STRICT_FORMATS: dict[str, tuple[pl.Date | pl.Datetime, str]] = {
+    "DATE": (pl.Date(), "%Y-%m-%d"), "TIMESTAMP": (pl.Datetime("us"), "%Y-%m-%d %H:%M:%S")}
 # Encodings tried when a file is not UTF-8: what Western CRMs and spreadsheets write.
 _FALLBACK_ENCODINGS = ["cp1252", "latin_1", "iso8859_15", "mac_roman", "cp1250"]
 
@@ -80,8 +89,11 @@ class RawTable:
         return ", ".join(bits) or "spreadsheet"
 
 
-def read_path(path: Path, *, limit_bytes: int | None = None) -> list[RawTable]:
-    """Read every table in ``path`` (CSV/TSV, XLSX, or a zip of those). Raises :class:`ReadError`."""
+def read_path(path: Path, *, limit_bytes: int | None = None, typed: ReaderTypes | None = None) -> list[RawTable]:
+    """Read every table in ``path`` (CSV/TSV, XLSX, or a zip of those). Raises :class:`ReadError`.
+
+    ``typed`` says which columns of a text table may be parsed while reading (see the module doc).
+    """
     path = Path(path)
     if not path.is_file():
         raise ReadError(path.name, "no such file")
@@ -92,13 +104,13 @@ def read_path(path: Path, *, limit_bytes: int | None = None) -> list[RawTable]:
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(b"PK\x03\x04") and path.suffix.lower() not in SHEET_SUFFIXES:
-        return _read_zip(path, limit_bytes)
+        return _read_zip(path, limit_bytes, typed)
     if path.suffix.lower() in SHEET_SUFFIXES:
         return _read_workbook(path.name, path, path.read_bytes())
-    return [_read_text(path.name, path, path.stem, source=path)]
+    return [_read_text(path.name, path, path.stem, source=path, typed=typed)]
 
 
-def _read_zip(path: Path, limit_bytes: int | None) -> list[RawTable]:
+def _read_zip(path: Path, limit_bytes: int | None, typed: ReaderTypes | None = None) -> list[RawTable]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
@@ -121,7 +133,7 @@ def _read_zip(path: Path, limit_bytes: int | None) -> list[RawTable]:
             if suffix in SHEET_SUFFIXES:
                 tables.extend(_read_workbook(name, path, data))
             elif suffix in TEXT_SUFFIXES:
-                tables.append(_read_text(name, path, inner.stem, data=data))
+                tables.append(_read_text(name, path, inner.stem, data=data, typed=typed))
             else:
                 raise ReadError(name, f"files of type {suffix or 'without extension'} are not read;"
                                       " send CSV or XLSX files")
@@ -189,7 +201,7 @@ def _binary_kind(head: bytes) -> str | None:
 
 
 def _read_text(name: str, path: Path, stem: str, *, data: bytes | None = None,
-               source: Path | None = None) -> RawTable:
+               source: Path | None = None, typed: ReaderTypes | None = None) -> RawTable:
     if data is None:
         assert source is not None
         with source.open("rb") as fh:
@@ -227,12 +239,14 @@ def _read_text(name: str, path: Path, stem: str, *, data: bytes | None = None,
         text_sample = text[:SAMPLE_BYTES]
         csv_source = text.encode("utf-8")
     delimiter = sniff_delimiter(text_sample)
-    try:
-        frame = _polars_csv(csv_source, delimiter)
-    except pl.exceptions.PolarsError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ReadError(name, f"the CSV cannot be parsed ({first[:200]})") from exc
-    frame = _tidy(frame)
+    frame = _typed_csv(csv_source, delimiter, stem, typed) if typed is not None else None
+    if frame is None:
+        try:
+            frame = _polars_csv(csv_source, delimiter)
+        except pl.exceptions.PolarsError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ReadError(name, f"the CSV cannot be parsed ({first[:200]})") from exc
+        frame = _tidy(frame)
     if frame.width == 1 and any(ch in frame.columns[0] for ch in ":/ .#~^"):
         raise ReadError(name, f"only one column was found (header {frame.columns[0][:60]!r}): separate the"
                               " columns with commas, semicolons or tabs")
@@ -246,6 +260,44 @@ def _polars_csv(source: Path | bytes, delimiter: str) -> pl.DataFrame:
         separator=delimiter, infer_schema=False, quote_char='"', encoding="utf8",
         raise_if_empty=False,
     )
+
+
+def _typed_csv(source: Path | bytes, delimiter: str, stem: str, typed: ReaderTypes) -> pl.DataFrame | None:
+    """The table with the columns ``typed`` names already parsed, blanks as nulls; None when
+    ``typed`` names none or any value is not in the strict form (the caller then reads text).
+
+    Parsing in the scan saves holding every date and number of a 10-million-row file as text
+    (a third less memory) and a second pass over them.
+    """
+    try:
+        lazy = pl.scan_csv(source if isinstance(source, Path) else io.BytesIO(source), separator=delimiter,
+                           infer_schema=False, quote_char='"', encoding="utf8", raise_if_empty=False)
+        names = lazy.collect_schema().names()
+    except pl.exceptions.PolarsError:
+        return None
+    headers = [str(c).strip().lstrip("\ufeff") for c in names]
+    if len(set(headers)) != len(headers):
+        return None
+    types = typed(stem, headers) or {}
+    if not any(t in _STRICT_FORMATS or t in ("DOUBLE", "INTEGER") for t in types.values()):
+        return None
+    exprs: list[pl.Expr] = []
+    for raw, header in zip(names, headers, strict=True):
+        kind = types.get(header)
+        stripped = pl.col(raw).str.strip_chars()
+        if kind in _STRICT_FORMATS:
+            dtype, fmt = _STRICT_FORMATS[kind]
+            expr = pl.when(stripped != "").then(stripped).str.strptime(dtype, fmt, strict=True)
+        elif kind in ("DOUBLE", "INTEGER"):
+            expr = pl.when(stripped != "").then(stripped).cast(pl.Float64, strict=True)
+        else:
+            expr = pl.when(stripped != "").then(pl.col(raw))
+        exprs.append(expr.alias(header))
+    try:
+        frame = lazy.select(exprs).collect()
+    except pl.exceptions.PolarsError:
+        return None
+    return _drop_footer(frame)
 
 
 def _encoding_label(encoding: str) -> str:
@@ -265,7 +317,11 @@ def _tidy(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c)
         for c in frame.columns
     )
-    if frame.height < 2_000_000:
+    return _drop_footer(frame)
+
+
+def _drop_footer(frame: pl.DataFrame) -> pl.DataFrame:
+    if 0 < frame.height < 2_000_000:
         # Salesforce report exports end with a blank line and a few one-cell footer lines.
         filled = frame.select(pl.sum_horizontal(pl.all().is_not_null().cast(pl.Int32))).to_series()
         empty_rows = (filled == 0).arg_true()

@@ -56,6 +56,22 @@ def claims(table: RawTable) -> bool:
     return extract is not None and hits > 0
 
 
+def reader_types(table: RawTable) -> dict[str, str] | None:
+    """For a complete canonical table (headers only are looked at): header -> SQL type of its
+    date, timestamp and number columns, which the reader may parse strictly as it reads."""
+    if not complete(table):
+        return None
+    extract_name, _ = guess_extract(table)
+    assert extract_name is not None
+    extract = EXTRACTS[extract_name]
+    types: dict[str, str] = {}
+    for header in table.headers:
+        name = normalise_header(header)
+        if name in extract.column_names and extract.column(name).type in ("DATE", "TIMESTAMP", "DOUBLE", "INTEGER"):
+            types[header] = extract.column(name).type
+    return types or None
+
+
 def map_canonical(table: RawTable, *, date_order: DateOrder = "auto") -> MappedTable:
     extract_name, _ = guess_extract(table)
     assert extract_name is not None

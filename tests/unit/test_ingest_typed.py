@@ -1,0 +1,78 @@
+"""Canonical CSVs have their ISO dates, times and numbers parsed while they are read; anything else
+(a US date, a "$1,234", a Salesforce export) goes the general text way, with the same result."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from scorecard.formats.canonical import map_canonical
+from scorecard.ingest import canonical_reader_types, plan_ingest
+from scorecard.readers import read_path
+from scorecard.store import Store
+
+FORECASTS = (
+    "leader_id,period_start,submitted_at,forecast_amount\n"
+    "L1,2026-01-01,2026-01-05 09:30:00,120000.5\n"
+    "L2, 2026-04-01 ,2026-04-02 17:00:00,  \n"   # padded date, blank amount
+    "L3,2026-07-01,2026-07-03 08:00:00,90000\n"
+)
+
+
+def test_iso_columns_of_a_canonical_csv_come_out_typed(tmp_path: Path) -> None:
+    path = tmp_path / "forecasts.csv"
+    path.write_text(FORECASTS, encoding="utf-8")
+    [table] = read_path(path, typed=canonical_reader_types)
+    assert table.frame.schema == pl.Schema({"leader_id": pl.String, "period_start": pl.Date,
+                                            "submitted_at": pl.Datetime("us"), "forecast_amount": pl.Float64})
+    assert table.frame.rows() == [
+        ("L1", date(2026, 1, 1), datetime(2026, 1, 5, 9, 30), 120000.5),
+        ("L2", date(2026, 4, 1), datetime(2026, 4, 2, 17, 0), None),   # the blank amount is blank
+        ("L3", date(2026, 7, 1), datetime(2026, 7, 3, 8, 0), 90000.0),
+    ]
+
+
+def test_typed_and_text_reads_map_to_the_same_frame(tmp_path: Path) -> None:
+    path = tmp_path / "forecasts.csv"
+    path.write_text(FORECASTS, encoding="utf-8")
+    [typed] = read_path(path, typed=canonical_reader_types)
+    [text] = read_path(path)
+    assert text.frame.dtypes == [pl.String] * 4
+    assert map_canonical(typed).frame.equals(map_canonical(text).frame)  # type: ignore[union-attr]
+
+
+def test_a_us_date_sends_the_file_the_general_way(tmp_path: Path) -> None:
+    path = tmp_path / "quotas.csv"
+    path.write_text("rep_id,period_start,period_end,quota_amount\n"
+                    "U1,2026-01-01,2026-03-31,100000\n"
+                    "U2,4/1/2026,6/30/2026,\"$1,234\"\n", encoding="utf-8")
+    [table] = read_path(path, typed=canonical_reader_types)
+    assert table.frame.dtypes == [pl.String] * 4  # read again as text
+    mapped = map_canonical(table).frame
+    assert mapped is not None
+    # month first (no first part above 12), "$1,234" is 1234
+    assert mapped.select("period_start", "period_end", "quota_amount").rows() == [
+        (date(2026, 1, 1), date(2026, 3, 31), 100000.0), (date(2026, 4, 1), date(2026, 6, 30), 1234.0)]
+
+
+def test_a_value_that_does_not_parse_is_still_reported_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "quotas.csv"
+    path.write_text("rep_id,period_start,period_end,quota_amount\n"
+                    "U1,2026-01-01,2026-03-31,100000\n"
+                    "U2,2026-04-01,2026-06-30,soon\n", encoding="utf-8")
+    plan = plan_ingest(Store(tmp_path / "db.duckdb"), [path])
+    failed = plan.errors.filter(pl.col("rule") == "parseable number")
+    assert failed.select("column_name", "failed_rows").rows() == [("quota_amount", 1)]
+    assert "line 3" in failed["sample"][0] and "'soon'" in failed["sample"][0]
+
+
+def test_only_canonical_tables_are_typed_while_reading() -> None:
+    assert canonical_reader_types("quotas", ["rep_id", "period_start", "period_end", "quota_amount"]) == {
+        "period_start": "DATE", "period_end": "DATE", "quota_amount": "DOUBLE"}
+    # a Salesforce Opportunity export, a HubSpot deals export, and a file missing required columns
+    assert canonical_reader_types("Opportunity", ["Id", "OwnerId", "AccountId", "StageName", "CloseDate",
+                                                  "Amount", "IsClosed", "IsWon", "CreatedDate"]) is None
+    assert canonical_reader_types("deals", ["Deal Name", "Deal Stage", "Close Date", "Amount"]) is None
+    assert canonical_reader_types("quotas", ["rep_id", "period_start"]) is None
