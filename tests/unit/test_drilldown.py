@@ -138,6 +138,24 @@ def test_open_deals_risk_flags(store: Store) -> None:
     assert o3["contacts"] == 2
 
 
+@pytest.mark.parametrize(("today", "stalled"), [
+    # O4's last touch is 19 April; O3's touches (18 and 20 May) come later than either day, and
+    # a later touch still counts as the deal's last activity. On 10 May, 19 April is exactly 21
+    # days back (10 May - 21 days = 19 April): still live. On 11 May the cut is 20 April: stalled.
+    (date(2026, 5, 10), 0),
+    (date(2026, 5, 11), 1),
+])
+def test_stalled_deals_at_the_21_day_boundary(store: Store, today: date, stalled: int) -> None:
+    with store.reader() as con:
+        ann = drilldown.rep_numbers(con, ["A"], L1_VIEW, Q2, today).row(0, named=True)
+        deals = drilldown.open_deals(con, "A", L1_VIEW, today)
+    assert ann["open_deals"] == 2
+    assert ann["stalled_deals"] == stalled
+    assert ann["stalled_deal_rate"] == pytest.approx(stalled / 2)
+    # the deal list flags the same deals as the rep's numbers count
+    assert deals.filter(pl.col("stalled"))["opportunity_id"].to_list() == ["O4"] * stalled
+
+
 def test_activity_feed_today_and_this_week(store: Store) -> None:
     with store.reader() as con:
         feed = drilldown.activity_feed(con, "A", L1_VIEW, TODAY)
