@@ -40,7 +40,9 @@ def test_typed_and_text_reads_map_to_the_same_frame(tmp_path: Path) -> None:
     [typed] = read_path(path, typed=canonical_reader_types)
     [text] = read_path(path)
     assert text.frame.dtypes == [pl.String] * 4
-    assert map_canonical(typed).frame.equals(map_canonical(text).frame)  # type: ignore[union-attr]
+    typed_frame, text_frame = map_canonical(typed).frame, map_canonical(text).frame
+    assert typed_frame is not None and text_frame is not None
+    assert typed_frame.equals(text_frame)
 
 
 def test_a_us_date_sends_the_file_the_general_way(tmp_path: Path) -> None:
