@@ -25,8 +25,7 @@ def test_iso_columns_of_a_canonical_csv_come_out_typed(tmp_path: Path) -> None:
     path = tmp_path / "forecasts.csv"
     path.write_text(FORECASTS, encoding="utf-8")
     [table] = read_path(path, typed=canonical_reader_types)
-    assert table.frame.schema == pl.Schema({"leader_id": pl.String, "period_start": pl.Date,
-                                            "submitted_at": pl.Datetime("us"), "forecast_amount": pl.Float64})
+    assert table.frame.dtypes == [pl.String(), pl.Date(), pl.Datetime("us"), pl.Float64()]
     assert table.frame.rows() == [
         ("L1", date(2026, 1, 1), datetime(2026, 1, 5, 9, 30), 120000.5),
         ("L2", date(2026, 4, 1), datetime(2026, 4, 2, 17, 0), None),   # the blank amount is blank
