@@ -17,9 +17,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scorecard.ingest import IngestResult, ingest_files
 from scorecard.store import Store
+
+if TYPE_CHECKING:  # the checks import Great Expectations (seconds): only when a file arrives
+    from scorecard.ingest import IngestResult
 
 log = logging.getLogger(__name__)
 SETTLE_SECONDS = 1.0
@@ -59,6 +62,8 @@ def process_inbox(store: Store, inbox: Path, *, loaded_by: str = "inbox",
     files = waiting_files(inbox, settle_seconds)
     if not files:
         return None
+    from scorecard.ingest import ingest_files
+
     result = ingest_files(store, files, loaded_by=loaded_by, source="inbox")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = inbox / ("processed" if result.accepted else "rejected") / stamp
