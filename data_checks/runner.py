@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -318,15 +319,31 @@ def hierarchy_rows(batch: ExtractBatch) -> list[dict[str, object]]:
 
 
 def run_checks(batches: Mapping[str, ExtractBatch], references: References,
-               progress: Callable[[str, float], None] | None = None) -> pl.DataFrame:
-    """Every rule on every extract of an upload, as one result frame (nothing is written)."""
-    rows: list[dict[str, object]] = []
+               progress: Callable[[str, float], None] | None = None,
+               suites_started: Mapping[str, tuple[ExtractBatch, Future[list[dict[str, object]]]]] | None = None,
+               ) -> pl.DataFrame:
+    """Every rule on every extract of an upload, as one result frame (nothing is written).
+
+    ``suites_started`` holds suites already running on another thread (the ingest starts the
+    largest extract's while it reads the other files); a result is used only if it was run on the
+    very batch checked now, and is waited for last.
+    """
+    started = dict(suites_started or {})
+    per_batch: list[tuple[list[dict[str, object]] | Future[list[dict[str, object]]], list[dict[str, object]]]] = []
     for i, (name, batch) in enumerate(batches.items()):
         if progress:
             progress(f"checking {name} ({batch.frame.height:,} rows)", i / max(len(batches), 1))
-        rows.extend(run_suite(batch))
-        rows.extend(foreign_key_rows(batch, references))
-        rows.extend(hierarchy_rows(batch))
+        ahead = started.get(name)
+        suite: list[dict[str, object]] | Future[list[dict[str, object]]]
+        if ahead is not None and ahead[0].frame is batch.frame and ahead[0].files == batch.files:
+            suite = ahead[1]
+        else:
+            suite = run_suite(batch)
+        per_batch.append((suite, foreign_key_rows(batch, references) + hierarchy_rows(batch)))
+    rows: list[dict[str, object]] = []
+    for suite, relational in per_batch:
+        rows.extend(suite.result() if isinstance(suite, Future) else suite)
+        rows.extend(relational)
     return pl.DataFrame(rows, schema=RESULT_SCHEMA) if rows else pl.DataFrame(schema=RESULT_SCHEMA)
 
 

@@ -17,7 +17,8 @@ rejection.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from data_checks.runner import (
     References,
     loaded_orphan_row,
     run_checks,
+    run_suite,
     structural_row,
 )
 from scorecard import sql
@@ -44,6 +46,10 @@ from scorecard.store import LoadMode, LoadRecord, SourceFile, Store
 
 Progress = Callable[[str, float], None]
 REFERENCED = {"reps": "rep_id", "accounts": "account_id", "opportunities": "opportunity_id"}
+StartedSuites = dict[str, tuple[ExtractBatch, Future[list[dict[str, object]]]]]
+"""Suites started while the upload is still read: extract -> (the batch, its result rows to come)."""
+EARLY_CHECK_ROWS = 500_000
+"""A canonical file at least this long has its suite started while the rest of the upload is read."""
 
 
 @dataclass
@@ -156,9 +162,11 @@ def canonical_reader_types(stem: str, headers: list[str]) -> dict[str, str] | No
 
 
 def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile | None = None,
-               profiles: list[MappingProfile] | None = None) -> list[MappedTable]:
+               profiles: list[MappingProfile] | None = None,
+               premapped: Mapping[int, MappedTable] | None = None) -> list[MappedTable]:
     """Recognise and map every table; people named by name are resolved against the upload's reps
-    (mapped first), else those already loaded."""
+    (mapped first), else those already loaded. ``premapped`` (by ``id`` of the table) holds
+    canonical tables already mapped while the upload was read."""
     from scorecard.formats import hubspot, salesforce
 
     profiles = profiles or []
@@ -181,6 +189,9 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
     people: pl.DataFrame | None = None
     db_people_loaded = False
     for table in rest:
+        if premapped and id(table) in premapped:
+            mapped.append(premapped[id(table)])
+            continue
         profile = chosen[id(table)]
         upload_reps = [m.frame for m in mapped if m.extract == "reps" and m.frame is not None]
         if upload_reps:
@@ -226,17 +237,70 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
     limit = settings.upload_limit_mb * 1_000_000
     paths = [Path(p) for p in paths]
     structural: list[dict[str, object]] = []
-    tables: list[RawTable] = []
-    for i, path in enumerate(paths):
-        say(f"reading {path.name}", 0.3 * i / max(len(paths), 1))
+    # The largest file is read first so that, if it is a big canonical extract, its suite runs on
+    # the second core while the other files are read and mapped (see _check_early).
+    read: dict[int, list[RawTable]] = {}
+    early: dict[int, MappedTable] = {}
+    suites_started: StartedSuites = {}
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks")
+    try:
+        return _plan(store, paths, mapping, append, say, timings, started, limit, structural, read, early,
+                     suites_started, pool)
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _check_early(tables: list[RawTable], pool: ThreadPoolExecutor, early: dict[int, MappedTable],
+                 early_framed: dict[int, pl.DataFrame], suites_started: StartedSuites) -> None:
+    """Map a big canonical table now and start its suite on another thread.
+
+    Only for a file read typed (so canonical, and mapped the same way whatever else the upload
+    holds); the result is used only if the extract's batch turns out to be this file alone.
+    """
+    if len(tables) != 1 or tables[0].frame.height < EARLY_CHECK_ROWS:
+        return
+    table = tables[0]
+    if all(dtype == pl.String for dtype in table.frame.dtypes):
+        return
+    m = canonical_format.map_canonical(table)
+    early[id(table)] = m  # mapped once: map_tables takes it as it is
+    table.release()
+    if m.problem or m.frame is None or m.extract is None or m.extract in suites_started:
+        return
+    batch = ExtractBatch(m.extract, m.frame.with_columns(pl.lit(m.file, dtype=pl.Categorical).alias(FILE)), [m.file])
+    early_framed[id(table)] = batch.frame
+    suites_started[m.extract] = (batch, pool.submit(run_suite, batch))
+
+
+def _plan(store: Store, paths: list[Path], mapping: str | MappingProfile | None, append: bool, say: Progress,
+          timings: dict[str, float], started: float, limit: int, structural: list[dict[str, object]],
+          read: dict[int, list[RawTable]], early: dict[int, MappedTable],
+          suites_started: StartedSuites,
+          pool: ThreadPoolExecutor) -> IngestPlan:
+    early_framed: dict[int, pl.DataFrame] = {}
+    order = sorted(range(len(paths)), key=lambda i: -_file_size(paths[i]))
+    for n, i in enumerate(order):
+        path = paths[i]
+        say(f"reading {path.name}", 0.3 * n / max(len(paths), 1))
         try:
-            tables.extend(read_path(path, limit_bytes=limit,
-                                    typed=None if mapping else canonical_reader_types))
+            read[i] = read_path(path, limit_bytes=limit, typed=None if mapping else canonical_reader_types)
         except ReadError as exc:
             structural.append(structural_row(exc.file, None, None, "readable file", exc.message))
+            continue
         except Exception as exc:  # a file no reader foresaw: a verdict, never a crash
             structural.append(structural_row(path.name, None, None, "readable file",
                                              f"the file cannot be read ({type(exc).__name__}: {str(exc)[:200]})"))
+            continue
+        if not mapping:
+            _check_early(read[i], pool, early, early_framed, suites_started)
+    tables = [t for i in range(len(paths)) for t in read.get(i, [])]
     timings["read"] = time.perf_counter() - started
 
     t0 = time.perf_counter()
@@ -251,7 +315,8 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
             structural.append(structural_row(", ".join(p.name for p in paths), None, None, "mapping profile",
                                              str(exc)))
     profiles = load_profiles(profiles_dir(store.path))
-    mapped = map_tables(tables, store=store, forced=forced, profiles=profiles) if not (mapping and not forced) else []
+    mapped = (map_tables(tables, store=store, forced=forced, profiles=profiles, premapped=early)
+              if not (mapping and not forced) else [])
     if forced is not None and tables and not any(forced.reads(t.headers) for t in tables):
         structural.append(structural_row(", ".join(t.name for t in tables), forced.extract, None, "mapping profile",
                                          f"the mapping profile '{forced.name}' reads the columns"
@@ -270,7 +335,11 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
     for m in mapped:
         if m.problem or m.frame is None or m.extract is None or m.frame.height == 0:
             continue
-        frame = m.frame.with_columns(pl.lit(m.file, dtype=pl.Categorical).alias(FILE))
+        ahead = suites_started.get(m.extract)
+        if ahead and early.get(id(m.table)) is m and ahead[0].frame is early_framed.get(id(m.table)):
+            frame = ahead[0].frame  # the very frame its suite started on
+        else:
+            frame = m.frame.with_columns(pl.lit(m.file, dtype=pl.Categorical).alias(FILE))
         if m.extract in batches:
             previous = batches[m.extract]
             batches[m.extract] = ExtractBatch(m.extract, pl.concat([previous.frame, frame], how="diagonal_relaxed"),
@@ -296,7 +365,8 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
             references.keys[target] = pl.Series(key, [], pl.String)
     results = pl.DataFrame(schema=RESULT_SCHEMA)
     if batches:
-        results = run_checks(batches, references, progress=lambda msg, f: say(msg, 0.4 + 0.45 * f))
+        results = run_checks(batches, references, progress=lambda msg, f: say(msg, 0.4 + 0.45 * f),
+                             suites_started=suites_started)
         orphans = _loaded_orphans(store, batches, modes)
         if orphans:
             results = pl.concat([results, pl.DataFrame(orphans, schema=RESULT_SCHEMA)])

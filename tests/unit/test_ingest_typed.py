@@ -7,7 +7,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from scorecard import ingest
 from scorecard.formats.canonical import map_canonical
 from scorecard.ingest import canonical_reader_types, plan_ingest
 from scorecard.readers import read_path
@@ -77,3 +79,41 @@ def test_only_canonical_tables_are_typed_while_reading() -> None:
                                                   "Amount", "IsClosed", "IsWon", "CreatedDate"]) is None
     assert canonical_reader_types("deals", ["Deal Name", "Deal Stage", "Close Date", "Amount"]) is None
     assert canonical_reader_types("quotas", ["rep_id", "period_start"]) is None
+
+
+ACTIVITIES = "activity_id,rep_id,activity_at,type,duration_min\n"
+
+
+def _plan_checks(tmp_path: Path, paths: list[Path], monkeypatch: pytest.MonkeyPatch, early_rows: int) -> pl.DataFrame:
+    monkeypatch.setattr(ingest, "EARLY_CHECK_ROWS", early_rows)
+    plan = plan_ingest(Store(tmp_path / "db.duckdb"), paths)
+    return plan.checks.sort("file", "extract", "rule", "column_name")
+
+
+def test_a_suite_started_while_reading_gives_the_same_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reps = tmp_path / "reps.csv"
+    reps.write_text("rep_id,rep_name,manager_id\nU1,Ann,\nU2,Bob,U1\n", encoding="utf-8")
+    acts = tmp_path / "activities.csv"
+    acts.write_text(ACTIVITIES + "T1,U1,2026-01-05 09:00:00,call,10\nT2,U2,2026-01-05 10:00:00,email,\n"
+                    "T1,U2,2026-01-06 10:00:00,call,5\nT3,U9,2026-01-07 11:00:00,demo,30\n", encoding="utf-8")
+    early = _plan_checks(tmp_path, [reps, acts], monkeypatch, 2)       # activities checked while reps is read
+    late = _plan_checks(tmp_path, [reps, acts], monkeypatch, 10**9)
+    assert early.equals(late)
+    failed = early.filter(~pl.col("passed")).select("rule", "failed_rows").sort("rule").rows()
+    # T1 twice (lines 2 and 4); U9 is nobody
+    assert failed == [("rep_id found in reps", 1), ("unique activity_id", 2)]
+
+
+def test_two_files_of_one_extract_are_checked_together(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reps = tmp_path / "reps.csv"
+    reps.write_text("rep_id,rep_name,manager_id\nU1,Ann,\n", encoding="utf-8")
+    first = tmp_path / "activities_q1.csv"
+    first.write_text(ACTIVITIES + "T1,U1,2026-01-05 09:00:00,call,10\nT2,U1,2026-01-05 10:00:00,call,10\n"
+                     "T3,U1,2026-01-05 11:00:00,call,10\n", encoding="utf-8")
+    second = tmp_path / "activities_q2.csv"
+    second.write_text(ACTIVITIES + "T3,U1,2026-04-05 09:00:00,call,10\nT4,U1,2026-04-05 10:00:00,call,10\n",
+                      encoding="utf-8")
+    checks = _plan_checks(tmp_path, [reps, first, second], monkeypatch, 2)
+    # T3 is in both files: the suite started on the first file alone is not the verdict
+    unique = checks.filter(pl.col("rule") == "unique activity_id")
+    assert unique.select("failed_rows", "total_rows").rows() == [(2, 5)]
