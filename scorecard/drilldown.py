@@ -197,10 +197,7 @@ class RepView:
         return int(self.deals.filter(pl.col("risk_count") > 0).height)
 
 
-def _on_own_cursor(con: duckdb.DuckDBPyConnection, work: Callable[..., T], *args: Any) -> T:
-    # A DuckDB connection runs one query at a time; a cursor is a second connection to the same
-    # database, so the rep view's independent queries can run side by side.
-    cursor = con.cursor()
+def _on_cursor(cursor: duckdb.DuckDBPyConnection, work: Callable[..., T], *args: Any) -> T:
     try:
         return work(cursor, *args)
     finally:
@@ -212,8 +209,9 @@ def rep_view(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence
     """The rep page's data, or None when the viewer may not see the rep (or there is no such rep).
 
     Once the profile has named the peers, the page's five queries do not depend on each other and
-    run at the same time, each on its own cursor: the large ones scan different parts of the
-    activities, and while one waits on its scan the other core finishes the small ones.
+    run side by side, each on its own cursor: DuckDB spreads one scan over the cores only by row
+    group, so the small queries and the scans of a few recent row groups leave a core idle that
+    another query can use.
     """
     profile = rep_profile(con, rep_id, visible_reps)
     if profile is None:
@@ -224,7 +222,9 @@ def rep_view(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence
     visible = _visible(visible_reps)
     with ThreadPoolExecutor(max_workers=5) as pool:
         def submit(work: Callable[..., T], *args: Any) -> Future[T]:
-            return pool.submit(_on_own_cursor, con, work, *args)
+            # A DuckDB connection runs one query at a time and is not shared between threads; a
+            # cursor, made here on the calling thread, is a second connection to the same database.
+            return pool.submit(_on_cursor, con.cursor(), work, *args)
 
         numbers_job = submit(rep_numbers, peers, visible, period, today)
         feed_job = submit(activity_feed, rep_id, visible, today)

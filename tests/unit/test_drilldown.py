@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from scorecard import drilldown
 from scorecard.calendar import parse_period
@@ -199,6 +200,21 @@ def test_rep_view_against_team_median(store: Store) -> None:
     # stalled-deal rate is lower-is-better: only Ann has open deals, so the median is hers
     assert metrics["stalled_deal_rate"]["team_median"] == pytest.approx(0.5)
     assert metrics["stalled_deal_rate"]["ahead"] is True
+
+
+def test_rep_view_shows_what_each_part_shows_alone(store: Store) -> None:
+    # the view runs its queries side by side on cursors; the page must show the same frames
+    with store.reader() as con:
+        view = drilldown.rep_view(con, "A", L1_VIEW, Q2, TODAY)
+        assert view is not None
+        assert view.numbers["quota"] == 100000.0
+        assert_frame_equal(view.deals, drilldown.open_deals(con, "A", L1_VIEW, TODAY))
+        assert_frame_equal(view.feed, drilldown.activity_feed(con, "A", L1_VIEW, TODAY))
+        assert_frame_equal(view.target_accounts,
+                           drilldown.target_account_coverage(con, "A", L1_VIEW, TODAY))
+        assert_frame_equal(view.curve, drilldown.attainment_curve(con, "A", L1_VIEW, Q2, 100000.0, TODAY))
+    # Ann's curve ends at the 40,000 won on 15 April
+    assert view.curve["won_to_date"][-1] == 40000
 
 
 def test_rep_outside_the_viewers_subtree_is_not_shown(store: Store) -> None:
