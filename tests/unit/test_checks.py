@@ -94,3 +94,22 @@ def test_unknown_activity_type_is_a_warning() -> None:
     bad = results.filter(~pl.col("passed"))
     assert bad.select("rule", "severity", "failed_rows").rows() == [
         ("known value (call, email, meeting, demo, social, content, event, other)", "warning", 1)]
+
+
+def test_blank_and_repeated_keys_are_told_apart() -> None:
+    # O1 twice (2 rows), one blank id (1 row, the blank rule only: a blank is no duplicate)
+    frame = opportunities(opportunity_id=["O1", None, "O1"])
+    results = run_checks({"opportunities": batch("opportunities", frame)}, REPS)
+    assert failures(results) == {"unique opportunity_id": 2, "not blank": 1, "account given": 1}
+
+
+def test_a_key_of_two_columns_is_unique_as_a_pair() -> None:
+    start = [dt.date(2026, 1, 1), dt.date(2026, 4, 1), dt.date(2026, 1, 1), dt.date(2026, 1, 1)]
+    quotas = pl.DataFrame({"rep_id": ["A", "A", "B", "A"], "period_start": start,
+                           "period_end": [dt.date(2026, 3, 31)] * 4, "quota_amount": [1.0, 2.0, 3.0, 4.0]})
+    results = run_checks({"quotas": batch("quotas", quotas)}, REPS)
+    # (A, 2026-01-01) on lines 2 and 5; B shares the date and A the other period, both unique.
+    # The second quarter ends before it starts: 1 row.
+    assert failures(results) == {"unique rep_id, period_start": 2, "period end after period start": 1}
+    sample = results.filter(pl.col("rule") == "unique rep_id, period_start")["sample"][0]
+    assert [line.split(":")[0] for line in sample.splitlines()] == ["quotas.csv line 2", "quotas.csv line 5"]
