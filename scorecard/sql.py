@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,10 @@ def query_text(name: str) -> str:
 
 
 def _used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    # DuckDB refuses parameters a statement does not use, so pass only the ones it names.
-    return {k: v for k, v in params.items() if f"${k}" in sql}
+    # DuckDB refuses parameters a statement does not use, so pass only the ones it names
+    # ($rep_id must not match inside $rep_ids).
+    named = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
+    return {k: v for k, v in params.items() if k in named}
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl.DataFrame:
