@@ -38,7 +38,8 @@ REPS = References({"reps": pl.Series(["A", "B"]), "accounts": pl.Series(["X"])})
 
 def test_every_extract_has_a_suite_with_its_required_columns() -> None:
     for name, extract in EXTRACTS.items():
-        exists = {e.column for e in SUITES[name].expectations if type(e).__name__ == "ExpectColumnToExist"}
+        exists = {e.configuration.kwargs["column"] for e in SUITES[name].expectations
+                  if type(e).__name__ == "ExpectColumnToExist"}
         assert exists == set(extract.required_columns), name
 
 
