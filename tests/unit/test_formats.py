@@ -27,6 +27,11 @@ def rows(store: Store, query: str) -> list[tuple[object, ...]]:
         return con.execute(query).fetchall()
 
 
+def pairs(store: Store, query: str) -> dict[object, object]:
+    """A two-column query as a dict (first column -> second)."""
+    return {row[0]: row[1] for row in rows(store, query)}
+
+
 @pytest.fixture
 def salesforce_zip(tmp_path: Path) -> Path:
     path = tmp_path / "WE_00D5g000001_1.zip"
@@ -46,7 +51,7 @@ def test_salesforce_data_export(salesforce_zip: Path, tmp_path: Path, capsys: py
     # Hierarchy: ManagerId is empty except for user 8, so managers come from UserRole.ParentRoleId:
     # AE West (5, 6) -> Manager West (3); AE East (7) -> Manager East, whose ForecastUserId is 4;
     # managers 3, 4 -> Director (2) -> VP (1). The name keeps its cp1252 accent.
-    managers = dict(rows(store, "select rep_id, manager_id from reps"))
+    managers = pairs(store, "select rep_id, manager_id from reps")
     assert managers == {uid(1): None, uid(2): uid(1), uid(3): uid(2), uid(4): uid(2), uid(5): uid(3),
                         uid(6): uid(3), uid(7): uid(4), uid(8): uid(4)}
     assert rows(store, f"select rep_name from reps where rep_id = '{uid(3)}'") == [("Mía Muñoz",)]
@@ -58,7 +63,7 @@ def test_salesforce_data_export(salesforce_zip: Path, tmp_path: Path, capsys: py
     # 4 accounts (the deleted one is dropped), 2 of them target accounts.
     assert rows(store, "select count(*), count(*) filter (where is_target) from accounts") == [(4, 2)]
     # Activities: 5 tasks - 1 list e-mail - 1 open task = 3; 3 events - 1 invitee copy = 2.
-    kinds = dict(rows(store, "select activity_id, type from activities"))
+    kinds = pairs(store, "select activity_id, type from activities")
     assert kinds == {"00T5g0000001AAAAA0": "call", "00T5g0000002AAAAA0": "email",
                      "00T5g0000005AAAAA0": "call", "00U5g0000001AAAAA0": "demo", "00U5g0000003AAAAA0": "meeting"}
     assert rows(store, "select count(*), sum(quota_amount) from quotas") == [(8, 1_200_000.0)]
@@ -120,7 +125,7 @@ def test_hand_kept_sheets_through_saved_profiles(tmp_path: Path, capsys: pytest.
     assert "team.csv (mapping profile 'team sheet'" in out
     store = Store(db)
     # Managers by name -> generated IDs; Grace leads Hugo and Ines, Hugo leads Jonas and Kira.
-    assert dict(rows(store, "select rep_id, manager_id from reps")) == {
+    assert pairs(store, "select rep_id, manager_id from reps") == {
         "grace_garcia": None, "hugo_hansen": "grace_garcia", "ines_ibrahim": "grace_garcia",
         "jonas_jensen": "hugo_hansen", "kira_kowalski": "hugo_hansen", "liam_larsen": "ines_ibrahim"}
     # US dates, "$12,500", owner "jonas jensen" in lower case, stage mapped to open/won/lost.
