@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -117,3 +118,12 @@ def test_two_files_of_one_extract_are_checked_together(tmp_path: Path, monkeypat
     # T3 is in both files: the suite started on the first file alone is not the verdict
     unique = checks.filter(pl.col("rule") == "unique activity_id")
     assert unique.select("failed_rows", "total_rows").rows() == [(2, 5)]
+
+
+def test_a_canonical_csv_inside_a_zip_is_typed_too(tmp_path: Path) -> None:
+    archive = tmp_path / "upload.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("quotas.csv", "rep_id,period_start,period_end,quota_amount\nU1,2026-01-01,2026-03-31,100\n")
+    [table] = read_path(archive, typed=canonical_reader_types)
+    assert table.name == "upload.zip/quotas.csv"
+    assert table.frame.rows() == [("U1", date(2026, 1, 1), date(2026, 3, 31), 100.0)]
