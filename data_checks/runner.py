@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -133,8 +134,6 @@ def to_pandas(checked: pl.DataFrame) -> pd.DataFrame:
 
 def _gx_results(batch: ExtractBatch, checked: pl.DataFrame) -> list[tuple[Any, dict[str, Any], bool]]:
     """Run the extract's suite; returns (expectation, result dict, success) per expectation that applies."""
-    import great_expectations as gx
-    from great_expectations.core import ExpectationSuite
 
     suite = SUITES[batch.extract]
     present = set(checked.columns)
@@ -147,6 +146,20 @@ def _gx_results(batch: ExtractBatch, checked: pl.DataFrame) -> list[tuple[Any, d
         return all(c in present for c in cols)
 
     expectations = [e for e in suite.expectations if applies(e)]
+    pandas_frame = to_pandas(checked)
+    with _GX_LOCK:
+        return _validate(batch, pandas_frame, suite.name, expectations)
+
+
+_GX_LOCK = threading.Lock()
+"""One GX validation at a time: ``gx.get_context`` makes its context the process-wide project, which a
+validation running on another thread would then look its suite up in."""
+
+
+def _validate(batch: ExtractBatch, pandas_frame: pd.DataFrame, suite_name: str,
+              expectations: list[Any]) -> list[tuple[Any, dict[str, Any], bool]]:
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuite
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
 
@@ -158,10 +171,9 @@ def _gx_results(batch: ExtractBatch, checked: pl.DataFrame) -> list[tuple[Any, d
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("mapped")
     definition = source.add_dataframe_asset(batch.extract).add_batch_definition_whole_dataframe("all")
-    run_suite = context.suites.add(ExpectationSuite(name=suite.name, expectations=[e.copy() for e in expectations]))
+    run_suite = context.suites.add(ExpectationSuite(name=suite_name, expectations=[e.copy() for e in expectations]))
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{batch.extract}_validation", data=definition, suite=run_suite))
-    pandas_frame = to_pandas(checked)
     result = validation.run(
         batch_parameters={"dataframe": pandas_frame},
         result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS,
@@ -329,21 +341,23 @@ def run_checks(batches: Mapping[str, ExtractBatch], references: References,
     very batch checked now, and is waited for last.
     """
     started = dict(suites_started or {})
-    per_batch: list[tuple[list[dict[str, object]] | Future[list[dict[str, object]]], list[dict[str, object]]]] = []
+    # The relational rules (Polars, no GIL) first, while a suite started earlier may still run.
+    relational = {name: foreign_key_rows(batch, references) + hierarchy_rows(batch)
+                  for name, batch in batches.items()}
+    suites: dict[str, list[dict[str, object]] | Future[list[dict[str, object]]]] = {}
     for i, (name, batch) in enumerate(batches.items()):
         if progress:
             progress(f"checking {name} ({batch.frame.height:,} rows)", i / max(len(batches), 1))
         ahead = started.get(name)
-        suite: list[dict[str, object]] | Future[list[dict[str, object]]]
         if ahead is not None and ahead[0].frame is batch.frame and ahead[0].files == batch.files:
-            suite = ahead[1]
+            suites[name] = ahead[1]
         else:
-            suite = run_suite(batch)
-        per_batch.append((suite, foreign_key_rows(batch, references) + hierarchy_rows(batch)))
+            suites[name] = run_suite(batch)
     rows: list[dict[str, object]] = []
-    for suite, relational in per_batch:
+    for name in batches:
+        suite = suites[name]
         rows.extend(suite.result() if isinstance(suite, Future) else suite)
-        rows.extend(relational)
+        rows.extend(relational[name])
     return pl.DataFrame(rows, schema=RESULT_SCHEMA) if rows else pl.DataFrame(schema=RESULT_SCHEMA)
 
 
