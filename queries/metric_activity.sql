@@ -5,24 +5,13 @@
 -- were employed; a month is 30.4375 days.
 -- Returns one row per (leader_id, metric): value (null when undefined) and sample.
 with
-visible as (
-    select unnest($visible_reps::varchar[]) as rep_id
-),
 visible_leaders as (
-    -- the units scored: the visible leaders, or with $per_rep every visible rep on their own
-    select leader_id from leaders where not $per_rep and leader_id in (select rep_id from visible)
-    union all
-    select rep_id from visible where $per_rep
+    -- the units scored (queries/team_macros.sql)
+    select leader_id from scored_units($visible_reps::varchar[], $per_rep)
 ),
 team as (
-    -- each unit's whole team: everyone below a leader, or with $per_rep the rep themself
-    select tm.leader_id, tm.rep_id
-    from team_members as tm
-    where not $per_rep
-      and tm.rep_id in (select rep_id from visible)
-      and tm.leader_id in (select rep_id from visible)
-    union all
-    select rep_id, rep_id from visible where $per_rep
+    -- each unit's whole team (queries/team_macros.sql)
+    select leader_id, rep_id from scored_team($visible_reps::varchar[], $per_rep)
 ),
 sellers as (
     select r.rep_id, r.hire_date, r.termination_date

@@ -4,18 +4,9 @@
 -- (so a rep who left mid-quarter, and the part of a running quarter not yet elapsed, are prorated).
 -- Returns one row per (leader_id, metric): value (null when undefined) and sample.
 with
-visible as (
-    select unnest($visible_reps::varchar[]) as rep_id
-),
 team as (
-    -- each unit's whole team: everyone below a leader, or with $per_rep the rep themself
-    select tm.leader_id, tm.rep_id
-    from team_members as tm
-    where not $per_rep
-      and tm.rep_id in (select rep_id from visible)
-      and tm.leader_id in (select rep_id from visible)
-    union all
-    select rep_id, rep_id from visible where $per_rep
+    -- each unit's whole team (queries/team_macros.sql)
+    select leader_id, rep_id from scored_team($visible_reps::varchar[], $per_rep)
 ),
 team_reps as (
     select distinct rep_id from team

@@ -140,7 +140,10 @@ class Store:
         last: Exception | None = None
         for _ in range(retries):
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                if read_only:
+                    sql.execute(con, "team_macros")  # what the metric queries build teams with
+                return con
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 # lock held by another process, or (ConnectionException) a connection of the other
                 # kind, read-only or read-write, open on this file in this process

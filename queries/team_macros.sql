@@ -1,0 +1,21 @@
+-- Table macros every metric query uses, created on each read connection (temporary, so a
+-- read-only database takes them too).
+-- scored_units(visible_reps, per_rep): the units scored: the visible leaders, or with per_rep every
+--   visible rep on their own.
+-- scored_team(visible_reps, per_rep): each unit's whole team: (leader_id, rep_id) for everyone below
+--   a visible leader who is visible too, or with per_rep each visible rep paired with themself.
+create or replace temp macro scored_units(visible_reps, per_rep) as table
+    with visible as (select unnest(visible_reps) as rep_id)
+    select leader_id from leaders where not per_rep and leader_id in (select rep_id from visible)
+    union all
+    select rep_id as leader_id from visible where per_rep;
+
+create or replace temp macro scored_team(visible_reps, per_rep) as table
+    with visible as (select unnest(visible_reps) as rep_id)
+    select tm.leader_id, tm.rep_id
+    from team_members as tm
+    where not per_rep
+      and tm.rep_id in (select rep_id from visible)
+      and tm.leader_id in (select rep_id from visible)
+    union all
+    select rep_id as leader_id, rep_id from visible where per_rep;
