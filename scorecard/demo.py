@@ -213,7 +213,7 @@ def _reps(rng: np.random.Generator, layout: _Layout, today: date) -> tuple[pl.Da
     region = np.array([r for r, _ in REGIONS])[region_idx]
     region[0] = "Global"
 
-    days_ago = rng.gamma(2.0, 500, n).astype(int) + 30
+    days_ago = rng.gamma(3.0, 700, n).astype(int) + 30  # most of the team has been there for years
     recent = rng.random(n) < 0.15
     days_ago = np.where(recent, rng.integers(20, 330, n), days_ago)
     hire = np.array([today - timedelta(days=int(d)) for d in days_ago])
@@ -274,6 +274,7 @@ def _style_param(style_idx: np.ndarray, name: str) -> np.ndarray:
 # ---- opportunities --------------------------------------------------------------------------------
 
 DEALS_PER_AE_QUARTER = 60
+MARKET_GROWTH = 1.12
 
 
 def _opportunities(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarray,
@@ -324,7 +325,9 @@ def _opportunities(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarr
     deal_type = np.where(rng.random(n) < 0.15, "renewal", np.where(rng.random(n) < 0.25, "expansion", "new"))
     win_p = np.where(deal_type == "renewal", 0.80, p["win_rate"] * np.where(on_target, 1.25, 0.9))
     won = closed & (rng.random(n) < win_p) & ~left_open
-    amount = np.round(rng.lognormal(np.log(p["deal_size"]), 0.6) * np.where(on_target, 1.3, 1.0), -2)
+    # deal sizes grow about 12% a year (price rises, a maturing product), so a steady team grows too
+    yearly_growth = MARKET_GROWTH ** ((created - start_day) / 365.0)
+    amount = np.round(rng.lognormal(np.log(p["deal_size"]), 0.6) * np.where(on_target, 1.3, 1.0) * yearly_growth, -2)
     strategic = rng.random(n) < p["strategic_share"]
     product = np.where(strategic, np.where(rng.random(n) < 0.5, "Platform + Services",
                                            np.where(rng.random(n) < 0.5, "Analytics", "Platform")),
@@ -536,7 +539,8 @@ def _quotas(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarray, fir
     q_end = np.array([np.datetime64(q.end, "D") for q in quarters])[q_idx]
     employed = (hire[rows_rep] <= q_end) & (np.isnat(term[rows_rep]) | (term[rows_rep] >= q_start))
     ramp = np.clip((q_end - hire[rows_rep]).astype(np.int64) / 150.0, 0.3, 1.0)
-    amount = np.round(QUOTA_PER_AE * ramp * rng.uniform(0.9, 1.1, rows_rep.size), -3)
+    years_in = (q_start - q_start.min()).astype(np.int64) / 365.0
+    amount = np.round(QUOTA_PER_AE * MARKET_GROWTH ** years_in * ramp * rng.uniform(0.9, 1.1, rows_rep.size), -3)
     return pl.DataFrame({
         "rep_id": reps["rep_id"].to_numpy()[rows_rep],
         "period_start": q_start,

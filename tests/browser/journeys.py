@@ -65,11 +65,13 @@ def metric_value(page: Any, label: str) -> str:
 
 
 def click_bar(page: Any, chart: Any, index: int = 0) -> str:
-    """Click the middle of the ``index``-th horizontal bar of a chart; returns its category."""
+    """Click the middle of the ``index``-th horizontal bar of a chart that has a length (a bar of zero,
+    such as a rep with nothing won yet, has nothing to click); returns its category."""
     rect = chart.bounding_box()
     px, py, name = chart.evaluate(
         """(gd, i) => {
             const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, bar = gd.data[0];
+            while (i < bar.x.length - 1 && !(bar.x[i] > 0)) i++;
             return [xa._offset + xa.c2p(bar.x[i] / 2), ya._offset + ya.d2p(bar.y[i]), bar.y[i]];
         }""",
         index,

@@ -41,7 +41,7 @@ def test_executive_clicks_a_leader_then_a_rep(running_app: RunningApp, page: Any
     team = page.locator(".st-key-team_bars .js-plotly-plot")
     team.locator(".nsewdrag").first.wait_for()
     team.scroll_into_view_if_needed()
-    rep_name = click_bar(page, team, 0)  # the rep furthest behind on attainment
+    rep_name = click_bar(page, team, 0)  # the rep furthest behind on attainment who has won something
     wait_for_path(page, "/rep?rep=")
     wait_for_text(page, "Deals at risk")
     assert page.locator("[data-testid='stHeading']").filter(has_text=rep_name).count() >= 1
