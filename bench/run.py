@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / "cache"
 RESULTS = ROOT / "bench" / "RESULTS.md"
-LARGE_SCALE = 16.7  # about 2,000 people, 200+ leaders, ~470k deals, ~9M activities
+LARGE_SCALE = 16.7  # about 2,000 people, 213 leaders, ~500k deals, ~10M activities (SPEC section 9)
 SEED = 7
 
 

@@ -273,7 +273,7 @@ def _style_param(style_idx: np.ndarray, name: str) -> np.ndarray:
 
 # ---- opportunities --------------------------------------------------------------------------------
 
-DEALS_PER_AE_QUARTER = 60
+DEALS_PER_AE_QUARTER = 55
 MARKET_GROWTH = 1.12
 
 
@@ -385,7 +385,7 @@ def _opportunities(rng: np.random.Generator, reps: pl.DataFrame, style: np.ndarr
 
 # ---- activities -----------------------------------------------------------------------------------
 
-ACTIVITY_LEVEL = 1.5  # scales every style's daily prospecting touches
+ACTIVITY_LEVEL = 1.38  # scales every style's daily prospecting touches
 
 
 def _working_days(start: date, today: date) -> np.ndarray:
