@@ -148,7 +148,7 @@ def generate(scale: float = 1.0, seed: int = 7, today: date | None = None) -> di
     layout = _layout(scale)
     first_q = quarter_containing(today).shifted(-8)
     window_start = first_q.start
-    reps, rep_style, rep_region = _reps(rng, layout, today)
+    reps, rep_style = _reps(rng, layout, today)
     accounts = _accounts(rng, reps, rep_style)
     opps = _opportunities(rng, reps, rep_style, accounts, window_start, today)
     activities = _activities(rng, reps, rep_style, opps, accounts, window_start, today, cutoff)
@@ -158,7 +158,6 @@ def generate(scale: float = 1.0, seed: int = 7, today: date | None = None) -> di
     coaching = _coaching(rng, reps, rep_style, window_start, today)
     team = _opportunity_team(rng, reps, rep_style, opps)
     rates = pl.DataFrame({"currency": list(RATES), "rate": list(RATES.values())})
-    del rep_region
     return {
         "reps": reps,
         "accounts": accounts,
@@ -175,7 +174,7 @@ def generate(scale: float = 1.0, seed: int = 7, today: date | None = None) -> di
 
 # ---- reps ------------------------------------------------------------------------------------------
 
-def _reps(rng: np.random.Generator, layout: _Layout, today: date) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+def _reps(rng: np.random.Generator, layout: _Layout, today: date) -> tuple[pl.DataFrame, np.ndarray]:
     n = layout.people
     idx = np.arange(n)
     ids = np.array([_rep_id(int(i)) for i in idx])
@@ -230,7 +229,7 @@ def _reps(rng: np.random.Generator, layout: _Layout, today: date) -> tuple[pl.Da
         "hire_date": pl.Series(hire.tolist(), dtype=pl.Date),
         "termination_date": pl.Series(term.tolist(), dtype=pl.Date),
     })
-    return frame, style, region_idx
+    return frame, style
 
 
 def _ae_mask(reps: pl.DataFrame) -> np.ndarray:
@@ -602,7 +601,6 @@ def _history(rng: np.random.Generator, opps: pl.DataFrame, style: np.ndarray) ->
     steps = target_idx + 1 + np.isin(stage, ["Closed Won", "Closed Lost"]).astype(int)
     steps = np.where(skips, np.minimum(steps, 2), steps)
     deal = np.repeat(np.arange(n), steps)
-    is_first = np.r_[True, deal[1:] != deal[:-1]]
     pos = np.arange(deal.size) - np.repeat(np.cumsum(steps) - steps, steps)
     last = pos == steps[deal] - 1
     closed_stage = np.isin(stage[deal], ["Closed Won", "Closed Lost"])
@@ -613,7 +611,6 @@ def _history(rng: np.random.Generator, opps: pl.DataFrame, style: np.ndarray) ->
     close = opps["close_date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     span = np.maximum(close - created, 1)
     day = created[deal] + (pos * span[deal] / np.maximum(steps[deal], 1)).astype(int)
-    del is_first
     ts = _at_seconds(day, rng.integers(9 * 3600, 17 * 3600, deal.size))
     return pl.DataFrame({
         "opportunity_id": opps["opportunity_id"].to_numpy()[deal],
