@@ -6,12 +6,8 @@ visible as (
     select unnest($visible_reps::varchar[]) as rep_id
 ),
 people as (
-    select tm.rep_id
-    from team_members as tm
-    where tm.leader_id = $leader_id
-      and tm.rep_id in (select rep_id from visible)
-      and tm.rep_id not in (select leader_id from leaders)
-      and $leader_id in (select rep_id from visible)
+    -- the sellers of the leader's whole team (queries/team_macros.sql)
+    select rep_id from team_sellers($leader_id, $visible_reps::varchar[])
     union all
     select $leader_id where $leader_id in (select rep_id from visible)
 ),

@@ -1,16 +1,9 @@
 -- The coaching sessions behind one leader's coaching coverage for a period: sessions held (by any
 -- leader) with the sellers of the leader's whole team, visible reps only, newest first.
 with
-visible as (
-    select unnest($visible_reps::varchar[]) as rep_id
-),
 sellers as (
-    select tm.rep_id
-    from team_members as tm
-    where tm.leader_id = $leader_id
-      and tm.rep_id in (select rep_id from visible)
-      and tm.rep_id not in (select leader_id from leaders)
-      and $leader_id in (select rep_id from visible)
+    -- the sellers of the leader's whole team (queries/team_macros.sql)
+    select rep_id from team_sellers($leader_id, $visible_reps::varchar[])
 ),
 final as (
     select c.leader_id as coach_id, c.rep_id, r.rep_name, c.session_at, c.kind, c.duration_min

@@ -19,3 +19,14 @@ create or replace temp macro scored_team(visible_reps, per_rep) as table
       and tm.leader_id in (select rep_id from visible)
     union all
     select rep_id as leader_id, rep_id from visible where per_rep;
+
+-- team_sellers(team_leader, visible_reps): the sellers (reps who lead no one) anywhere below a visible
+--   leader, visible reps only; empty when the leader is not visible.
+create or replace temp macro team_sellers(team_leader, visible_reps) as table
+    with visible as (select unnest(visible_reps) as rep_id)
+    select tm.rep_id
+    from team_members as tm
+    where tm.leader_id = team_leader
+      and tm.rep_id in (select rep_id from visible)
+      and tm.rep_id not in (select l.leader_id from leaders as l)
+      and team_leader in (select rep_id from visible);
