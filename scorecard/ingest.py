@@ -92,6 +92,8 @@ class IngestPlan:
     changes: pl.DataFrame
     """extract, mode, rows_in_file, rows_now, added, replaced, removed."""
     timings: dict[str, float] = field(default_factory=dict)
+    read_typed: bool = True
+    """Canonical CSVs were read with their dates and numbers typed (no mapping profile was forced)."""
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -390,7 +392,7 @@ def _plan(store: Store, paths: list[Path], mapping: str | MappingProfile | None,
     verdicts = _verdicts(mapped, results, structural)
     timings["plan_total"] = time.perf_counter() - started
     return IngestPlan(paths=paths, tables=mapped, frames=frames, modes=modes, checks=results,
-                      verdicts=verdicts, changes=changes, timings=timings)
+                      verdicts=verdicts, changes=changes, timings=timings, read_typed=not mapping)
 
 
 def _canonical_only(frame: pl.DataFrame) -> pl.DataFrame:
@@ -503,10 +505,25 @@ def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) 
                   for v in plan.verdicts],
     }
     record = store.load(plan.frames, loaded_by=loaded_by, source=source, files=files, modes=plan.modes,
-                        check_summary=summary)
+                        check_summary=summary, frame_sources=_frame_sources(plan))
     timings["load"] = time.perf_counter() - t0
     store.record_checks(plan.checks, load_id=record.load_id, accepted=True)
     return IngestResult(True, record, plan.verdicts, plan.checks, plan.changes, timings)
+
+
+def _frame_sources(plan: IngestPlan) -> dict[str, list[tuple[str, str]]]:
+    """Extracts whose frame is nothing but canonical tables, read as a restore reads them again:
+    extract -> [(archived file name, table name)]. The archive keeps these as references to the raw
+    files it holds anyway rather than writing the same rows a second time (on the large org that
+    second copy cost a third of the load)."""
+    if not plan.read_typed:
+        return {}
+    landed: dict[str, list[MappedTable]] = {}
+    for m in plan.tables:
+        if m.extract in plan.frames and not m.problem and m.frame is not None and m.frame.height:
+            landed.setdefault(m.extract, []).append(m)
+    return {name: [(m.table.path.name, m.file) for m in tables] for name, tables in landed.items()
+            if all(m.format == "canonical" for m in tables)}
 
 
 def ingest_files(store: Store, paths: Sequence[Path], *, loaded_by: str, source: str = "cli",

@@ -215,11 +215,15 @@ class Store:
         note: str = "",
         _restored_from: int | None = None,
         _archive_frames: bool = True,
+        frame_sources: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     ) -> LoadRecord:
         """Land ``frames`` (extract name -> canonical frame) in one transaction.
 
         Full extracts replace what was there; an extract whose mode is ``append`` (activities and
         coaching only) is added to. Either every frame lands, with its load record, or nothing does.
+        ``frame_sources`` names extracts whose frame is exactly the canonical tables of some of
+        ``files`` (extract -> [(file name, table name)]): the archive keeps a reference to those
+        raw files instead of a Parquet copy, and a restore reads them again.
         """
         if not frames:
             raise StoreError("nothing to load: no extract was given")
@@ -247,7 +251,8 @@ class Store:
                 # The archive (raw files, their sha256, one Parquet file per extract) is written on
                 # another thread while DuckDB inserts; the load commits only once both are done.
                 with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
-                    archived = pool.submit(_archive, archive, files, prepared, modes, _archive_frames)
+                    archived = pool.submit(_archive, archive, files, prepared, modes, _archive_frames,
+                                           frame_sources or {})
                     row_counts: dict[str, int] = {}
                     for name, frame in prepared.items():
                         self._write_extract(con, name, frame, modes.get(name, "replace"))
@@ -359,12 +364,12 @@ class Store:
             parts: list[pl.DataFrame] = []
             for earlier in history:
                 folder = self.archive_dir / str(earlier)
-                replaced = folder / f"{name}.replace.parquet"
-                appended = folder / f"{name}.append.parquet"
-                if replaced.exists():
-                    parts = [pl.read_parquet(replaced)]
-                elif appended.exists():
-                    parts.append(pl.read_parquet(appended))
+                replaced = _archived_frame(folder, name, "replace")
+                appended = _archived_frame(folder, name, "append")
+                if replaced is not None:
+                    parts = [replaced]
+                elif appended is not None:
+                    parts.append(appended)
             if parts:
                 frame = pl.concat(parts, how="diagonal_relaxed")
                 key = list(EXTRACTS[name].key)
@@ -381,17 +386,59 @@ class Store:
 
 
 def _archive(folder: Path, files: Sequence[SourceFile], frames: Mapping[str, pl.DataFrame],
-             modes: Mapping[str, LoadMode], with_frames: bool) -> list[dict[str, object]]:
-    """Keep the files as received and each canonical frame, so the load can be restored later."""
+             modes: Mapping[str, LoadMode], with_frames: bool,
+             sources: Mapping[str, Sequence[tuple[str, str]]]) -> list[dict[str, object]]:
+    """Keep the files as received and each canonical frame, so the load can be restored later.
+
+    A frame that is nothing but canonical tables of the raw files (``sources``) is kept as a
+    reference to them (``<extract>.<mode>.source.json``), the others as Parquet."""
     records: list[dict[str, object]] = []
     for f in files:
         shutil.copy2(f.path, folder / f.name)
         records.append({"name": f.name, "extract": f.extract, "rows": f.rows,
                         "bytes": f.path.stat().st_size, "sha256": sha256_of(folder / f.name)})
+    names = [f.name for f in files]
+    kept = {r["name"]: r["sha256"] for r in records}
     if with_frames:
         for name, frame in frames.items():
-            frame.write_parquet(folder / f"{name}.{modes.get(name, 'replace')}.parquet", compression="zstd")
+            stem = f"{name}.{modes.get(name, 'replace')}"
+            tables = sources.get(name)
+            # two files of one name would share one archived copy: such a frame is kept whole
+            if tables and all(names.count(file) == 1 for file, _ in tables):
+                (folder / f"{stem}.source.json").write_text(json.dumps(
+                    {"format": "canonical", "rows": frame.height,
+                     "tables": [{"file": file, "table": table, "sha256": kept[file]} for file, table in tables]},
+                    indent=2))
+            else:
+                frame.write_parquet(folder / f"{stem}.parquet", compression="zstd")
     return records
+
+
+def _archived_frame(folder: Path, name: str, mode: LoadMode) -> pl.DataFrame | None:
+    """An extract's frame as a load archived it (None if that load did not bring it in this mode)."""
+    parquet = folder / f"{name}.{mode}.parquet"
+    if parquet.exists():
+        return pl.read_parquet(parquet)
+    source = folder / f"{name}.{mode}.source.json"
+    if not source.exists():
+        return None
+    from scorecard.formats import canonical  # the archive's reader is the ingest's, imported on demand
+
+    spec = json.loads(source.read_text())
+    tables: list[tuple[Path, str]] = []
+    for entry in spec["tables"]:
+        path = folder / entry["file"]
+        if not path.exists() or sha256_of(path) != entry["sha256"]:
+            raise StoreError(f"the archived file {path} is missing or has changed since load {folder.name}")
+        tables.append((path, entry["table"]))
+    try:
+        frame = canonical.reread(tables)
+    except Exception as exc:  # an archive this version cannot read: say so, change nothing
+        raise StoreError(f"{name} of load {folder.name} cannot be read again from {source}: {exc}") from exc
+    if frame.height != spec["rows"]:
+        raise StoreError(f"{name} of load {folder.name} reads as {frame.height} rows from its archived files,"
+                         f" not the {spec['rows']} it landed")
+    return frame
 
 
 def _conform(extract: Extract, frame: pl.DataFrame) -> pl.DataFrame:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import polars as pl
 
 from scorecard.formats import MappedTable
 from scorecard.formats.values import DateOrder, normalise_header, type_columns, with_line_numbers
-from scorecard.readers import RawTable
+from scorecard.readers import RawTable, read_path
 from scorecard.schema import EXTRACTS
 
 # Columns whose values are codes from a short list: compared lower-case.
@@ -70,6 +73,31 @@ def reader_types(table: RawTable) -> dict[str, str] | None:
         if name in extract.column_names and extract.column(name).type in ("DATE", "TIMESTAMP", "DOUBLE", "INTEGER"):
             types[header] = extract.column(name).type
     return types or None
+
+
+def reader_types_for(stem: str, headers: list[str]) -> dict[str, str] | None:
+    """:func:`reader_types` from a file's name and headers alone (what the reader knows before it reads)."""
+    return reader_types(RawTable(name=stem, path=Path(stem), stem=stem,
+                                 frame=pl.DataFrame(schema=dict.fromkeys(headers, pl.String))))
+
+
+def reread(tables: Sequence[tuple[Path, str]]) -> pl.DataFrame:
+    """The canonical frame a load took from canonical tables, read again from the archived files.
+
+    ``tables`` lists (file, table name as the load saw it, such as ``export.zip/activities.csv``)
+    in the order the load stacked them. Reading and mapping a canonical table depend on nothing but
+    the file, so this is the frame the load landed (line numbers and other working columns aside).
+    """
+    frames: list[pl.DataFrame] = []
+    for path, name in tables:
+        found = {t.name: t for t in read_path(path, typed=reader_types_for)}
+        if name not in found:
+            raise ValueError(f"{path.name} holds no table {name!r}")
+        mapped = map_canonical(found[name])
+        if mapped.frame is None:
+            raise ValueError(f"{name} no longer reads as a canonical table: {mapped.problem}")
+        frames.append(mapped.frame.select(c for c in mapped.frame.columns if not c.startswith("__")))
+    return pl.concat(frames, how="diagonal_relaxed")
 
 
 def map_canonical(table: RawTable, *, date_order: DateOrder = "auto") -> MappedTable:

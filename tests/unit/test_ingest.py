@@ -10,7 +10,7 @@ import pytest
 
 from scorecard.inbox import process_inbox, start_inbox_watcher, stop_inbox_watcher
 from scorecard.ingest import commit_plan, ingest_files, plan_ingest
-from scorecard.store import Store
+from scorecard.store import Store, StoreError
 
 HUBSPOT = Path(__file__).resolve().parent.parent / "data" / "exports" / "hubspot"
 REPS = "rep_id,rep_name,manager_id\n"
@@ -152,3 +152,46 @@ def test_cli_append_and_progress(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert count(Store(Path(db)), "activities") == 2
     with Store(Path(db)).reader() as con:
         assert con.execute("select loaded_by from loads order by load_id").fetchall()[0] == ("ops@example.com",)
+
+
+def _rows(store: Store, table: str) -> list[tuple[object, ...]]:
+    with store.reader() as con:
+        return con.execute(f"select * from {table} order by all").fetchall()
+
+
+def test_canonical_files_are_archived_once_and_restored_exactly(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    deals = write(tmp_path / "opportunities.csv",
+                  "opportunity_id,owner_rep_id,created_date,close_date,stage,is_closed,is_won,amount\n"
+                  "O1,B,2026-01-05,2026-02-01,Closed Won,true,true,1200.5\n"
+                  "O2,B,2026-01-09,2026-04-30,Discovery,false,false,300\n")
+    first = ingest_files(store, [reps, deals], loaded_by="t")
+    assert first.accepted and first.load is not None
+    folder = store.archive_dir / str(first.load.load_id)
+    # the deals are kept as the raw file plus a reference to it, not as a second copy
+    assert (folder / "opportunities.csv").read_bytes() == deals.read_bytes()
+    assert (folder / "opportunities.replace.source.json").exists()
+    assert not (folder / "opportunities.replace.parquet").exists()
+    landed = {t: _rows(store, t) for t in ("reps", "opportunities")}
+    assert landed["opportunities"][0][0] == "O1"
+
+    other = write(tmp_path / "opportunities.csv",
+                  "opportunity_id,owner_rep_id,created_date,close_date,stage,is_closed,is_won,amount\n"
+                  "O9,A,2026-03-01,2026-05-01,Discovery,false,false,5\n")
+    assert ingest_files(store, [other], loaded_by="t").accepted
+    assert [r[0] for r in _rows(store, "opportunities")] == ["O9"]
+    store.restore(first.load.load_id, loaded_by="t")
+    assert {t: _rows(store, t) for t in ("reps", "opportunities")} == landed
+
+
+def test_restore_refuses_an_archived_file_that_changed(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    first = ingest_files(store, [reps], loaded_by="t")
+    assert first.accepted and first.load is not None
+    assert ingest_files(store, [write(tmp_path / "reps.csv", REPS + "C,Cy,\n")], loaded_by="t").accepted
+    (store.archive_dir / "1" / "reps.csv").write_text(REPS + "Z,Zed,\n", encoding="utf-8")
+    with pytest.raises(StoreError, match="has changed"):
+        store.restore(1, loaded_by="t")
+    assert [r[0] for r in _rows(store, "reps")] == ["C"]
