@@ -1,10 +1,18 @@
-"""HubSpot exports: deals (label headers in English, or internal property names) and owners.
+"""HubSpot exports: deals and activities (label headers in English, or internal property names)
+and owners.
 
 Deal owners come as a person's name ("Deal owner") or an owner ID (``hubspot_owner_id``); both
 resolve to rep IDs against the reps of the upload (an owners export, a team sheet) or those
 already loaded. Open, won and lost come from ``hs_is_closed``/``hs_is_closed_won`` when exported,
 else from the default stage IDs ``closedwon``/``closedlost`` (or their labels). HubSpot has no
 manager hierarchy: an owners export loads everyone at the top; a team sheet gives the leaders.
+
+Calls, e-mails, meetings, notes and tasks are separate exports of one shape: a record ID, the
+activity's date (``hs_timestamp``), its owner ("Activity assigned to", ``hubspot_owner_id``), the
+associated company, deal and contact IDs, and properties named after the kind (``hs_call_*``,
+"Meeting start time", ...), which tell the kind of a whole file; a combined export names it per row
+("Activity type", ``hs_activity_type``/``hs_engagement_type``). Notes are kept as ``other`` (they are
+not conversations with the customer); cancelled meetings and tasks not yet done are left out.
 """
 
 from __future__ import annotations
@@ -47,11 +55,53 @@ def _norm_headers(table: RawTable) -> dict[str, str]:
     return {normalise_header(h): h for h in table.headers}
 
 
+ACTIVITY_FIELDS: dict[str, list[str]] = {
+    "activity_id": ["record_id", "hs_object_id", "activity_id", "engagement_id"],
+    "rep_id": ["activity_assigned_to", "hubspot_owner_id", "assigned_to", "activity_owner", "owner"],
+    "activity_at": ["meeting_start_time", "hs_meeting_start_time", "activity_date", "hs_timestamp",
+                    "call_date", "email_send_date", "create_date", "hs_createdate"],
+    "account_id": ["associated_company_ids", "associated_company_id", "associated_company_ids_primary"],
+    "opportunity_id": ["associated_deal_ids", "associated_deal_id", "associated_deal_ids_primary"],
+    "contact_id": ["associated_contact_ids", "associated_contact_id", "associated_contact_ids_primary"],
+}
+_ACTIVITY_TYPE_COLUMNS = ["activity_type", "hs_activity_type", "engagement_type", "hs_engagement_type", "type"]
+# Properties that only one kind of HubSpot activity has: the kind of a whole export.
+_KIND_MARKERS: list[tuple[str, str]] = [
+    ("meeting", "meeting_"), ("meeting", "hs_meeting_"), ("call", "call_"), ("call", "hs_call_"),
+    ("email", "email_subject"), ("email", "email_direction"), ("email", "email_send_status"),
+    ("email", "hs_email_"), ("note", "note_body"), ("note", "hs_note_"), ("task", "task_"), ("task", "hs_task_"),
+]
+_ACTIVITY_CODES = {"call": "call", "calls": "call", "email": "email", "emails": "email", "incoming_email": "email",
+                   "forwarded_email": "email", "meeting": "meeting", "meetings": "meeting",
+                   "meeting_event": "meeting", "note": "other", "notes": "other", "task": "other", "todo": "other",
+                   "linkedin": "social", "linked_in": "social", "linkedin_message": "social", "sms": "other",
+                   "whatsapp": "other", "postal_mail": "other"}
+_CANCELLED_MEETINGS = ["canceled", "cancelled", "no_show", "noshow", "rescheduled"]
+_OPEN_TASKS = ["not_started", "in_progress", "waiting", "deferred"]
+
+
+def _activity_kind(headers: set[str]) -> str | None:
+    """``call``, ``email``, ``meeting``, ``note``, ``task`` or ``mixed`` for a HubSpot activity export."""
+    ident = {"record_id", "hs_object_id"} & headers
+    owner = {"activity_assigned_to", "hubspot_owner_id", "assigned_to", "activity_owner"} & headers
+    when = {"activity_date", "hs_timestamp", "meeting_start_time", "hs_meeting_start_time", "call_date"} & headers
+    if not (ident and owner and when):
+        return None
+    for kind, marker in _KIND_MARKERS:
+        if any(h.startswith(marker) for h in headers):
+            return kind
+    if {"activity_type", "hs_activity_type", "engagement_type", "hs_engagement_type"} & headers:
+        return "mixed"
+    return None
+
+
 def kind_of(table: RawTable) -> str | None:
-    """``deals`` or ``owners`` when a table looks like that HubSpot export, else None."""
+    """``deals``, ``activities`` or ``owners`` when a table looks like that HubSpot export, else None."""
     h = set(_norm_headers(table))
     if ({"deal_name", "deal_stage"} <= h) or ({"dealname", "dealstage"} <= h):
         return "deals"
+    if _activity_kind(h):
+        return "activities"
     first = {"first_name", "firstname"} & h
     last = {"last_name", "lastname"} & h
     ident = {"id", "owner_id", "user_id", "hubspot_owner_id"} & h
@@ -69,8 +119,11 @@ def _pick(headers: dict[str, str], names: list[str]) -> str | None:
 
 
 def map_table(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
-    if kind_of(table) == "owners":
+    kind = kind_of(table)
+    if kind == "owners":
         return _map_owners(table)
+    if kind == "activities":
+        return _map_activities(table, people)
     return _map_deals(table, people)
 
 
@@ -124,4 +177,113 @@ def _map_deals(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
             out = out.with_columns(low.replace_strict(codes, default=low, return_dtype=pl.String).alias(col))
     out = resolve_people(out, "owner_rep_id", people_lookup(people))
     result.frame = type_columns(out, EXTRACTS["opportunities"])
+    return result
+
+
+def _first_id(column: str) -> pl.Expr:
+    """The first of the IDs HubSpot writes in one cell (``123;456``) for an association."""
+    return pl.col(column).str.split(";").list.first().str.strip_chars()
+
+
+def _timestamp_text(column: str) -> pl.Expr:
+    """Epoch milliseconds (what ``hs_timestamp`` holds in some exports) as ``YYYY-MM-DD HH:MM:SS``."""
+    text = pl.col(column).str.strip_chars()
+    epoch = pl.from_epoch(text.cast(pl.Int64, strict=False), time_unit="ms").dt.strftime("%Y-%m-%d %H:%M:%S")
+    return pl.when(text.str.contains(r"^\d{12,13}$")).then(epoch).otherwise(text)
+
+
+def _duration_minutes(frame: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.Expr | None, str | None]:
+    """Call length in minutes: ``hs_call_duration`` is milliseconds, a label export writes HH:MM:SS."""
+    source = _pick(headers, ["hs_call_duration", "call_duration_hh_mm_ss", "call_duration",
+                             "call_duration_milliseconds"])
+    if source is not None:
+        text = pl.col(source).str.strip_chars()
+        parts = text.str.split(":").list.eval(pl.element().cast(pl.Float64, strict=False))
+        clock = (pl.when(parts.list.len() == 3)
+                 .then(parts.list.get(0, null_on_oob=True) * 60 + parts.list.get(1, null_on_oob=True)
+                       + parts.list.get(2, null_on_oob=True) / 60)
+                 .when(parts.list.len() == 2)
+                 .then(parts.list.get(0, null_on_oob=True) + parts.list.get(1, null_on_oob=True) / 60))
+        millis = text.cast(pl.Float64, strict=False) / 60_000
+        return pl.when(text.str.contains(":")).then(clock).otherwise(millis).round(2), source
+    start = _pick(headers, ["meeting_start_time", "hs_meeting_start_time"])
+    end = _pick(headers, ["meeting_end_time", "hs_meeting_end_time"])
+    if start and end:
+        return None, f"{end} - {start}"
+    return None, None
+
+
+def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
+    from scorecard.formats import people_lookup
+
+    headers = _norm_headers(table)
+    kind = _activity_kind(set(headers))
+    frame = with_line_numbers(table.frame)
+    mapping = {col: src for col, names in ACTIVITY_FIELDS.items() if (src := _pick(headers, names))}
+    result = MappedTable(table=table, format="hubspot", extract="activities", mapping=mapping)
+    notes = result.notes
+    # what each row is: one kind for the whole export, or a type column in a combined one
+    type_source = _pick(headers, _ACTIVITY_TYPE_COLUMNS)
+    if kind == "mixed" and type_source:
+        code = pl.col(type_source).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s-]+", "_")
+        row_kind = code.replace_strict(_ACTIVITY_CODES, default=pl.lit("other"), return_dtype=pl.String)
+        result.mapping["type"] = type_source
+        raw_kind = code
+    else:
+        row_kind = pl.lit(_ACTIVITY_CODES.get(kind or "", "other"))
+        result.mapping["type"] = f"the kind of export ({kind}s)"
+        raw_kind = pl.lit(kind)
+    frame = frame.with_columns(row_kind.alias("type"), raw_kind.alias("__kind"))
+    outcome = _pick(headers, ["meeting_outcome", "hs_meeting_outcome"])
+    if outcome:
+        code = pl.col(outcome).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s-]+", "_")
+        dropped = frame.filter(code.is_in(_CANCELLED_MEETINGS)).height
+        if dropped:
+            notes.append(f"{dropped} cancelled, rescheduled or no-show meetings left out")
+        frame = frame.filter(~code.is_in(_CANCELLED_MEETINGS).fill_null(False))
+    status = _pick(headers, ["task_status", "hs_task_status"])
+    if status:
+        code = pl.col(status).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s-]+", "_")
+        dropped = frame.filter(code.is_in(_OPEN_TASKS)).height
+        if dropped:
+            notes.append(f"{dropped} tasks not yet done left out")
+        frame = frame.filter(~code.is_in(_OPEN_TASKS).fill_null(False))
+    task_type = _pick(headers, ["task_type", "hs_task_type"])
+    if task_type:
+        code = pl.col(task_type).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s-]+", "_")
+        frame = frame.with_columns(
+            pl.when(pl.col("__kind") == "task")
+            .then(code.replace_strict(_ACTIVITY_CODES, default=pl.lit("other"), return_dtype=pl.String))
+            .otherwise(pl.col("type")).alias("type"))
+        result.mapping["type"] += f", {task_type} for tasks"
+    if kind in ("note", "mixed"):
+        notes_count = frame.filter(pl.col("__kind").is_in(["note", "notes"])).height
+        if notes_count:
+            notes.append(f"{notes_count} notes kept as 'other' (not conversations with the customer)")
+    missing = [c for c in ("activity_id", "rep_id", "activity_at") if c not in mapping]
+    if missing:
+        result.problem = f"the HubSpot activity export lacks {', '.join(missing)} (export with all properties)"
+        result.rule, result.column = "required columns", ", ".join(missing)
+        return result
+    exprs: list[pl.Expr] = [pl.col("__line"), pl.col(mapping["activity_id"]).alias("activity_id"),
+                            pl.col(mapping["rep_id"]).alias("rep_id"),
+                            _timestamp_text(mapping["activity_at"]).alias("activity_at"), pl.col("type")]
+    for col in ("account_id", "opportunity_id", "contact_id"):
+        if col in mapping:
+            exprs.append(_first_id(mapping[col]).alias(col))
+    duration, duration_source = _duration_minutes(frame, headers)
+    if duration is not None:
+        exprs.append(duration.cast(pl.String).alias("duration_min"))
+    out = frame.select(exprs)
+    start = _pick(headers, ["meeting_start_time", "hs_meeting_start_time"])
+    end = _pick(headers, ["meeting_end_time", "hs_meeting_end_time"])
+    out = resolve_people(out, "rep_id", people_lookup(people))
+    typed = type_columns(out, EXTRACTS["activities"])
+    if duration is None and start and end:  # a meeting's length from its start and end
+        ends = type_columns(frame.select(_timestamp_text(end).alias("activity_at")), EXTRACTS["activities"])
+        typed = typed.with_columns(
+            ((ends["activity_at"] - typed["activity_at"]).dt.total_seconds() / 60).alias("duration_min"))
+    if duration_source:
+        result.mapping["duration_min"] = duration_source
+    result.frame = typed
     return result

@@ -103,6 +103,54 @@ def test_hubspot_internal_names_with_a_team_sheet(tmp_path: Path, capsys: pytest
     assert rows(store, "select leader_id, team_size from leaders") == [("41000", 3)]
 
 
+def test_hubspot_activity_exports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "hs.duckdb"
+    code = main(["ingest", "--db", str(db), str(HS / "team.csv"),
+                 str(HS / "hubspot-crm-exports-all-deals-2026-11-14.csv"),
+                 str(HS / "hubspot-crm-exports-calls-2026-11-14.csv"),
+                 str(HS / "hubspot-crm-exports-meetings-2026-11-14.csv"),
+                 str(HS / "hubspot-emails-internal-names.csv"), str(HS / "hubspot-crm-exports-notes-2026-11-14.csv")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "1 cancelled, rescheduled or no-show meetings left out" in out
+    assert "1 notes kept as 'other'" in out
+    store = Store(db)
+    # Owners by name (labels) or owner ID (internal names); the first of several associated IDs;
+    # call length from HH:MM:SS, a meeting's from its end minus its start; hs_timestamp in epoch
+    # milliseconds (1793869200000 = 2026-11-05 09:00 UTC) or ISO; the cancelled meeting 8003 left out.
+    assert rows(store, "select activity_id, rep_id, activity_at::varchar, type, account_id, opportunity_id,"
+                       " contact_id, duration_min from activities order by 1") == [
+        ("7001", "41001", "2026-11-02 10:00:00", "call", "5001", "9001", "6001", 32.5),
+        ("7002", "41002", "2026-11-03 14:30:00", "call", "5002", "9002", "6002", 0.75),
+        ("7003", "41003", "2026-11-04 09:15:00", "call", "5003", "9003", "6003", 65.0),
+        ("7501", "41001", "2026-11-05 09:00:00", "email", "5001", "9001", "6001", None),
+        ("7502", "41003", "2026-11-06 16:20:00", "email", "5003", "9003", "6003", None),
+        ("7801", "41003", "2026-11-08 12:00:00", "other", "5003", "9003", None, None),
+        ("8001", "41001", "2026-11-05 15:00:00", "meeting", "5001", "9001", None, 60.0),
+        ("8002", "41003", "2026-11-06 10:00:00", "meeting", "5003", "9003", None, 45.0)]
+    scorecard = Scorecard.open(db)
+    assert scorecard.leaders(scorecard.period("2026Q4"))["leader_id"].to_list() == ["41000"]
+
+
+def test_hubspot_activity_export_is_told_apart(tmp_path: Path) -> None:
+    from scorecard.formats import hubspot
+    from scorecard.readers import read_path
+
+    def kind(path: Path) -> str | None:
+        return hubspot.kind_of(read_path(path)[0])
+
+    assert kind(HS / "hubspot-crm-exports-calls-2026-11-14.csv") == "activities"
+    assert kind(HS / "hubspot-emails-internal-names.csv") == "activities"
+    assert kind(HS / "hubspot-crm-exports-all-deals-2026-11-14.csv") == "deals"
+    assert kind(SF / "Task.csv") is None
+    canonical = tmp_path / "activities.csv"
+    canonical.write_text("activity_id,rep_id,activity_at,type\n1,R1,2026-11-02 09:00:00,call\n")
+    assert kind(canonical) is None
+    sheet = tmp_path / "log.csv"  # a hand-kept log: no HubSpot record ID
+    sheet.write_text("Activity ID,Assigned to,Activity date,Activity type\n1,Ann,3/1/2026,Call\n")
+    assert kind(sheet) is None
+
+
 def _hand_profiles(db: Path) -> None:
     save_profile(profiles_dir(db), MappingProfile(
         name="team sheet", extract="reps", headers=["Rep name", "Manager name", "Office"],
