@@ -180,6 +180,11 @@ def _map_deals(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
     return result
 
 
+def _code(column: str) -> pl.Expr:
+    """A HubSpot enumeration value as compared: ``No show`` and ``NO_SHOW`` are both ``no_show``."""
+    return pl.col(column).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s-]+", "_")
+
+
 def _first_id(column: str) -> pl.Expr:
     """The first of the IDs HubSpot writes in one cell (``123;456``) for an association."""
     return pl.col(column).str.split(";").list.first().str.strip_chars()
@@ -225,7 +230,7 @@ def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable
     # what each row is: one kind for the whole export, or a type column in a combined one
     type_source = _pick(headers, _ACTIVITY_TYPE_COLUMNS)
     if kind == "mixed" and type_source:
-        code = pl.col(type_source).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s-]+", "_")
+        code = _code(type_source)
         row_kind = code.replace_strict(_ACTIVITY_CODES, default=pl.lit("other"), return_dtype=pl.String)
         result.mapping["type"] = type_source
         raw_kind = code
@@ -234,23 +239,18 @@ def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable
         result.mapping["type"] = f"the kind of export ({kind}s)"
         raw_kind = pl.lit(kind)
     frame = frame.with_columns(row_kind.alias("type"), raw_kind.alias("__kind"))
-    outcome = _pick(headers, ["meeting_outcome", "hs_meeting_outcome"])
-    if outcome:
-        code = pl.col(outcome).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s-]+", "_")
-        dropped = frame.filter(code.is_in(_CANCELLED_MEETINGS)).height
-        if dropped:
-            notes.append(f"{dropped} cancelled, rescheduled or no-show meetings left out")
-        frame = frame.filter(~code.is_in(_CANCELLED_MEETINGS).fill_null(False))
-    status = _pick(headers, ["task_status", "hs_task_status"])
-    if status:
-        code = pl.col(status).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s-]+", "_")
-        dropped = frame.filter(code.is_in(_OPEN_TASKS)).height
-        if dropped:
-            notes.append(f"{dropped} tasks not yet done left out")
-        frame = frame.filter(~code.is_in(_OPEN_TASKS).fill_null(False))
+    for names, codes, what in ((["meeting_outcome", "hs_meeting_outcome"], _CANCELLED_MEETINGS,
+                                "cancelled, rescheduled or no-show meetings"),
+                               (["task_status", "hs_task_status"], _OPEN_TASKS, "tasks not yet done")):
+        if source := _pick(headers, names):
+            gone = _code(source).is_in(codes).fill_null(False)
+            dropped = frame.filter(gone).height
+            if dropped:
+                notes.append(f"{dropped} {what} left out")
+            frame = frame.filter(~gone)
     task_type = _pick(headers, ["task_type", "hs_task_type"])
     if task_type:
-        code = pl.col(task_type).str.strip_chars().str.to_lowercase().str.replace_all(r"[\s-]+", "_")
+        code = _code(task_type)
         frame = frame.with_columns(
             pl.when(pl.col("__kind") == "task")
             .then(code.replace_strict(_ACTIVITY_CODES, default=pl.lit("other"), return_dtype=pl.String))
