@@ -36,7 +36,7 @@ from data_checks.runner import (
     structural_row,
 )
 from scorecard import sql
-from scorecard.formats import MappedTable
+from scorecard.formats import MappedTable, crm, salesforce
 from scorecard.formats import canonical as canonical_format
 from scorecard.mapping import MappingError, MappingProfile, apply_profile, find_profile, load_profiles, profiles_dir
 from scorecard.readers import RawTable, ReadError, read_path
@@ -140,13 +140,9 @@ def _db_keys(store: Store, extract: str) -> pl.DataFrame:
 
 
 def _produces_reps(table: RawTable, profile: MappingProfile | None) -> bool:
-    from scorecard.formats import hubspot, salesforce
-
     if profile is not None:
         return profile.extract == "reps"
-    if salesforce.object_of(table) in ("User", "UserRole"):
-        return True
-    if hubspot.kind_of(table) == "owners":
+    if crm.lists_people(table):
         return True
     return canonical_format.claims(table) and canonical_format.guess_extract(table)[0] == "reps"
 
@@ -154,11 +150,9 @@ def _produces_reps(table: RawTable, profile: MappingProfile | None) -> bool:
 def canonical_reader_types(stem: str, headers: list[str]) -> dict[str, str] | None:
     """What a canonical CSV's dates and numbers are, so the reader parses them as it reads (the big
     extracts' speed); None for every other format, whose text goes the general way."""
-    from scorecard.formats import hubspot, salesforce
-
     table = RawTable(name=stem, path=Path(stem), stem=stem,
                      frame=pl.DataFrame(schema=dict.fromkeys(headers, pl.String)))
-    if salesforce.claims(table) or salesforce.is_report(table) or hubspot.claims(table):
+    if crm.export_of(table) is not None:
         return None
     return canonical_format.reader_types(table)
 
@@ -169,22 +163,20 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
     """Recognise and map every table; people named by name are resolved against the upload's reps
     (mapped first), else those already loaded. ``premapped`` (by ``id`` of the table) holds
     canonical tables already mapped while the upload was read."""
-    from scorecard.formats import hubspot, salesforce
-
     profiles = profiles or []
+    exports = {id(t): crm.export_of(t) for t in tables}
 
     def profile_for(table: RawTable) -> MappingProfile | None:
         if forced is not None and forced.reads(table.headers):
             return forced
-        if (salesforce.claims(table) or salesforce.is_report(table) or hubspot.claims(table)
-                or canonical_format.complete(table)):
+        if exports[id(table)] is not None or canonical_format.complete(table):
             return None
         return next((p for p in profiles if p.matches(table.headers)), None)
 
     chosen = {id(t): profile_for(t) for t in tables}
     ordered = sorted(tables, key=lambda t: 0 if _produces_reps(t, chosen[id(t)]) else 1)
     mapped: list[MappedTable] = []
-    sf_tables = [t for t in ordered if chosen[id(t)] is None and salesforce.claims(t)]
+    sf_tables = [t for t in ordered if chosen[id(t)] is None and exports[id(t)] == "salesforce"]
     if sf_tables:
         mapped.extend(salesforce.map_tables(sf_tables))
     rest = [t for t in ordered if t not in sf_tables]
@@ -201,15 +193,13 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
                                 for f in upload_reps], how="diagonal_relaxed")
         elif not db_people_loaded:
             people, db_people_loaded = _db_people(store), True
+        export = exports[id(table)]
         try:
             if profile is not None:
                 mapped.append(apply_profile(table, profile, people))
                 continue
-            if hubspot.claims(table):
-                mapped.append(hubspot.map_table(table, people))
-                continue
-            if salesforce.is_report(table):
-                mapped.append(salesforce.map_report(table, people))
+            if export is not None:
+                mapped.append(crm.map_export(table, export, people))
                 continue
             if canonical_format.claims(table):
                 mapped.append(canonical_format.map_canonical(table))
@@ -221,8 +211,8 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
             continue
         mapped.append(MappedTable(
             table=table, format="unknown", extract=None, rule="recognised format",
-            problem="the headers match no known format (canonical, Salesforce, HubSpot) and no saved"
-                    " mapping profile: map its columns on the Upload page, or pass --mapping PROFILE"
+            problem="the headers match no known format (canonical, Salesforce, HubSpot, Dynamics 365) and no"
+                    " saved mapping profile: map its columns on the Upload page, or pass --mapping PROFILE"
                     f" (headers: {', '.join(table.headers[:10])})"))
     return mapped
 

@@ -1,9 +1,10 @@
 """Recognising what a file is, from its headers, and mapping it to the canonical model.
 
 Each format module offers ``claims(table) -> bool`` and a mapping function. The order of trust is:
-a mapping profile named by the analyst, canonical headers, a Salesforce Data Export object, a HubSpot
-export, a saved profile whose headers match, and finally "unknown shape" (the upload page then offers
-the column-mapping editor).
+a mapping profile named by the analyst, a CRM export (a Salesforce Data Export object or report, a
+HubSpot or a Dynamics 365 export: ``scorecard.formats.crm`` tells them apart), canonical headers, a
+saved profile whose headers match, and finally "unknown shape" (the upload page then offers the
+column-mapping editor).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class MappedTable:
             return f"mapping profile '{self.format.split(':', 1)[1]}'"
         return {"canonical": "canonical CSV", "salesforce": "Salesforce Data Export",
                 "salesforce_report": "Salesforce report export",
-                "hubspot": "HubSpot export", "unknown": "unknown shape"}.get(self.format, self.format)
+                "hubspot": "HubSpot export", "dynamics": "Dynamics 365 export",
+                "unknown": "unknown shape"}.get(self.format, self.format)
 
 
 def people_lookup(reps: pl.DataFrame | None) -> pl.DataFrame:

@@ -317,18 +317,24 @@ def test_without_user_ids_the_full_name_is_the_rep_id() -> None:
 # -- the users file with either opportunity file makes a database the scorecard can score ----------
 
 @pytest.mark.parametrize("path", [EXCEL, LOGICAL], ids=["excel-display-names", "csv-logical-names"])
-def test_users_and_opportunities_make_a_scorecard(path: Path, reps: MappedTable, people: pl.DataFrame,
-                                                  tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_users_and_opportunities_make_a_scorecard(path: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The files as exported, through ``scorecard ingest``: recognised, mapped, checked, loaded."""
     from scorecard.api import Scorecard
     from scorecard.cli import main
+    from scorecard.store import Store
 
-    opportunities = mapped(path, people)
-    assert reps.frame is not None
-    reps.frame.drop("__line").write_csv(tmp_path / "reps.csv")
-    opportunities.drop("__line").write_csv(tmp_path / "opportunities.csv")
     db = tmp_path / "dyn.duckdb"
-    code = main(["ingest", "--db", str(db), str(tmp_path / "reps.csv"), str(tmp_path / "opportunities.csv")])
-    assert code == 0, capsys.readouterr().out
+    code = main(["ingest", "--db", str(db), str(USERS), str(path)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"{USERS.name} (Dynamics 365 export" in out and out.count("(Dynamics 365 export") == 2
+    with Store(db).reader() as con:
+        assert con.execute("select count(*), count(*) filter (where is_won), count(*) filter (where not is_closed),"
+                           " sum(amount) filter (where is_won) from opportunities").fetchall() == [
+            (9, 3, 4, 102_500.0)]
+        assert con.execute("select owner_rep_id, count(*) from opportunities group by 1 order by 1").fetchall() == [
+            (ALICE, 3), (BEN, 3), (CHLOE, 3)]
     scorecard = Scorecard.open(db)
     leaders = scorecard.leaders(scorecard.period("2026Q2"))
-    assert sorted(leaders["leader_id"].to_list()) == [VICTORIA, MARCUS, NADIA]
+    assert sorted(leaders["leader_id"].to_list()) == sorted([VICTORIA, MARCUS, NADIA])

@@ -1,0 +1,44 @@
+"""Which CRM's export a table is: the one place that tells Salesforce, HubSpot and Dynamics 365
+apart. Canonical CSVs and mapping profiles are decided by the ingest path around it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from scorecard.formats import MappedTable, dynamics, hubspot, salesforce
+from scorecard.readers import RawTable
+
+CrmExport = Literal["salesforce", "salesforce_report", "hubspot", "dynamics"]
+
+
+def export_of(table: RawTable) -> CrmExport | None:
+    """The CRM export a table is, from its name and headers; None for anything else."""
+    if salesforce.claims(table):
+        return "salesforce"
+    if salesforce.is_report(table):
+        return "salesforce_report"
+    if hubspot.claims(table):
+        return "hubspot"
+    if dynamics.claims(table):
+        return "dynamics"
+    return None
+
+
+def lists_people(table: RawTable) -> bool:
+    """A users, roles or owners export: mapped first, so that names in the others resolve to IDs."""
+    return (salesforce.object_of(table) in ("User", "UserRole") or hubspot.kind_of(table) == "owners"
+            or dynamics.kind_of(table) == "users")
+
+
+def map_export(table: RawTable, export: CrmExport, people: pl.DataFrame | None) -> MappedTable:
+    """Map one table of a HubSpot, Dynamics or Salesforce report export (a Salesforce Data Export
+    is mapped as a whole, with :func:`scorecard.formats.salesforce.map_tables`)."""
+    if export == "hubspot":
+        return hubspot.map_table(table, people)
+    if export == "dynamics":
+        return dynamics.map_table(table, people)
+    if export == "salesforce_report":
+        return salesforce.map_report(table, people)
+    raise ValueError(f"{table.name} is part of a Salesforce Data Export: map it with the other objects")
