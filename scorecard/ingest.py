@@ -497,6 +497,7 @@ def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) 
     record = store.load(plan.frames, loaded_by=loaded_by, source=source, files=files, modes=plan.modes,
                         check_summary=summary, frame_sources=_frame_sources(plan))
     timings["load"] = time.perf_counter() - t0
+    timings.update({f"load_{part}": seconds for part, seconds in record.timings.items()})
     store.record_checks(plan.checks, load_id=record.load_id, accepted=True)
     return IngestResult(True, record, plan.verdicts, plan.checks, plan.changes, timings)
 

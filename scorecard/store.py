@@ -102,6 +102,8 @@ class LoadRecord:
     row_counts: dict[str, int]
     files: list[dict[str, object]] = field(default_factory=list)
     restored_from: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each part of the load (insert, archive wait, snapshot, ...), for the benchmark."""
 
 
 def sha256_of(path: Path) -> str:
@@ -235,6 +237,15 @@ class Store:
                 raise StoreError(f"{name} can only be replaced, not appended to")
         prepared = {name: _conform(EXTRACTS[name], frame) for name, frame in frames.items()}
 
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[name] = timings.get(name, 0.0) + now - clock
+            clock = now
+
         con = self.connect()
         try:
             self.initialise(con)
@@ -254,21 +265,27 @@ class Store:
                     archived = pool.submit(_archive, archive, files, prepared, modes, _archive_frames,
                                            frame_sources or {})
                     row_counts: dict[str, int] = {}
+                    lap("open")
                     for name, frame in prepared.items():
                         self._write_extract(con, name, frame, modes.get(name, "replace"))
                         row_counts[name] = frame.height
+                    lap("insert")
                     file_records = archived.result()
+                    lap("archive_wait")
                 if "opportunities" in prepared or "currency_rates" in prepared:
                     self._convert_currency(con)
+                    lap("currency")
                 if "opportunities" in prepared:
                     con.execute(
                         "insert into opportunity_snapshots by name"
                         " select $load_id as load_id, $at as snapshot_at, * from opportunities",
                         {"load_id": load_id, "at": loaded_at},
                     )
+                    lap("snapshot")
                 if "reps" in prepared:
                     sql.execute(con, "derive_team_members")
                     sql.execute(con, "derive_leaders")
+                    lap("hierarchy")
                 con.execute(
                     "insert into loads values ($id, $at, $by, $source, 'accepted', $note, $restored,"
                     " $extracts, $files, $rows, $checks)",
@@ -284,6 +301,7 @@ class Store:
                     {"load_id": load_id, "modes": {n: modes.get(n, "replace") for n in prepared},
                      "files": file_records, "row_counts": row_counts}, indent=2))
                 con.execute("commit")
+                lap("commit")
             except BaseException:
                 con.execute("rollback")
                 if "archive" in locals() and archive.exists():
@@ -291,7 +309,9 @@ class Store:
                 raise
         finally:
             con.close()
-        return LoadRecord(load_id, loaded_at, loaded_by, source, row_counts, file_records, _restored_from)
+            lap("close")
+        return LoadRecord(load_id, loaded_at, loaded_by, source, row_counts, file_records, _restored_from,
+                          timings)
 
     def _write_extract(self, con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame,
                        mode: LoadMode) -> None:
