@@ -132,10 +132,11 @@ def to_pandas(checked: pl.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
-def _gx_results(batch: ExtractBatch, checked: pl.DataFrame) -> list[tuple[Any, dict[str, Any], bool]]:
+def _gx_results(batch: ExtractBatch) -> list[tuple[Any, dict[str, Any], bool]]:
     """Run the extract's suite; returns (expectation, result dict, success) per expectation that applies."""
 
     suite = SUITES[batch.extract]
+    checked = check_frame(batch)
     present = set(checked.columns)
 
     def applies(exp: object) -> bool:
@@ -147,6 +148,7 @@ def _gx_results(batch: ExtractBatch, checked: pl.DataFrame) -> list[tuple[Any, d
 
     expectations = [e for e in suite.expectations if applies(e)]
     pandas_frame = to_pandas(checked)
+    del checked  # columns with blanks were copied to pandas: the Polars ones would only hold memory
     with _GX_LOCK:
         return _validate(batch, pandas_frame, suite.name, expectations)
 
@@ -213,9 +215,8 @@ def _row(batch: ExtractBatch, column: str | None, rule: str, severity: FailureSe
 def run_suite(batch: ExtractBatch) -> list[dict[str, object]]:
     """The extract's GX suite as result rows (duplicates confirmed on real values)."""
     extract = EXTRACTS[batch.extract]
-    checked = check_frame(batch)
     rows: list[dict[str, object]] = []
-    for config, result, success in _gx_results(batch, checked):
+    for config, result, success in _gx_results(batch):
         meta = config.meta or {}
         rule = str(meta.get("rule", config.type))
         column = meta.get("column")

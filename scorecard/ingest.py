@@ -16,6 +16,7 @@ rejection.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -240,6 +241,9 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
                      suites_started, pool)
     finally:
         pool.shutdown(wait=True)
+        # The checks leave reference cycles (Great Expectations' validation objects) that hold
+        # their pandas frames; collecting them now frees ~600 MB on the large org before the load.
+        gc.collect()
 
 
 def _file_size(path: Path) -> int:
