@@ -206,7 +206,8 @@ def write_results(figures: dict[str, dict[str, Any]], scale: float) -> str:
     ratio = (f"{ingest_s / floor:.2f}x the floor" if isinstance(ingest_s, float) and isinstance(floor, float)
              else "no floor measured")
     if rounds:
-        ratio += f"; medians of {len(rounds.get('ingest', []))} runs each, timed in turns"
+        ok = [len([r for r in rounds.get(k, []) if isinstance(r.get("seconds"), float)]) for k in ("floor", "ingest")]
+        ratio += f"; medians of {ok[0]} floor and {ok[1]} ingest runs, timed in turns; peak: the highest run"
     lines = [
         "# Benchmark results",
         "",

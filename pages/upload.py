@@ -6,6 +6,7 @@ import streamlit as st
 
 from scorecard import ui, upload_view
 from scorecard.ingest import commit_plan, plan_ingest
+from scorecard.store import StoreError
 
 who = ui.current_viewer()
 st.title("Upload CRM extracts")
@@ -101,7 +102,12 @@ if staged:
     if plan.accepted:
         if st.button("Confirm and load", type="primary", key="confirm"):
             bar = st.progress(0.9, text="loading in one transaction")
-            result = commit_plan(store, plan, loaded_by=who.email or "local", source="upload")
+            try:
+                result = commit_plan(store, plan, loaded_by=who.email or "local", source="upload")
+            except StoreError as exc:  # busy database, a file changed on disk: nothing was loaded
+                bar.empty()
+                st.error(f"Not loaded: {exc}. Nothing was changed.")
+                st.stop()
             bar.progress(1.0, text="done")
             for key in ("staged", "plan", "plan_key", "upload_signature"):
                 st.session_state.pop(key, None)

@@ -43,7 +43,7 @@ from scorecard.mapping import MappingError, MappingProfile, apply_profile, find_
 from scorecard.readers import RawTable, ReadError, read_path
 from scorecard.schema import EXTRACTS
 from scorecard.settings import get_settings
-from scorecard.store import LoadMode, LoadRecord, SourceFile, Store
+from scorecard.store import LoadMode, LoadRecord, SourceFile, Store, sha256_of
 
 Progress = Callable[[str, float], None]
 REFERENCED = {"reps": "rep_id", "accounts": "account_id", "opportunities": "opportunity_id"}
@@ -95,6 +95,8 @@ class IngestPlan:
     timings: dict[str, float] = field(default_factory=dict)
     read_typed: bool = True
     """Canonical CSVs were read with their dates and numbers typed (no mapping profile was forced)."""
+    digests: dict[Path, str] = field(default_factory=dict)
+    """sha256 of each file as it was read: the load is refused if a file changed before it landed."""
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -170,7 +172,9 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
     def profile_for(table: RawTable) -> MappingProfile | None:
         if forced is not None and forced.reads(table.headers):
             return forced
-        if exports[id(table)] is not None or canonical_format.complete(table):
+        # Dynamics 365 is told from display names a hand-kept sheet may share ("Full Name", "Status"):
+        # an analyst's saved profile for those headers wins over it; the other exports are certain.
+        if exports[id(table)] not in (None, "dynamics") or canonical_format.complete(table):
             return None
         return next((p for p in profiles if p.matches(table.headers)), None)
 
@@ -236,14 +240,32 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
     early: dict[int, MappedTable] = {}
     suites_started: StartedSuites = {}
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks")
+    # Each file's digest is taken while it is read (hashing releases the GIL), so that the load can
+    # tell whether the file it archives is the one that was checked.
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest")
+    digests = hasher.submit(_digests, paths, limit)
     try:
-        return _plan(store, paths, mapping, append, say, timings, started, limit, structural, read, early,
+        plan = _plan(store, paths, mapping, append, say, timings, started, limit, structural, read, early,
                      suites_started, pool)
+        plan.digests = digests.result()
+        return plan
     finally:
+        hasher.shutdown(wait=True)
         pool.shutdown(wait=True)
         # The checks leave reference cycles (Great Expectations' validation objects) that hold
         # their pandas frames; collecting them now frees ~600 MB on the large org before the load.
         gc.collect()
+
+
+def _digests(paths: list[Path], limit: int) -> dict[Path, str]:
+    out: dict[Path, str] = {}
+    for path in paths:
+        try:
+            if path.is_file() and path.stat().st_size <= limit:
+                out[path] = sha256_of(path)
+        except OSError:
+            continue  # the reader says what is wrong with it
+    return out
 
 
 def _file_size(path: Path) -> int:
@@ -490,7 +512,8 @@ def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) 
         if m.table.path in seen:
             continue
         seen.add(m.table.path)
-        files.append(SourceFile(m.table.path, m.extract, m.frame.height if m.frame is not None else None))
+        files.append(SourceFile(m.table.path, m.extract, m.frame.height if m.frame is not None else None,
+                                plan.digests.get(m.table.path)))
     summary = {
         "rules": plan.checks.height,
         "failed": int((~plan.checks["passed"]).sum()) if plan.checks.height else 0,
@@ -506,19 +529,23 @@ def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) 
     return IngestResult(True, record, plan.verdicts, plan.checks, plan.changes, timings)
 
 
-def _frame_sources(plan: IngestPlan) -> dict[str, list[tuple[str, str]]]:
+def _frame_sources(plan: IngestPlan) -> dict[str, list[tuple[Path, str]]]:
     """Extracts whose frame is nothing but canonical tables, read as a restore reads them again:
-    extract -> [(archived file name, table name)]. The archive keeps these as references to the raw
-    files it holds anyway rather than writing the same rows a second time (on the large org that
-    second copy cost a third of the load)."""
+    extract -> [(file, table name)]. The archive keeps these as references to the raw files it
+    holds anyway rather than writing the same rows a second time (on the large org that second
+    copy cost a third of the load). A table whose name its file holds twice (two zip folders with
+    an ``activities.csv`` each) cannot be found again by name: its extract is kept whole."""
     if not plan.read_typed:
         return {}
+    seen: dict[tuple[Path, str], int] = {}
+    for m in plan.tables:
+        seen[(m.table.path, m.file)] = seen.get((m.table.path, m.file), 0) + 1
     landed: dict[str, list[MappedTable]] = {}
     for m in plan.tables:
         if m.extract in plan.frames and not m.problem and m.frame is not None and m.frame.height:
             landed.setdefault(m.extract, []).append(m)
-    return {name: [(m.table.path.name, m.file) for m in tables] for name, tables in landed.items()
-            if all(m.format == "canonical" for m in tables)}
+    return {name: [(m.table.path, m.file) for m in tables] for name, tables in landed.items()
+            if all(m.format == "canonical" and seen[(m.table.path, m.file)] == 1 for m in tables)}
 
 
 def ingest_files(store: Store, paths: Sequence[Path], *, loaded_by: str, source: str = "cli",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -87,6 +88,9 @@ class SourceFile:
     path: Path
     extract: str | None = None
     rows: int | None = None
+    sha256: str | None = None
+    """The digest of the file as it was read and checked; the load is refused if the file has
+    changed since (its archived copy would not be what was loaded)."""
 
     @property
     def name(self) -> str:
@@ -217,15 +221,16 @@ class Store:
         note: str = "",
         _restored_from: int | None = None,
         _archive_frames: bool = True,
-        frame_sources: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+        frame_sources: Mapping[str, Sequence[tuple[Path, str]]] | None = None,
     ) -> LoadRecord:
         """Land ``frames`` (extract name -> canonical frame) in one transaction.
 
         Full extracts replace what was there; an extract whose mode is ``append`` (activities and
         coaching only) is added to. Either every frame lands, with its load record, or nothing does.
         ``frame_sources`` names extracts whose frame is exactly the canonical tables of some of
-        ``files`` (extract -> [(file name, table name)]): the archive keeps a reference to those
-        raw files instead of a Parquet copy, and a restore reads them again.
+        ``files`` (extract -> [(file path, table name)], each table name once in its file): the
+        archive keeps a reference to those raw files instead of a Parquet copy, with a fingerprint
+        of the rows, and a restore reads them again and checks the fingerprint.
         """
         if not frames:
             raise StoreError("nothing to load: no extract was given")
@@ -379,17 +384,23 @@ class Store:
         history = [int(r[0]) for r in rows]
         if load_id not in history:
             raise StoreError(f"there is no accepted load {load_id} to restore")
+        missing = [h for h in history if not (self.archive_dir / str(h)).exists()]
+        if missing:
+            raise StoreError(f"the archive of load(s) {missing} is missing from {self.archive_dir}")
         frames: dict[str, pl.DataFrame] = {}
+        read_cache: dict[Path, object] = {}  # a file several extracts were read from is read once
         for name in EXTRACTS:
+            # newest load first, back to the last one that brought the whole extract
             parts: list[pl.DataFrame] = []
-            for earlier in history:
+            for earlier in reversed(history):
                 folder = self.archive_dir / str(earlier)
-                replaced = _archived_frame(folder, name, "replace")
-                appended = _archived_frame(folder, name, "append")
+                replaced = _archived_frame(folder, name, "replace", read_cache)
                 if replaced is not None:
-                    parts = [replaced]
-                elif appended is not None:
-                    parts.append(appended)
+                    parts.insert(0, replaced)
+                    break
+                appended = _archived_frame(folder, name, "append", read_cache)
+                if appended is not None:
+                    parts.insert(0, appended)
             if parts:
                 frame = pl.concat(parts, how="diagonal_relaxed")
                 key = list(EXTRACTS[name].key)
@@ -398,43 +409,73 @@ class Store:
                 frames[name] = frame
             else:
                 frames[name] = _conform(EXTRACTS[name], pl.DataFrame())
-        missing = [h for h in history if not (self.archive_dir / str(h)).exists()]
-        if missing:
-            raise StoreError(f"the archive of load(s) {missing} is missing from {self.archive_dir}")
         return self.load(frames, loaded_by=loaded_by, source="restore",
                          note=f"restore of load {load_id}", _restored_from=load_id)
 
 
 def _archive(folder: Path, files: Sequence[SourceFile], frames: Mapping[str, pl.DataFrame],
              modes: Mapping[str, LoadMode], with_frames: bool,
-             sources: Mapping[str, Sequence[tuple[str, str]]]) -> list[dict[str, object]]:
+             sources: Mapping[str, Sequence[tuple[Path, str]]]) -> list[dict[str, object]]:
     """Keep the files as received and each canonical frame, so the load can be restored later.
 
-    A frame that is nothing but canonical tables of the raw files (``sources``) is kept as a
-    reference to them (``<extract>.<mode>.source.json``), the others as Parquet."""
+    Files of the same name (from two folders) are kept side by side (``2-reps.csv``). A frame that
+    is nothing but canonical tables of the raw files (``sources``) is kept as a reference to them
+    (``<extract>.<mode>.source.json``, with a fingerprint of its rows), the others as Parquet."""
     records: list[dict[str, object]] = []
-    for f in files:
-        shutil.copy2(f.path, folder / f.name)
-        records.append({"name": f.name, "extract": f.extract, "rows": f.rows,
-                        "bytes": f.path.stat().st_size, "sha256": sha256_of(folder / f.name)})
-    names = [f.name for f in files]
-    kept = {r["name"]: r["sha256"] for r in records}
+    archived_as: dict[Path, str] = {}
+    for n, f in enumerate(files, 1):
+        name = f.name if f.name not in archived_as.values() else f"{n}-{f.name}"
+        shutil.copy2(f.path, folder / name)
+        digest = sha256_of(folder / name)
+        if f.sha256 is not None and digest != f.sha256:
+            raise StoreError(f"{f.name} changed while it was being checked: nothing was loaded; load it again")
+        archived_as[f.path] = name
+        records.append({"name": f.name, "archived_as": name, "extract": f.extract, "rows": f.rows,
+                        "bytes": (folder / name).stat().st_size, "sha256": digest})
+    digests = {r["archived_as"]: r["sha256"] for r in records}
     if with_frames:
         for name, frame in frames.items():
             stem = f"{name}.{modes.get(name, 'replace')}"
             tables = sources.get(name)
-            # two files of one name would share one archived copy: such a frame is kept whole
-            if tables and all(names.count(file) == 1 for file, _ in tables):
+            if tables and all(path in archived_as for path, _ in tables):
                 (folder / f"{stem}.source.json").write_text(json.dumps(
-                    {"format": "canonical", "rows": frame.height,
-                     "tables": [{"file": file, "table": table, "sha256": kept[file]} for file, table in tables]},
+                    {"format": "canonical", "rows": frame.height, "fingerprint": fingerprint(frame),
+                     "tables": [{"file": archived_as[path], "loaded_as": path.name, "table": table,
+                                 "sha256": digests[archived_as[path]]} for path, table in tables]},
                     indent=2))
             else:
                 frame.write_parquet(folder / f"{stem}.parquet", compression="zstd")
     return records
 
 
-def _archived_frame(folder: Path, name: str, mode: LoadMode) -> pl.DataFrame | None:
+def fingerprint(frame: pl.DataFrame) -> dict[str, list[float]]:
+    """Per column: how many blanks, and a sum of its values (text: of their lengths in bytes; dates
+    and times: of their epoch values). Cheap, the same whatever the library versions, and changed
+    by any difference in how a file is read: a restore that reads files again checks it."""
+    exprs: list[pl.Expr] = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if dtype == pl.String:
+            total = col.str.len_bytes().sum()
+        elif dtype.is_temporal():
+            total = col.dt.epoch("s").sum() if dtype != pl.Date else col.cast(pl.Int64).sum()
+        elif dtype == pl.Boolean or dtype.is_numeric():
+            total = col.cast(pl.Float64).sum()
+        else:
+            total = col.cast(pl.String).str.len_bytes().sum()
+        exprs += [col.null_count().cast(pl.Float64).alias(f"{name}\0n"), total.cast(pl.Float64).alias(f"{name}\0s")]
+    row = frame.select(exprs).row(0) if exprs else ()
+    return {name: [row[2 * i], row[2 * i + 1]] for i, name in enumerate(frame.columns)}
+
+
+def _same_fingerprint(a: Mapping[str, Sequence[float]], b: Mapping[str, Sequence[float]]) -> bool:
+    if set(a) != set(b):
+        return False
+    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6) for k in a for x, y in zip(a[k], b[k], strict=True))
+
+
+def _archived_frame(folder: Path, name: str, mode: LoadMode,
+                    read_cache: dict[Path, object] | None = None) -> pl.DataFrame | None:
     """An extract's frame as a load archived it (None if that load did not bring it in this mode)."""
     parquet = folder / f"{name}.{mode}.parquet"
     if parquet.exists():
@@ -445,19 +486,22 @@ def _archived_frame(folder: Path, name: str, mode: LoadMode) -> pl.DataFrame | N
     from scorecard.formats import canonical  # the archive's reader is the ingest's, imported on demand
 
     spec = json.loads(source.read_text())
-    tables: list[tuple[Path, str]] = []
+    read_cache = {} if read_cache is None else read_cache
+    tables: list[tuple[Path, str, str]] = []
     for entry in spec["tables"]:
         path = folder / entry["file"]
-        if not path.exists() or sha256_of(path) != entry["sha256"]:
+        if path not in read_cache and (not path.exists() or sha256_of(path) != entry["sha256"]):
             raise StoreError(f"the archived file {path} is missing or has changed since load {folder.name}")
-        tables.append((path, entry["table"]))
+        tables.append((path, entry.get("loaded_as", entry["file"]), entry["table"]))
     try:
-        frame = canonical.reread(tables)
+        frame = canonical.reread(tables, read_cache)
     except Exception as exc:  # an archive this version cannot read: say so, change nothing
         raise StoreError(f"{name} of load {folder.name} cannot be read again from {source}: {exc}") from exc
-    if frame.height != spec["rows"]:
-        raise StoreError(f"{name} of load {folder.name} reads as {frame.height} rows from its archived files,"
-                         f" not the {spec['rows']} it landed")
+    if frame.height != spec["rows"] or not _same_fingerprint(
+            fingerprint(_conform(EXTRACTS[name], frame)), spec.get("fingerprint") or {}):
+        raise StoreError(f"{name} of load {folder.name} no longer reads from its archived files as it landed"
+                         f" ({frame.height:,} rows now, {spec['rows']:,} then, or other values): nothing was"
+                         " changed")
     return frame
 
 

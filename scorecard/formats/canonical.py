@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -81,19 +82,26 @@ def reader_types_for(stem: str, headers: list[str]) -> dict[str, str] | None:
                                  frame=pl.DataFrame(schema=dict.fromkeys(headers, pl.String))))
 
 
-def reread(tables: Sequence[tuple[Path, str]]) -> pl.DataFrame:
+def reread(tables: Sequence[tuple[Path, str, str]], cache: dict[Path, object] | None = None) -> pl.DataFrame:
     """The canonical frame a load took from canonical tables, read again from the archived files.
 
-    ``tables`` lists (file, table name as the load saw it, such as ``export.zip/activities.csv``)
-    in the order the load stacked them. Reading and mapping a canonical table depend on nothing but
-    the file, so this is the frame the load landed (line numbers and other working columns aside).
+    ``tables`` lists (archived file, the file's name when it was loaded, table name as the load saw
+    it, such as ``export.zip/activities.csv``) in the order the load stacked them; ``cache`` keeps
+    what a file read to for the next call.
+    Reading and mapping a canonical table depend on nothing but the file, so this is the frame the
+    load landed (line numbers and other working columns aside); the caller checks its fingerprint.
     """
+    cache = {} if cache is None else cache
     frames: list[pl.DataFrame] = []
-    for path, name in tables:
-        found = {t.name: t for t in read_path(path, typed=reader_types_for)}
-        if name not in found:
-            raise ValueError(f"{path.name} holds no table {name!r}")
-        mapped = map_canonical(found[name])
+    for path, loaded_as, name in tables:
+        if path not in cache:
+            cache[path] = read_path(path, typed=reader_types_for)
+        # tables are named after their file (``reps.csv``, ``plan.xlsx[Quotas]``): as it was loaded
+        found = [t for t in cast(list[RawTable], cache[path])
+                 if t.name.startswith(path.name) and loaded_as + t.name[len(path.name):] == name]
+        if len(found) != 1:
+            raise ValueError(f"{path.name} holds {len(found)} tables named {name!r}, not one")
+        mapped = map_canonical(found[0])
         if mapped.frame is None:
             raise ValueError(f"{name} no longer reads as a canonical table: {mapped.problem}")
         frames.append(mapped.frame.select(c for c in mapped.frame.columns if not c.startswith("__")))

@@ -58,8 +58,11 @@ def _norm_headers(table: RawTable) -> dict[str, str]:
 ACTIVITY_FIELDS: dict[str, list[str]] = {
     "activity_id": ["record_id", "hs_object_id", "activity_id", "engagement_id"],
     "rep_id": ["activity_assigned_to", "hubspot_owner_id", "assigned_to", "activity_owner", "owner"],
-    "activity_at": ["meeting_start_time", "hs_meeting_start_time", "activity_date", "hs_timestamp",
-                    "call_date", "email_send_date", "create_date", "hs_createdate"],
+    # every one present is used, the first that is set on a row winning (a meeting's start time
+    # before the export's activity date; a done task's completion before its due date)
+    "activity_at": ["meeting_start_time", "hs_meeting_start_time", "completed_at", "hs_task_completion_date",
+                    "activity_date", "hs_timestamp", "call_date", "email_send_date", "due_date",
+                    "hs_task_due_date", "create_date", "hs_createdate"],
     "account_id": ["associated_company_ids", "associated_company_id", "associated_company_ids_primary"],
     "opportunity_id": ["associated_deal_ids", "associated_deal_id", "associated_deal_ids_primary"],
     "contact_id": ["associated_contact_ids", "associated_contact_id", "associated_contact_ids_primary"],
@@ -76,22 +79,24 @@ _ACTIVITY_CODES = {"call": "call", "calls": "call", "email": "email", "emails": 
                    "meeting_event": "meeting", "note": "other", "notes": "other", "task": "other", "todo": "other",
                    "linkedin": "social", "linked_in": "social", "linkedin_message": "social", "sms": "other",
                    "whatsapp": "other", "postal_mail": "other"}
-_CANCELLED_MEETINGS = ["canceled", "cancelled", "no_show", "noshow", "rescheduled"]
-_OPEN_TASKS = ["not_started", "in_progress", "waiting", "deferred"]
+_CANCELLED_MEETINGS = ("canceled", "cancelled", "no_show", "noshow", "rescheduled")
+_OPEN_TASKS = ("not_started", "in_progress", "waiting", "deferred")
+"""Task statuses (and the start of their labels, "Waiting on someone else") of tasks not yet done."""
 
 
 def _activity_kind(headers: set[str]) -> str | None:
     """``call``, ``email``, ``meeting``, ``note``, ``task`` or ``mixed`` for a HubSpot activity export."""
     ident = {"record_id", "hs_object_id"} & headers
     owner = {"activity_assigned_to", "hubspot_owner_id", "assigned_to", "activity_owner"} & headers
-    when = {"activity_date", "hs_timestamp", "meeting_start_time", "hs_meeting_start_time", "call_date"} & headers
+    when = {"activity_date", "hs_timestamp", "meeting_start_time", "hs_meeting_start_time", "call_date",
+            "due_date", "hs_task_due_date"} & headers
     if not (ident and owner and when):
         return None
+    if {"activity_type", "hs_activity_type", "engagement_type", "hs_engagement_type"} & headers:
+        return "mixed"  # a combined export carries the properties of several kinds
     for kind, marker in _KIND_MARKERS:
         if any(h.startswith(marker) for h in headers):
             return kind
-    if {"activity_type", "hs_activity_type", "engagement_type", "hs_engagement_type"} & headers:
-        return "mixed"
     return None
 
 
@@ -197,25 +202,21 @@ def _timestamp_text(column: str) -> pl.Expr:
     return pl.when(text.str.contains(r"^\d{12,13}$")).then(epoch).otherwise(text)
 
 
-def _duration_minutes(frame: pl.DataFrame, headers: dict[str, str]) -> tuple[pl.Expr | None, str | None]:
+def _call_minutes(headers: dict[str, str]) -> tuple[pl.Expr | None, str | None]:
     """Call length in minutes: ``hs_call_duration`` is milliseconds, a label export writes HH:MM:SS."""
     source = _pick(headers, ["hs_call_duration", "call_duration_hh_mm_ss", "call_duration",
                              "call_duration_milliseconds"])
-    if source is not None:
-        text = pl.col(source).str.strip_chars()
-        parts = text.str.split(":").list.eval(pl.element().cast(pl.Float64, strict=False))
-        clock = (pl.when(parts.list.len() == 3)
-                 .then(parts.list.get(0, null_on_oob=True) * 60 + parts.list.get(1, null_on_oob=True)
-                       + parts.list.get(2, null_on_oob=True) / 60)
-                 .when(parts.list.len() == 2)
-                 .then(parts.list.get(0, null_on_oob=True) + parts.list.get(1, null_on_oob=True) / 60))
-        millis = text.cast(pl.Float64, strict=False) / 60_000
-        return pl.when(text.str.contains(":")).then(clock).otherwise(millis).round(2), source
-    start = _pick(headers, ["meeting_start_time", "hs_meeting_start_time"])
-    end = _pick(headers, ["meeting_end_time", "hs_meeting_end_time"])
-    if start and end:
-        return None, f"{end} - {start}"
-    return None, None
+    if source is None:
+        return None, None
+    text = pl.col(source).str.strip_chars()
+    parts = text.str.split(":").list.eval(pl.element().cast(pl.Float64, strict=False))
+    clock = (pl.when(parts.list.len() == 3)
+             .then(parts.list.get(0, null_on_oob=True) * 60 + parts.list.get(1, null_on_oob=True)
+                   + parts.list.get(2, null_on_oob=True) / 60)
+             .when(parts.list.len() == 2)
+             .then(parts.list.get(0, null_on_oob=True) + parts.list.get(1, null_on_oob=True) / 60))
+    millis = text.cast(pl.Float64, strict=False) / 60_000
+    return pl.when(text.str.contains(":")).then(clock).otherwise(millis).round(2), source
 
 
 def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
@@ -243,7 +244,7 @@ def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable
                                 "cancelled, rescheduled or no-show meetings"),
                                (["task_status", "hs_task_status"], _OPEN_TASKS, "tasks not yet done")):
         if source := _pick(headers, names):
-            gone = _code(source).is_in(codes).fill_null(False)
+            gone = pl.any_horizontal(_code(source).str.starts_with(code) for code in codes).fill_null(False)
             dropped = frame.filter(gone).height
             if dropped:
                 notes.append(f"{dropped} {what} left out")
@@ -265,25 +266,30 @@ def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable
         result.problem = f"the HubSpot activity export lacks {', '.join(missing)} (export with all properties)"
         result.rule, result.column = "required columns", ", ".join(missing)
         return result
+    times = [headers[n] for n in ACTIVITY_FIELDS["activity_at"] if n in headers]
+    result.mapping["activity_at"] = " or ".join(times)
     exprs: list[pl.Expr] = [pl.col("__line"), pl.col(mapping["activity_id"]).alias("activity_id"),
                             pl.col(mapping["rep_id"]).alias("rep_id"),
-                            _timestamp_text(mapping["activity_at"]).alias("activity_at"), pl.col("type")]
+                            pl.coalesce(_timestamp_text(t) for t in times).alias("activity_at"), pl.col("type")]
     for col in ("account_id", "opportunity_id", "contact_id"):
         if col in mapping:
             exprs.append(_first_id(mapping[col]).alias(col))
-    duration, duration_source = _duration_minutes(frame, headers)
-    if duration is not None:
-        exprs.append(duration.cast(pl.String).alias("duration_min"))
-    out = frame.select(exprs)
+    call, call_source = _call_minutes(headers)
+    exprs.append((call if call is not None else pl.lit(None, dtype=pl.Float64)).cast(pl.String).alias("duration_min"))
+    out = resolve_people(frame.select(exprs), "rep_id", people_lookup(people))
+    typed = type_columns(out, EXTRACTS["activities"])
+    sources = [call_source] if call_source else []
     start = _pick(headers, ["meeting_start_time", "hs_meeting_start_time"])
     end = _pick(headers, ["meeting_end_time", "hs_meeting_end_time"])
-    out = resolve_people(out, "rep_id", people_lookup(people))
-    typed = type_columns(out, EXTRACTS["activities"])
-    if duration is None and start and end:  # a meeting's length from its start and end
-        ends = type_columns(frame.select(_timestamp_text(end).alias("activity_at")), EXTRACTS["activities"])
-        typed = typed.with_columns(
-            ((ends["activity_at"] - typed["activity_at"]).dt.total_seconds() / 60).alias("duration_min"))
-    if duration_source:
-        result.mapping["duration_min"] = duration_source
+    if start and end:  # a meeting's length from its start and end
+        def moment(column: str) -> pl.Series:
+            return type_columns(frame.select(_timestamp_text(column).alias("activity_at")),
+                                EXTRACTS["activities"])["activity_at"]
+
+        starts, ends = moment(start), moment(end)
+        typed = typed.with_columns(pl.col("duration_min").fill_null((ends - starts).dt.total_seconds() / 60))
+        sources.append(f"{end} - {start}")
+    if sources:
+        result.mapping["duration_min"] = " or ".join(sources)
     result.frame = typed
     return result

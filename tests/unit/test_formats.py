@@ -7,6 +7,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from scorecard.api import Scorecard
@@ -149,6 +150,22 @@ def test_hubspot_activity_export_is_told_apart(tmp_path: Path) -> None:
     sheet = tmp_path / "log.csv"  # a hand-kept log: no HubSpot record ID
     sheet.write_text("Activity ID,Assigned to,Activity date,Activity type\n1,Ann,3/1/2026,Call\n")
     assert kind(sheet) is None
+
+
+def test_hubspot_combined_activity_export() -> None:
+    from scorecard.formats import hubspot
+    from scorecard.readers import read_path
+
+    people = read_path(HS / "team.csv")[0].frame
+    mapped = hubspot.map_table(read_path(HS / "hubspot-activities-combined.csv")[0], people)
+    assert mapped.problem is None and mapped.frame is not None
+    # The type per row from "Activity type"; a meeting at its start time and as long as it lasted,
+    # other rows at their activity date; the task still waiting left out.
+    got = mapped.frame.select("activity_id", "rep_id", pl.col("activity_at").dt.strftime("%m-%d %H:%M"), "type",
+                              "duration_min").rows()
+    assert got == [("7101", "41001", "11-09 10:00", "call", 10.0), ("7102", "41002", "11-09 11:00", "email", None),
+                   ("7103", "41003", "11-10 15:00", "meeting", 30.0), ("7105", "41001", "11-09 14:00", "other", None)]
+    assert "1 tasks not yet done left out" in mapped.notes
 
 
 def _hand_profiles(db: Path) -> None:

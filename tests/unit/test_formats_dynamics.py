@@ -338,3 +338,20 @@ def test_users_and_opportunities_make_a_scorecard(path: Path, tmp_path: Path,
     scorecard = Scorecard.open(db)
     leaders = scorecard.leaders(scorecard.period("2026Q2"))
     assert sorted(leaders["leader_id"].to_list()) == sorted([VICTORIA, MARCUS, NADIA])
+
+
+def test_a_saved_profile_wins_over_dynamics_display_names(tmp_path: Path) -> None:
+    """A hand-kept team sheet may share Dynamics' display names; the analyst's profile for it decides."""
+    from scorecard.ingest import plan_ingest
+    from scorecard.mapping import MappingProfile, profiles_dir, save_profile
+    from scorecard.store import Store
+
+    sheet = tmp_path / "team.csv"
+    sheet.write_text("Full Name,Primary Email,Manager\nAnn Lee,ann@x.example,\nBo Chan,bo@x.example,Ann Lee\n")
+    db = tmp_path / "db.duckdb"
+    assert plan_ingest(Store(db), [sheet]).verdicts[0].format == "Dynamics 365 export"
+    save_profile(profiles_dir(db), MappingProfile(
+        name="team sheet", extract="reps", headers=["Full Name", "Primary Email", "Manager"],
+        columns={"rep_name": "Full Name", "email": "Primary Email", "manager_id": "Manager"}))
+    plan = plan_ingest(Store(db), [sheet])
+    assert plan.verdicts[0].format == "mapping profile 'team sheet'" and plan.accepted

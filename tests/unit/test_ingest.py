@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,71 @@ def test_restore_refuses_an_archived_file_that_changed(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="has changed"):
         store.restore(1, loaded_by="t")
     assert [r[0] for r in _rows(store, "reps")] == ["C"]
+
+
+def test_zip_members_of_one_name_are_restored_each(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    header = "activity_id,rep_id,activity_at,type\n"
+    bundle = tmp_path / "activities.zip"
+    with zipfile.ZipFile(bundle, "w") as z:
+        z.writestr("jan/activities.csv", header + "a1,B,2026-01-05 09:00:00,call\na2,B,2026-01-06 09:00:00,email\n")
+        z.writestr("feb/activities.csv", header + "b1,B,2026-02-05 09:00:00,call\nb2,B,2026-02-06 09:00:00,demo\n")
+    first = ingest_files(store, [reps, bundle], loaded_by="t")
+    assert first.accepted and first.load is not None
+    landed = _rows(store, "activities")
+    assert [r[0] for r in landed] == ["a1", "a2", "b1", "b2"]
+    later = write(tmp_path / "activities.csv", header + "z9,B,2026-03-01 09:00:00,call\n")
+    assert ingest_files(store, [later], loaded_by="t").accepted
+    store.restore(first.load.load_id, loaded_by="t")
+    assert _rows(store, "activities") == landed
+
+
+def test_files_of_one_name_from_two_folders_are_both_archived(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    (tmp_path / "east").mkdir()
+    (tmp_path / "west").mkdir()
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\nC,Cy,A\n")
+    header = "activity_id,rep_id,activity_at,type\n"
+    east = write(tmp_path / "east" / "activities.csv", header + "e1,B,2026-01-05 09:00:00,call\n")
+    west = write(tmp_path / "west" / "activities.csv", header + "w1,C,2026-01-05 10:00:00,meeting\n")
+    first = ingest_files(store, [reps, east, west], loaded_by="t")
+    assert first.accepted and first.load is not None
+    folder = store.archive_dir / "1"
+    assert (folder / "activities.csv").read_bytes() == east.read_bytes()
+    assert (folder / "3-activities.csv").read_bytes() == west.read_bytes()
+    landed = _rows(store, "activities")
+    assert ingest_files(store, [write(tmp_path / "activities.csv", header + "z9,B,2026-03-01 09:00:00,call\n")],
+                        loaded_by="t").accepted
+    store.restore(1, loaded_by="t")
+    assert _rows(store, "activities") == landed and len(landed) == 2
+
+
+def test_a_file_changed_between_check_and_load_is_not_loaded(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    plan = plan_ingest(store, [reps])
+    assert plan.accepted
+    reps.write_text(REPS + "Z,Zed,\nY,Yan,Z\n", encoding="utf-8")  # overwritten after it was checked
+    with pytest.raises(StoreError, match="reps.csv changed while it was being checked"):
+        commit_plan(store, plan, loaded_by="t", source="cli")
+    assert count(store, "reps") == 0 and store.data_version() == 0
+    assert not (store.archive_dir / "1").exists()
+
+
+def test_restore_refuses_files_that_no_longer_read_as_they_landed(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from scorecard.formats import values
+
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    deals = write(tmp_path / "opportunities.csv",
+                  "opportunity_id,owner_rep_id,created_date,close_date,stage,is_closed,is_won,amount\n"
+                  "O1,B,03/04/2026,05/06/2026,Discovery,false,false,10\n")  # US dates: 4 March, 6 May
+    assert ingest_files(store, [reps, deals], loaded_by="t").accepted
+    assert ingest_files(store, [write(tmp_path / "reps.csv", REPS + "A,Ann,\n")], loaded_by="t").accepted
+    # a reader that now takes such dates day first would bring back other dates: refused
+    monkeypatch.setattr(values, "guess_date_order", lambda _values: "dmy")
+    with pytest.raises(StoreError, match="no longer reads from its archived files as it landed"):
+        store.restore(1, loaded_by="t")
+    assert [r[0] for r in _rows(store, "reps")] == ["A"]
