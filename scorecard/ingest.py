@@ -43,7 +43,7 @@ from scorecard.mapping import MappingError, MappingProfile, apply_profile, find_
 from scorecard.readers import RawTable, ReadError, read_path
 from scorecard.schema import EXTRACTS
 from scorecard.settings import get_settings
-from scorecard.store import LoadMode, LoadRecord, SourceFile, Store, sha256_of
+from scorecard.store import LoadMode, LoadRecord, SourceFile, StagedFile, Store, file_stamp
 
 Progress = Callable[[str, float], None]
 REFERENCED = {"reps": "rep_id", "accounts": "account_id", "opportunities": "opportunity_id"}
@@ -95,8 +95,11 @@ class IngestPlan:
     timings: dict[str, float] = field(default_factory=dict)
     read_typed: bool = True
     """Canonical CSVs were read with their dates and numbers typed (no mapping profile was forced)."""
-    digests: dict[Path, str] = field(default_factory=dict)
-    """sha256 of each file as it was read: the load is refused if a file changed before it landed."""
+    stamps: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    """Size and modification time of each file before it was read: the load is refused if a file
+    has changed by the time it is archived."""
+    staged: dict[Path, StagedFile] = field(default_factory=dict)
+    """Copies of the files made for the archive while they were checked."""
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -240,29 +243,37 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
     early: dict[int, MappedTable] = {}
     suites_started: StartedSuites = {}
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks")
-    # Each file's digest is taken while it is read (hashing releases the GIL), so that the load can
-    # tell whether the file it archives is the one that was checked.
-    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest")
-    digests = hasher.submit(_digests, paths, limit)
+    # What each file was before it is read: the load tells by it whether it archives what was checked.
+    stamps = _stamps(paths)
+    # The archive's copies are made now, on a thread of their own: disk work while the checks use
+    # the processors, instead of during the load, where it would slow DuckDB's writes.
+    stager = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staging")
+    staging = stager.submit(store.stage_files, [p for p in paths if 0 < _file_size(p) <= limit])
     try:
         plan = _plan(store, paths, mapping, append, say, timings, started, limit, structural, read, early,
                      suites_started, pool)
-        plan.digests = digests.result()
+        plan.stamps = stamps
+        try:
+            plan.staged = staging.result()
+        except OSError:  # an archive folder that cannot be written: the load copies the files itself
+            plan.staged = {}
+        if not plan.accepted:
+            store.discard_staged(plan.staged)
+            plan.staged = {}
         return plan
     finally:
-        hasher.shutdown(wait=True)
+        stager.shutdown(wait=True)
         pool.shutdown(wait=True)
         # The checks leave reference cycles (Great Expectations' validation objects) that hold
         # their pandas frames; collecting them now frees ~600 MB on the large org before the load.
         gc.collect()
 
 
-def _digests(paths: list[Path], limit: int) -> dict[Path, str]:
-    out: dict[Path, str] = {}
+def _stamps(paths: list[Path]) -> dict[Path, tuple[int, int]]:
+    out: dict[Path, tuple[int, int]] = {}
     for path in paths:
         try:
-            if path.is_file() and path.stat().st_size <= limit:
-                out[path] = sha256_of(path)
+            out[path] = file_stamp(path)
         except OSError:
             continue  # the reader says what is wrong with it
     return out
@@ -513,7 +524,7 @@ def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) 
             continue
         seen.add(m.table.path)
         files.append(SourceFile(m.table.path, m.extract, m.frame.height if m.frame is not None else None,
-                                plan.digests.get(m.table.path)))
+                                plan.stamps.get(m.table.path), plan.staged.get(m.table.path)))
     summary = {
         "rules": plan.checks.height,
         "failed": int((~plan.checks["passed"]).sum()) if plan.checks.height else 0,

@@ -14,8 +14,10 @@ import contextlib
 import hashlib
 import json
 import math
+import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +33,10 @@ from scorecard import sql
 from scorecard.schema import EXTRACTS, Extract, create_table_sql
 
 LoadMode = Literal["replace", "append"]
+STAGING = ".staging"
+"""Folder of the archive where received files are copied while they are checked."""
+STAGING_HOURS = 24.0
+"""Staged copies of an upload never confirmed are removed after this long."""
 
 _LOADS_DDL = """
 create table if not exists loads (
@@ -82,15 +88,28 @@ class DatabaseBusyError(StoreError):
 
 
 @dataclass(frozen=True)
+class StagedFile:
+    """A copy of a received file in the archive's staging folder, with its digest."""
+
+    copy: Path
+    sha256: str
+    stamp: tuple[int, int]
+    """Size and modification time of the original when the copy was made."""
+
+
+@dataclass(frozen=True)
 class SourceFile:
     """A file that came in with a load, as it was received."""
 
     path: Path
     extract: str | None = None
     rows: int | None = None
-    sha256: str | None = None
-    """The digest of the file as it was read and checked; the load is refused if the file has
-    changed since (its archived copy would not be what was loaded)."""
+    stamp: tuple[int, int] | None = None
+    """Size and modification time (ns) of the file when it was read and checked; the load is
+    refused if the file has changed since (its archived copy would not be what was loaded)."""
+    staged: StagedFile | None = None
+    """A copy already made while the file was checked (:meth:`Store.stage_files`), moved into the
+    archive instead of copying the file again."""
 
     @property
     def name(self) -> str:
@@ -116,6 +135,34 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _copy_hashing(source: Path, target: Path) -> str:
+    """Copy a file and return its sha256, reading it once."""
+    digest = hashlib.sha256()
+    with source.open("rb") as src, target.open("wb") as dst:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            digest.update(block)
+            dst.write(block)
+    shutil.copystat(source, target)
+    return digest.hexdigest()
+
+
+def _sweep(root: Path, hours: float) -> None:
+    """Remove staging folders of uploads planned and never loaded."""
+    if not root.is_dir():
+        return
+    cutoff = time.time() - hours * 3600
+    for folder in root.iterdir():
+        with contextlib.suppress(OSError):
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """Size and modification time in nanoseconds: what changes when a file is written again."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def _now() -> datetime:
@@ -182,6 +229,35 @@ class Store:
         finally:
             if own:
                 con.close()
+
+    # -- staging received files -------------------------------------------------------------
+
+    def stage_files(self, paths: Sequence[Path]) -> dict[Path, StagedFile]:
+        """Copy received files into the archive's staging folder, hashing them as they are copied.
+
+        An upload calls this while it reads and checks the files (disk work, while the checks use
+        the processors), so that its load only moves the copies into place instead of writing a
+        gigabyte of copies while DuckDB writes the tables. A file that cannot be copied is left
+        out (the load then copies it itself). Nothing here touches the data."""
+        root = self.archive_dir / STAGING
+        _sweep(root, STAGING_HOURS)
+        folder = root / uuid.uuid4().hex
+        folder.mkdir(parents=True)
+        staged: dict[Path, StagedFile] = {}
+        for n, path in enumerate(paths, 1):
+            try:
+                stamp = file_stamp(path)
+                copy = folder / f"{n}-{path.name}"
+                staged[path] = StagedFile(copy, _copy_hashing(path, copy), stamp)
+            except OSError:
+                continue
+        return staged
+
+    @staticmethod
+    def discard_staged(staged: Mapping[Path, StagedFile]) -> None:
+        """Remove the staged copies of an upload that will not be loaded."""
+        for folder in {s.copy.parent for s in staged.values()}:
+            shutil.rmtree(folder, ignore_errors=True)
 
     # -- reading the record ------------------------------------------------------------------
 
@@ -425,13 +501,22 @@ def _archive(folder: Path, files: Sequence[SourceFile], frames: Mapping[str, pl.
     archived_as: dict[Path, str] = {}
     for n, f in enumerate(files, 1):
         name = f.name if f.name not in archived_as.values() else f"{n}-{f.name}"
-        shutil.copy2(f.path, folder / name)
-        digest = sha256_of(folder / name)
-        if f.sha256 is not None and digest != f.sha256:
+        staged = f.staged if f.staged is not None and f.staged.copy.exists() else None
+        if staged is not None:  # copied while the file was checked: moved into place
+            before = staged.stamp
+            os.replace(staged.copy, folder / name)
+            digest = staged.sha256
+        else:
+            before = file_stamp(f.path)
+            digest = _copy_hashing(f.path, folder / name)
+        if f.stamp is not None and not (f.stamp == before == file_stamp(f.path)):
             raise StoreError(f"{f.name} changed while it was being checked: nothing was loaded; load it again")
         archived_as[f.path] = name
         records.append({"name": f.name, "archived_as": name, "extract": f.extract, "rows": f.rows,
                         "bytes": (folder / name).stat().st_size, "sha256": digest})
+    for parent in {f.staged.copy.parent for f in files if f.staged is not None}:
+        with contextlib.suppress(OSError):
+            parent.rmdir()  # the upload's staging folder, now empty
     digests = {r["archived_as"]: r["sha256"] for r in records}
     if with_frames:
         for name, frame in frames.items():

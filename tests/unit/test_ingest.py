@@ -264,3 +264,18 @@ def test_restore_refuses_files_that_no_longer_read_as_they_landed(tmp_path: Path
     with pytest.raises(StoreError, match="no longer reads from its archived files as it landed"):
         store.restore(1, loaded_by="t")
     assert [r[0] for r in _rows(store, "reps")] == ["A"]
+
+
+def test_files_are_staged_while_checked_and_moved_into_the_archive(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    plan = plan_ingest(store, [reps])
+    staged = plan.staged[reps]
+    assert staged.copy.read_bytes() == reps.read_bytes()  # copied for the archive while checked
+    assert commit_plan(store, plan, loaded_by="t", source="cli").accepted
+    assert (store.archive_dir / "1" / "reps.csv").read_bytes() == reps.read_bytes()
+    assert not staged.copy.exists() and list((store.archive_dir / ".staging").iterdir()) == []
+    # a rejected upload leaves no copy behind
+    bad = write(tmp_path / "reps.csv", REPS + "A,Ann,A\n")  # manages themself
+    rejected = ingest_files(store, [bad], loaded_by="t")
+    assert not rejected.accepted and list((store.archive_dir / ".staging").iterdir()) == []
