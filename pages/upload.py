@@ -129,6 +129,11 @@ else:
     col_pick, col_button = st.columns([1, 1])
     chosen = col_pick.selectbox("Load to restore", history["load_id"].to_list(), key="restore_pick")
     if col_button.button("Restore", key="restore") and chosen is not None:
-        record = store.restore(int(chosen), loaded_by=who.email or "local")
-        st.session_state["last_load"] = None
-        st.success(f"Load {chosen} restored as load {record.load_id}.")
+        try:
+            with st.spinner(f"Restoring load {chosen}: reading its archive and loading it in one transaction"):
+                record = store.restore(int(chosen), loaded_by=who.email or "local")
+        except StoreError as exc:  # an archive that is missing or no longer reads as it landed
+            st.error(f"Load {chosen} was not restored: {exc}")
+        else:
+            st.session_state["last_load"] = None
+            st.success(f"Load {chosen} restored as load {record.load_id}.")

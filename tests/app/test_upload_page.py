@@ -100,3 +100,20 @@ def test_history_and_restore(db: Path, tmp_path: Path) -> None:
     assert not at.exception
     with store.reader() as con:
         assert con.execute("select count(*) from reps").fetchall() == [(4,)]  # the team sheet again
+
+
+def test_a_restore_that_cannot_be_done_is_said_and_changes_nothing(db: Path) -> None:
+    from scorecard.ingest import ingest_files
+
+    store = Store(db)
+    first = ingest_files(store, [DATA / "exports/hubspot/team.csv"], loaded_by="t")
+    ingest_files(store, [DATA / "exports/hubspot/hubspot-owners.csv"], loaded_by="t")
+    assert first.load is not None
+    (store.archive_dir / "1" / "team.csv").write_text("rep_id,rep_name\nX,Someone else\n", encoding="utf-8")
+    at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60).run()
+    at.selectbox(key="restore_pick").select(1).run()
+    at.button(key="restore").click().run()
+    assert not at.exception
+    assert any("Load 1 was not restored" in e.value and "has changed" in e.value for e in at.error)
+    with store.reader() as con:
+        assert con.execute("select count(*) from reps").fetchall() == [(3,)]  # the owners, as before
