@@ -275,6 +275,10 @@ def foreign_key_rows(batch: ExtractBatch, references: References) -> list[dict[s
     return rows
 
 
+_ONE_OF = {"reps": "a rep", "accounts": "an account", "opportunities": "a deal"}
+"""What one row of a referenced extract is called in a message."""
+
+
 def loaded_orphan_row(replaced: ExtractBatch, key: str, extract: str, column: str,
                       value_counts: pl.DataFrame) -> dict[str, object] | None:
     """Rows already loaded in ``extract`` whose ``column`` names a key the replacing upload drops.
@@ -290,9 +294,8 @@ def loaded_orphan_row(replaced: ExtractBatch, key: str, extract: str, column: st
         return None
     rule = f"loaded {extract}.{column} still found in {replaced.extract}"
     names = ", ".join(repr(v) for v in gone.sort("n", descending=True)["value"].head(5).to_list())
-    message = (f"{failed:,} of {total:,} loaded {extract} rows ({failed / max(total, 1):.1%}) name a"
-               f" {replaced.extract[:-1] if replaced.extract.endswith('s') else replaced.extract}"
-               f" this upload no longer has: {names}")
+    message = (f"{failed:,} of {total:,} loaded {extract} rows ({failed / max(total, 1):.1%}) name"
+               f" {_ONE_OF.get(replaced.extract, 'a row')} this upload no longer has: {names}")
     return {"file": ", ".join(replaced.files), "extract": replaced.extract, "column_name": key, "rule": rule,
             "severity": "warning", "passed": False, "failed_rows": failed, "total_rows": total,
             "message": message, "sample": ""}

@@ -45,11 +45,13 @@ if staged:
         st.session_state["plan"] = plan_ingest(store, upload_view.paths(staged), append=append,
                                                progress=show_progress)
         st.session_state["plan_key"] = plan_key
+        upload_view.record_if_rejected(store, st.session_state["plan"])  # for the Data quality page
         bar.empty()
     plan = st.session_state["plan"]
 
     st.subheader("Files, formats and verdicts")
-    st.dataframe(upload_view.files_frame(plan), hide_index=True, key="files_table")
+    st.dataframe(upload_view.files_frame(plan), hide_index=True, key="files_table",
+                 column_config=upload_view.LABELS)
     for table in plan.tables:
         if table.mapping:
             with st.expander(f"How {table.file} was mapped ({table.format_label})"):
@@ -59,9 +61,12 @@ if staged:
 
     failures = upload_view.failures_frame(plan)
     if not failures.is_empty():
-        st.subheader("Checks that failed")
-        st.dataframe(failures, hide_index=True, key="failures_table",
-                     column_config={"sample": st.column_config.TextColumn("Sample rows", width="large")})
+        st.subheader(upload_view.failures_heading(failures))
+        st.dataframe(failures.drop("sample"), hide_index=True, key="failures_table",
+                     column_config={**upload_view.LABELS, "message": st.column_config.TextColumn(width="large")})
+        for row in failures.filter(failures["sample"] != "").iter_rows(named=True):
+            with st.expander(f"Sample rows: {row['file']}, {row['rule']} ({row['rows']:,} rows)"):
+                st.code(row["sample"], language=None)
 
     for table in upload_view.unmapped_tables(plan):
         with st.expander(f"Map the columns of {table.file}", expanded=True):
@@ -96,10 +101,9 @@ if staged:
                 st.toast(f"Saved {path.name}: files of this shape are now recognised")
                 st.rerun()
 
-    st.subheader("What will change")
-    st.dataframe(plan.changes, hide_index=True, key="changes_table",
-                 column_config={"rows_in_file": "Rows in files", "rows_now": "Rows now"})
     if plan.accepted:
+        st.subheader("What will change")
+        st.dataframe(plan.changes, hide_index=True, key="changes_table", column_config=upload_view.LABELS)
         if st.button("Confirm and load", type="primary", key="confirm"):
             bar = st.progress(0.9, text="loading in one transaction")
             try:
@@ -109,6 +113,8 @@ if staged:
                 st.error(f"Not loaded: {exc}. Nothing was changed.")
                 st.stop()
             bar.progress(1.0, text="done")
+            upload_view.discard_uploads(staged)  # the archive holds them now
+            st.session_state.pop("restored", None)
             for key in ("staged", "plan", "plan_key", "upload_signature"):
                 st.session_state.pop(key, None)
             st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
@@ -119,13 +125,15 @@ if staged:
 
 if st.session_state.get("last_load"):
     st.success(f"Loaded as load {st.session_state['last_load']}.")
+if st.session_state.get("restored"):
+    st.success(st.session_state["restored"])
 
 st.subheader("Load history")
 history = upload_view.load_history(store)
 if history.is_empty():
     st.info("No loads yet.")
 else:
-    st.dataframe(history, hide_index=True, key="history_table")
+    st.dataframe(history, hide_index=True, key="history_table", column_config=upload_view.LABELS)
     col_pick, col_button = st.columns([1, 1])
     chosen = col_pick.selectbox("Load to restore", history["load_id"].to_list(), key="restore_pick")
     if col_button.button("Restore", key="restore") and chosen is not None:
@@ -136,4 +144,5 @@ else:
             st.error(f"Load {chosen} was not restored: {exc}")
         else:
             st.session_state["last_load"] = None
-            st.success(f"Load {chosen} restored as load {record.load_id}.")
+            st.session_state["restored"] = f"Load {chosen} restored as load {record.load_id}."
+            st.rerun()  # the history and every page show the restored data

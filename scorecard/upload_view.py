@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +51,32 @@ def stage_uploads(store: Store, uploads: Sequence[tuple[str, bytes]]) -> list[Pa
         path.write_bytes(data)
         paths.append(path)
     return paths
+
+
+LABELS: dict[str, str] = {
+    "read_as": "Read as", "rows_in_file": "Rows in files", "rows_now": "Rows now", "load_id": "Load",
+    "loaded_at": "Loaded at", "loaded_by": "Loaded by", "restored_from": "Restore of load",
+}
+"""Column headings of the page's tables, in words."""
+
+
+def failures_heading(failures: pl.DataFrame) -> str:
+    if (failures["severity"] == "error").any():
+        return "Checks that failed"
+    return "Warnings (the load can go ahead)"
+
+
+def record_if_rejected(store: Store, plan: IngestPlan) -> None:
+    """Keep a rejected upload's check results for the Data quality page (an accepted one's are kept
+    when it is loaded)."""
+    if not plan.accepted and not plan.checks.is_empty():
+        store.record_checks(plan.checks, load_id=None, accepted=False)
+
+
+def discard_uploads(staged: Sequence[str]) -> None:
+    """Remove the page's copies of uploaded files once a load has archived them."""
+    for folder in {Path(p).parent for p in staged}:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def files_frame(plan: IngestPlan) -> pl.DataFrame:

@@ -240,14 +240,16 @@ def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable
         result.mapping["type"] = f"the kind of export ({kind}s)"
         raw_kind = pl.lit(kind)
     frame = frame.with_columns(row_kind.alias("type"), raw_kind.alias("__kind"))
-    for names, codes, what in ((["meeting_outcome", "hs_meeting_outcome"], _CANCELLED_MEETINGS,
-                                "cancelled, rescheduled or no-show meetings"),
-                               (["task_status", "hs_task_status"], _OPEN_TASKS, "tasks not yet done")):
+    for names, codes, one, many in ((["meeting_outcome", "hs_meeting_outcome"], _CANCELLED_MEETINGS,
+                                      "cancelled, rescheduled or no-show meeting",
+                                      "cancelled, rescheduled or no-show meetings"),
+                                     (["task_status", "hs_task_status"], _OPEN_TASKS, "task not yet done",
+                                      "tasks not yet done")):
         if source := _pick(headers, names):
             gone = pl.any_horizontal(_code(source).str.starts_with(code) for code in codes).fill_null(False)
             dropped = frame.filter(gone).height
             if dropped:
-                notes.append(f"{dropped} {what} left out")
+                notes.append(f"{dropped} {one if dropped == 1 else many} left out")
             frame = frame.filter(~gone)
     task_type = _pick(headers, ["task_type", "hs_task_type"])
     if task_type:
@@ -260,7 +262,8 @@ def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable
     if kind in ("note", "mixed"):
         notes_count = frame.filter(pl.col("__kind").is_in(["note", "notes"])).height
         if notes_count:
-            notes.append(f"{notes_count} notes kept as 'other' (not conversations with the customer)")
+            notes.append(f"{notes_count} {'note' if notes_count == 1 else 'notes'} kept as 'other'"
+                         " (not conversations with the customer)")
     missing = [c for c in ("activity_id", "rep_id", "activity_at") if c not in mapping]
     if missing:
         result.problem = f"the HubSpot activity export lacks {', '.join(missing)} (export with all properties)"

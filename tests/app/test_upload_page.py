@@ -66,9 +66,15 @@ def test_rejected_file_shows_rule_and_sample_and_no_confirm(db: Path, tmp_path: 
     failures = next(df.value for df in at.dataframe if "rule" in df.value.columns)
     assert failures["rule"].to_list() == ["no cycle in the hierarchy"]
     assert failures["rows"].to_list() == [3]
-    assert "reps_hierarchy_cycle.csv line 3: rep_id='B', manager_id='D'" in failures["sample"][0]
+    # the sample rows, in full, under the table
+    assert any("reps_hierarchy_cycle.csv line 3: rep_id='B', manager_id='D'" in c.value for c in at.code)
     assert not [b for b in at.button if b.key == "confirm"]
     assert any("Rejected" in e.value for e in at.error)
+    # nothing "will change" for a rejected upload; its verdict is kept for the Data quality page
+    assert not [df for df in at.dataframe if "added" in df.value.columns]
+    with Store(db).reader() as con:
+        assert con.execute("select rule, accepted from check_results where not passed").fetchall() == [
+            ("no cycle in the hierarchy", False)]
 
 
 def test_unknown_sheet_gets_the_mapping_editor_and_a_saved_profile(db: Path, tmp_path: Path) -> None:
@@ -100,6 +106,9 @@ def test_history_and_restore(db: Path, tmp_path: Path) -> None:
     assert not at.exception
     with store.reader() as con:
         assert con.execute("select count(*) from reps").fetchall() == [(4,)]  # the team sheet again
+    # the history lists the restore at once
+    assert any("Load 1 restored as load 3" in s.value for s in at.success)
+    assert at.dataframe[0].value["load_id"].to_list() == [3, 2, 1]
 
 
 def test_a_restore_that_cannot_be_done_is_said_and_changes_nothing(db: Path) -> None:

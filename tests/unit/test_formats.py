@@ -113,8 +113,8 @@ def test_hubspot_activity_exports(tmp_path: Path, capsys: pytest.CaptureFixture[
                  str(HS / "hubspot-emails-internal-names.csv"), str(HS / "hubspot-crm-exports-notes-2026-11-14.csv")])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "1 cancelled, rescheduled or no-show meetings left out" in out
-    assert "1 notes kept as 'other'" in out
+    assert "1 cancelled, rescheduled or no-show meeting left out" in out
+    assert "1 note kept as 'other'" in out
     store = Store(db)
     # Owners by name (labels) or owner ID (internal names); the first of several associated IDs;
     # call length from HH:MM:SS, a meeting's from its end minus its start; hs_timestamp in epoch
@@ -165,7 +165,7 @@ def test_hubspot_combined_activity_export() -> None:
                               "duration_min").rows()
     assert got == [("7101", "41001", "11-09 10:00", "call", 10.0), ("7102", "41002", "11-09 11:00", "email", None),
                    ("7103", "41003", "11-10 15:00", "meeting", 30.0), ("7105", "41001", "11-09 14:00", "other", None)]
-    assert "1 tasks not yet done left out" in mapped.notes
+    assert "1 task not yet done left out" in mapped.notes
 
 
 def _hand_profiles(db: Path) -> None:
