@@ -134,12 +134,13 @@ def ranking_bars(leaders: pl.DataFrame, score: str = "overall", *, font_size: in
 
 def leader_radar(leader_name: str, leader_scores: Mapping[str, float | None],
                  median: Mapping[str, float | None], scores: Sequence[str] = TEN_SCORES) -> go.Figure:
-    """One leader's ten scores against the org median (missing scores drawn at the centre)."""
+    """One leader's ten scores against the org median. A missing score (not enough data) is a gap in
+    the line, never a point at 0."""
     labels = [SCORES[k] for k in scores]
     closed = [*labels, labels[0]]
 
-    def values(source: Mapping[str, float | None]) -> list[float]:
-        vals = [float(source.get(k) or 0.0) for k in scores]
+    def values(source: Mapping[str, float | None]) -> list[float | None]:
+        vals = [_number(source.get(k)) for k in scores]
         return [*vals, vals[0]]
 
     fig = go.Figure()
@@ -161,6 +162,7 @@ def score_history(history: pl.DataFrame, scores: Sequence[str] | None = None) ->
     for key in keys:
         fig.add_trace(go.Scatter(
             x=periods, y=history[key].to_list(), name=SCORES[key], mode="lines+markers",
+            connectgaps=False,  # a quarter without the score is a gap, never a point at 0
             line={"color": score_colour(key), "width": 4 if key == "overall" else 2},
             visible=True if key == "overall" or len(keys) <= 6 else "legendonly",
         ))
@@ -186,7 +188,7 @@ def explanation_bars(explanation: pl.DataFrame) -> go.Figure:
         marker_color=colours, customdata=frame["metric"].to_list(),
         text=[("" if p is None else f"{p:.0f}") for p in frame["points"].to_list()],
         textposition="outside",
-        hovertext=[f"weight {w or 0:.0%}, {s}" for w, s in
+        hovertext=[f"weight {w or 0:g}, {s}" for w, s in  # a rubric weight (3, 2, 1), not a rate
                    zip(frame["weight"].to_list(), frame["status"].to_list(), strict=True)],
         hovertemplate="%{y}: %{x:.0f} points<br>%{hovertext}<extra></extra>",
     ))

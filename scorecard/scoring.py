@@ -124,11 +124,25 @@ def compute_metric_values(con: duckdb.DuckDBPyConnection, params: dict[str, Any]
     return pl.concat(parts, how="vertical")
 
 
+ROWS_EXTRACT: dict[str, str] = {"score_rows_activities": "activities"}
+"""Rows query -> the extract those rows come from. A metric counted from that extract needs it loaded
+even when its sample counts something else (days elapsed, seller working days): with the extract
+empty, its value would be zero activity, a score of 0 for data that was never uploaded."""
+
+
+def metric_needs(metric: Metric) -> tuple[tuple[str, ...], ...]:
+    """What a metric needs loaded: its own requirements, then the extract its rows come from."""
+    source = ROWS_EXTRACT.get(metric.rows)
+    if source is None or any(source in group for group in metric.requires):
+        return metric.requires
+    return (*metric.requires, (source,))
+
+
 def switched_off_reasons(presence: dict[str, int]) -> dict[str, str]:
     """metric -> why it is switched off, naming the extract or column that would switch it on."""
     reasons: dict[str, str] = {}
     for metric in METRICS.values():
-        for group in metric.requires:
+        for group in metric_needs(metric):
             if not any(presence.get(need, 0) > 0 for need in group):
                 reasons[metric.key] = "switched off: " + " or ".join(_describe_need(n) for n in group) + \
                     (" is" if len(group) == 1 else " are") + " missing or empty; load it to switch it on"

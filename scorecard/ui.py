@@ -566,7 +566,7 @@ def formatted_explanation(explanation: pl.DataFrame) -> pl.DataFrame:
     return explanation.select(
         pl.col("score_label"), pl.col("metric"), pl.col("metric_label"),
         pl.Series("value_text", values, dtype=pl.String), pl.col("points"), pl.col("weight"),
-        pl.col("sample"), pl.col("min_sample"),
+        pl.col("effective_weight"), pl.col("sample"), pl.col("min_sample"),
         pl.col("status").replace_strict(status, default=pl.col("status")).alias("status"),
         pl.col("reason"),
     )
@@ -575,7 +575,13 @@ def formatted_explanation(explanation: pl.DataFrame) -> pl.DataFrame:
 EXPLANATION_COLUMNS: dict[str, Any] = {
     "score_label": "Score", "metric": None, "metric_label": "Metric", "value_text": "Value",
     "points": st.column_config.NumberColumn("Points", format="%.0f"),
-    "weight": st.column_config.NumberColumn("Weight", format="percent"),
+    # a weight is a number of the rubric (3, 2, 1), not a rate; its share of the score is the rate
+    "weight": st.column_config.NumberColumn("Weight", format="plain",
+                                            help="The metric's weight in this score, as the rubric sets it"),
+    "effective_weight": st.column_config.NumberColumn(
+        "Share of score", format="percent",
+        help="The metric's share of the score once the weight of metrics without data is spread over"
+             " the rest (0% when it is not scored)"),
     "sample": "Sample", "min_sample": "Minimum", "status": "Status", "reason": "Why",
 }
 
@@ -681,6 +687,12 @@ def tv_rotation(leaders: pl.DataFrame, score: str, period: str, every: float = 1
             st.plotly_chart(charts.score_heatmap(fresh, font_size=20, height=900), key="tv_chart")
 
     _rotate()
+
+
+def history_with_data(history: pl.DataFrame, periods_with_data: list[str]) -> pl.DataFrame:
+    """``Scorecard.history`` without the quarters before or after the data (no deal, no activity):
+    scores there come from the reps extract alone and would be drawn as if measured."""
+    return history.filter(pl.col("period").is_in(periods_with_data))
 
 
 def explanation(leader_id: str, period: str | None, score: str) -> pl.DataFrame:

@@ -78,3 +78,41 @@ def frame_with(at: AppTest, column: str) -> Any:
         if column in value.columns:
             return value
     raise AssertionError(f"no dataframe with a {column!r} column on the page")
+
+
+DYNAMICS_EXPORTS = ROOT / "tests" / "data" / "exports" / "dynamics"
+
+
+@pytest.fixture(scope="session")
+def small_dynamics_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small org from a Dynamics 365 export: seven users (three leaders) and nine deals created from
+    January 2026; no activities, quotas or accounts were uploaded."""
+    from scorecard.ingest import ingest_files
+
+    store = Store(tmp_path_factory.mktemp("dynamics") / "small.duckdb")
+    result = ingest_files(store, [DYNAMICS_EXPORTS / "systemuser.csv",
+                                  DYNAMICS_EXPORTS / "opportunities_excel_export.xlsx"], loaded_by="test")
+    assert result.accepted, result.report()
+    return store.path
+
+
+def column_config(at: AppTest, column: str) -> dict[str, Any]:
+    """The column configuration of the first dataframe on the page that has ``column``."""
+    import json
+
+    for element in at.dataframe:
+        if column in element.value.columns:
+            config: dict[str, Any] = json.loads(element.proto.columns or "{}")
+            return config
+    raise AssertionError(f"no dataframe with a {column!r} column on the page")
+
+
+def chart(at: AppTest, key_trace_name: str) -> dict[str, Any]:
+    """The first Plotly figure on the page with a trace named ``key_trace_name`` (as JSON)."""
+    import json
+
+    for element in at.get("plotly_chart"):
+        figure: dict[str, Any] = json.loads(element.proto.spec)
+        if any(t.get("name") == key_trace_name for t in figure.get("data", [])):
+            return figure
+    raise AssertionError(f"no chart with a trace named {key_trace_name!r} on the page")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import RunApp, frame_with, texts
+from tests.app.conftest import RunApp, chart, column_config, frame_with, texts
 
 PAGES = ["pages/scorecard_page.py", "pages/leader.py", "pages/rep.py", "pages/org_overview.py",
          "pages/data_quality.py", "pages/methodology.py"]
@@ -214,3 +214,50 @@ def test_an_auth_section_in_the_secrets_switches_on_the_login(monkeypatch: pytes
     _no_exception(at)
     assert [b.label for b in at.button] == ["Log in"]
     assert len(at.metric) == 0
+
+
+def test_leader_page_shows_rubric_weights_as_numbers(run_app: RunApp, demo_db_path: Path) -> None:
+    at = run_app(demo_db_path, "pages/leader.py", params={"leader": "U0005", "score": "teams"})
+    _no_exception(at)
+    explanation = frame_with(at, "weight")
+    weights = dict(zip(explanation["metric"], explanation["weight"], strict=True))
+    assert weights["coaching_coverage"] == 3.0  # the shipped rubric: coaching weighs 3 in Teams
+    config = column_config(at, "weight")
+    # a weight is a number of the rubric (3 reads "3", not "300%"); its share of the score is the rate
+    assert config["weight"]["type_config"]["format"] == "plain"
+    assert config["effective_weight"]["type_config"]["format"] == "percent"
+    scored = explanation[explanation["status"] == "scored"]
+    assert scored["effective_weight"].sum() == pytest.approx(1.0)
+
+
+def test_leader_history_leaves_out_quarters_without_data(run_app: RunApp, small_dynamics_db: Path) -> None:
+    from scorecard.api import Scorecard
+
+    card = Scorecard.open(small_dynamics_db)
+    with_data = [p.label for p in card.periods()]
+    assert with_data[0] == "2026Q1"  # the first deal was created in January 2026
+    last_eight = [card.current_period().shifted(-back, 1).label for back in range(7, -1, -1)]
+    expected = [q for q in last_eight if q in with_data]
+    at = run_app(small_dynamics_db, "pages/leader.py", params={"leader": "3f1e0c01-5b2a-ef11-8409-000d3a1b0001"})
+    _no_exception(at)
+    if not expected:  # run years after the data: no quarter of the last eight has any
+        assert "No earlier quarter with data." in texts(at)
+        return
+    history = chart(at, "Overall")
+    periods = {tuple(t["x"]) for t in history["data"]}
+    assert periods == {tuple(expected)}  # no 2025 quarter, scored from the reps extract alone
+
+
+def test_small_org_without_activities_is_not_scored_zero(run_app: RunApp, small_dynamics_db: Path) -> None:
+    at = run_app(small_dynamics_db, "pages/scorecard_page.py", params={"period": "2026Q3"})
+    _no_exception(at)
+    ranking = frame_with(at, "rank").set_index("leader_name")
+    assert set(ranking.index) == {"Victoria Vance", "Marcus Reid", "Nadia Okafor"}
+    # no activities were uploaded: the leader's meetings and the activity metrics are switched off,
+    # so customer champion and action have no score ("–"), never 0
+    assert ranking["customer_champion"].isna().all()
+    assert ranking["action"].isna().all()
+    # Marcus and Nadia: their one scorable metric is span of control, 2 direct reports, which the
+    # rubric scores 0 (0 at 2 reps, 100 from 6 to 10): their overall is that 0, by the rubric
+    for name in ("Marcus Reid", "Nadia Okafor"):
+        assert ranking.loc[name, "overall"] == ranking.loc[name, "organization_architect"] == 0.0

@@ -118,3 +118,32 @@ def test_heatmap_median_row_for_reference() -> None:
     assert heat.z[2][0] == 70.0 and heat.z[2][-1] is None
     assert len(clicks.customdata) == 22  # the median row is not a leader to open
     assert "Org median" not in set(clicks.y)
+
+
+def test_radar_leaves_a_missing_score_out_rather_than_at_zero() -> None:
+    median = {key: 50.0 for key in SCORES}
+    median["strategic"] = float("nan")  # no leader had enough data
+    fig = charts.leader_radar("Bob", _leaders().row(1, named=True), median)
+    med, bob = fig.data
+    teams = list(SCORES).index("teams") - 1  # the radar shows the ten scores, without overall
+    strategic = list(SCORES).index("strategic") - 1
+    assert bob.r[teams] is None  # Bob has no teams score: a gap, not a point at 0
+    assert med.r[strategic] is None
+    assert bob.r[0] == 60.0
+
+
+def test_explanation_hover_shows_the_weight_as_a_number() -> None:
+    explanation = pl.DataFrame({
+        "score": ["company_leader", "company_leader"], "score_label": ["Company leader"] * 2,
+        "metric": ["quota_attainment", "reps_at_quota"], "metric_label": ["Quota attainment", "Reps at quota"],
+        "points": [100.0, 50.0], "weight": [3.0, 2.0], "status": ["scored", "scored"],
+    })
+    bar = charts.explanation_bars(explanation).data[0]
+    assert list(bar.hovertext) == ["weight 3, scored", "weight 2, scored"]  # not 300% and 200%
+
+
+def test_history_leaves_a_quarter_without_a_score_as_a_gap() -> None:
+    history = pl.DataFrame({"period": ["2026Q1", "2026Q2", "2026Q3"], "overall": [60.0, None, 70.0]})
+    line = charts.score_history(history).data[0]
+    assert list(line.y) == [60.0, None, 70.0]
+    assert line.connectgaps is False

@@ -128,7 +128,7 @@ def test_recovery_waits_for_the_end_of_the_period() -> None:
 
 def test_switched_off_reasons_name_what_would_switch_them_on() -> None:
     presence = {need: 1 for m in METRICS.values() for group in m.requires for need in group}
-    presence.update({"coaching": 0, "opportunities.product_line": 0, "forecasts": 0})
+    presence.update({"activities": 1, "coaching": 0, "opportunities.product_line": 0, "forecasts": 0})
     reasons = switched_off_reasons(presence)
     assert set(reasons) == {"coaching_coverage", "strategic_mix", "bundle_rate"}
     assert "the coaching extract" in reasons["coaching_coverage"]
@@ -138,6 +138,25 @@ def test_switched_off_reasons_name_what_would_switch_them_on() -> None:
     reasons = switched_off_reasons(presence)
     assert "the forecasts extract or column forecast_category of the opportunities extract" in \
         reasons["forecast_accuracy"]
+
+
+def test_metrics_counted_from_activities_are_switched_off_without_them() -> None:
+    # a small org uploaded reps and deals only: with no activity at all, the leader's meetings, the
+    # activities per rep per day and the daily consistency would read 0 over the days elapsed
+    presence = {need: 1 for m in METRICS.values() for group in m.requires for need in group}
+    presence.update({"activities": 0, "activities.opportunity_id": 0, "activities.contact_id": 0,
+                     "activities.contact_level": 0, "activities.account_id": 0})
+    reasons = switched_off_reasons(presence)
+    for metric in ("leader_customer_meetings", "activities_per_rep_day", "daily_consistency",
+                   "insight_touches"):
+        assert reasons[metric] == ("switched off: the activities extract is missing or empty;"
+                                   " load it to switch it on")
+    # metrics counted from deals or reps stay on
+    assert not {"span_of_control", "sales_cycle_days", "data_completeness"} & set(reasons)
+    raw = _raw([("L1", "leader_customer_meetings", 0.0, 53), ("L1", "daily_consistency", 0.0, 148)])
+    scores = score_table(assess(LEADERS, raw, RUBRIC, switched_off=reasons), RUBRIC)
+    row = scores.filter(pl.col("leader_id") == "L1").row(0, named=True)
+    assert row["customer_champion"] is None and row["action"] is None and row["overall"] is None
 
 
 def test_window_of_a_running_quarter() -> None:
