@@ -57,6 +57,9 @@ class References:
 
     keys: dict[str, pl.Series] = field(default_factory=dict)
     """``reps`` -> rep_id values, ``accounts`` -> account_id, ``opportunities`` -> opportunity_id."""
+    rates: set[str] | None = None
+    """Currencies (upper case) with a conversion rate, this upload's or the database's; None: not checked."""
+    reporting_currency: str = "USD"
 
 
 FOREIGN_KEYS: dict[str, list[tuple[str, str, FailureSeverity]]] = {
@@ -275,6 +278,25 @@ def foreign_key_rows(batch: ExtractBatch, references: References) -> list[dict[s
     return rows
 
 
+def currency_rows(batch: ExtractBatch, references: References) -> list[dict[str, object]]:
+    """Deals in a currency with no conversion rate: a warning, as their amounts then count as the
+    reporting currency unconverted (load a currency_rates extract, or a Salesforce CurrencyType)."""
+    if batch.extract != "opportunities" or references.rates is None or "currency" not in batch.frame.columns:
+        return []
+    reporting = references.reporting_currency.upper()
+    code = pl.col("currency").str.strip_chars().str.to_uppercase()
+    missing = batch.frame.filter(code.is_not_null() & (code != reporting) & ~code.is_in(sorted(references.rates)))
+    rule = "currency has a conversion rate"
+    failed = missing.height
+    message = "passed"
+    if failed:
+        codes = ", ".join(sorted(set(missing["currency"].str.strip_chars().str.to_uppercase().to_list()))[:5])
+        message = (f"{_message(rule, failed, batch.frame.height, ['currency'])}: {codes} has no conversion rate, so"
+                   f" these amounts count as {reporting} as they are; load a currency_rates file with them")
+    return [_row(batch, "currency", rule, WARNING, failed, message,
+                 _sample(batch.frame, missing[LINE].head(SAMPLE_ROWS).to_list(), ["currency", "amount"]))]
+
+
 _ONE_OF = {"reps": "a rep", "accounts": "an account", "opportunities": "a deal"}
 """What one row of a referenced extract is called in a message."""
 
@@ -346,7 +368,7 @@ def run_checks(batches: Mapping[str, ExtractBatch], references: References,
     """
     started = dict(suites_started or {})
     # The relational rules (Polars, no GIL) first, while a suite started earlier may still run.
-    relational = {name: foreign_key_rows(batch, references) + hierarchy_rows(batch)
+    relational = {name: foreign_key_rows(batch, references) + hierarchy_rows(batch) + currency_rows(batch, references)
                   for name, batch in batches.items()}
     suites: dict[str, list[dict[str, object]] | Future[list[dict[str, object]]]] = {}
     for i, (name, batch) in enumerate(batches.items()):

@@ -106,4 +106,8 @@ def _load_extensions() -> None:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run as `python -m scorecard.cli`, this file is `__main__`, a second copy of the module: the
+    # subcommands that other modules add register on `scorecard.cli`, so that is the one to run.
+    from scorecard.cli import main as _main
+
+    raise SystemExit(_main())

@@ -145,6 +145,13 @@ def _db_keys(store: Store, extract: str) -> pl.DataFrame:
         return sql.run(con, "ingest_table_keys", table=extract, key_columns=key)
 
 
+def _db_rates(store: Store) -> set[str]:
+    if not store.path.exists():
+        return set()
+    with store.reader() as con:
+        return set(sql.run(con, "ingest_currencies")["currency"].to_list())
+
+
 def _produces_reps(table: RawTable, profile: MappingProfile | None) -> bool:
     if profile is not None:
         return profile.extract == "reps"
@@ -392,6 +399,11 @@ def _plan(store: Store, paths: list[Path], mapping: str | MappingProfile | None,
                                            else pl.Series(key, [], pl.String))
         elif target == "reps":
             references.keys[target] = pl.Series(key, [], pl.String)
+    references.reporting_currency = store.reporting_currency
+    if "currency_rates" in batches and modes["currency_rates"] == "replace":
+        references.rates = set(batches["currency_rates"].frame["currency"].drop_nulls().str.to_uppercase().to_list())
+    elif "opportunities" in batches:
+        references.rates = _db_rates(store)
     results = pl.DataFrame(schema=RESULT_SCHEMA)
     if batches:
         results = run_checks(batches, references, progress=lambda msg, f: say(msg, 0.4 + 0.45 * f),

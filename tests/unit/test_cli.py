@@ -54,3 +54,9 @@ def test_demo_database_fixture_has_the_demo_org(demo_db_path: Path, tmp_path: Pa
     counts = Store(copy).row_counts()
     assert counts["reps"] == 120
     assert counts["opportunities"] > 20_000 and counts["activities"] > 300_000
+
+
+def test_every_command_also_runs_as_a_module() -> None:
+    for module in ("scorecard", "scorecard.cli"):
+        out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0 and "{demo,loads,restore,ingest,score,explain}" in out.stdout, out.stderr

@@ -7,6 +7,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from scorecard.inbox import process_inbox, start_inbox_watcher, stop_inbox_watcher
@@ -279,3 +280,25 @@ def test_files_are_staged_while_checked_and_moved_into_the_archive(tmp_path: Pat
     bad = write(tmp_path / "reps.csv", REPS + "A,Ann,A\n")  # manages themself
     rejected = ingest_files(store, [bad], loaded_by="t")
     assert not rejected.accepted and list((store.archive_dir / ".staging").iterdir()) == []
+
+
+def test_deals_in_a_currency_without_a_rate_are_a_warning(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    deals = write(tmp_path / "opportunities.csv",
+                  "opportunity_id,owner_rep_id,created_date,close_date,stage,is_closed,is_won,amount,currency\n"
+                  "O1,B,2026-01-05,2026-02-01,Won,true,true,100,EUR\n"
+                  "O2,B,2026-01-05,2026-02-01,Won,true,true,100,usd\n"
+                  "O3,B,2026-01-05,2026-02-01,Won,true,true,100,\n")
+    result = ingest_files(store, [reps, deals], loaded_by="t")
+    assert result.accepted  # a warning: the load goes ahead
+    row = result.checks.filter(pl.col("rule") == "currency has a conversion rate").row(0, named=True)
+    assert (row["passed"], row["severity"], row["failed_rows"], row["total_rows"]) == (False, "warning", 1, 3)
+    assert "EUR has no conversion rate" in row["message"] and "opportunities.csv line 2" in row["sample"]
+    # with a rate loaded (before, or in the same upload) the deal converts and the rule passes
+    rates = write(tmp_path / "currency_rates.csv", "currency,rate\nEUR,1.1\n")
+    again = ingest_files(store, [rates, deals], loaded_by="t")
+    assert again.checks.filter(pl.col("rule") == "currency has a conversion rate")["passed"].to_list() == [True]
+    with store.reader() as con:
+        assert con.execute("select amount from opportunities where opportunity_id = 'O1'").fetchall() == [
+            (pytest.approx(110.0),)]
