@@ -176,6 +176,9 @@ def _map_deals(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
     if "created_date" not in out.columns:
         out = out.with_columns(pl.col("close_date").alias("created_date"))
         result.notes.append("no Create Date: the close date is used (sales cycle metrics will be off)")
+    if "account_id" not in out.columns:
+        result.notes.append("no company IDs: the deals have no account (export with the property 'Associated"
+                            " Company IDs' for account coverage and target-account metrics)")
     for col, codes in (("type", _DEAL_TYPES), ("forecast_category", _FORECAST), ("lead_source", _SOURCES)):
         if col in out.columns:
             low = pl.col(col).str.strip_chars().str.to_lowercase()

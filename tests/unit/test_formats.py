@@ -88,6 +88,7 @@ def test_hubspot_label_export_with_owners(tmp_path: Path, capsys: pytest.Capture
         ("9003", "41003", False, False, 30_500.5), ("9004", "41001", False, False, None),
         ("9005", "41003", True, True, 22_000.0)]
     assert "warning: column amount, rule 'amount given': 1 of 5 rows" in out
+    assert "note: no company IDs: the deals have no account" in out
 
 
 def test_hubspot_internal_names_with_a_team_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
