@@ -485,8 +485,15 @@ class Store:
                 frames[name] = frame
             else:
                 frames[name] = _conform(EXTRACTS[name], pl.DataFrame())
-        return self.load(frames, loaded_by=loaded_by, source="restore",
-                         note=f"restore of load {load_id}", _restored_from=load_id)
+        record = self.load(frames, loaded_by=loaded_by, source="restore",
+                           note=f"restore of load {load_id}", _restored_from=load_id)
+        # The Data quality page shows the latest check results: those of the data now in place.
+        con = self.connect()
+        try:
+            sql.execute(con, "restore_check_results", restored=load_id, new_load=record.load_id, at=_now())
+        finally:
+            con.close()
+        return record
 
 
 def _archive(folder: Path, files: Sequence[SourceFile], frames: Mapping[str, pl.DataFrame],

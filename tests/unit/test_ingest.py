@@ -302,3 +302,25 @@ def test_deals_in_a_currency_without_a_rate_are_a_warning(tmp_path: Path) -> Non
     with store.reader() as con:
         assert con.execute("select amount from opportunities where opportunity_id = 'O1'").fetchall() == [
             (pytest.approx(110.0),)]
+
+
+def test_after_a_restore_the_latest_checks_are_those_of_the_restored_data(tmp_path: Path) -> None:
+    from scorecard import sql
+
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
+    header = "opportunity_id,owner_rep_id,created_date,close_date,stage,is_closed,is_won,amount\n"
+    blank = write(tmp_path / "opportunities.csv", header + "O1,B,2026-01-05,2026-02-01,Open,false,false,\n")
+    assert ingest_files(store, [reps, blank], loaded_by="t").accepted  # a warning: amount not given
+    clean = write(tmp_path / "opportunities.csv", header + "O1,B,2026-01-05,2026-02-01,Open,false,false,5\n")
+    assert ingest_files(store, [clean], loaded_by="t").accepted
+
+    def latest_warnings() -> list[tuple[object, ...]]:
+        with store.reader() as con:
+            frame = sql.run(con, "drill_latest_checks")
+        return frame.filter((pl.col("extract") == "opportunities") & ~pl.col("passed")).select(
+            "load_id", "rule").rows()
+
+    assert latest_warnings() == []
+    store.restore(1, loaded_by="t")
+    assert latest_warnings() == [(3, "amount given")]
