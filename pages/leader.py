@@ -68,8 +68,7 @@ with coach_col:
     else:
         st.dataframe(ui.formatted_priorities(priorities), hide_index=True, key="priorities")
     st.markdown("#### Score history")
-    # only the quarters that have deals or activities: earlier ones would be scored from the reps alone
-    history = ui.history_with_data(ui.scores("history", leader_id), [p.label for p in ui.scores("periods")])
+    history = ui.scores("history", leader_id)  # only the quarters that have deals or activities
     if history.is_empty():
         st.write("No earlier quarter with data.")
     else:

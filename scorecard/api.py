@@ -236,11 +236,16 @@ class Scorecard:
 
     def history(self, leader_id: str, quarters: int = 8, period: str | Period | None = None) -> pl.DataFrame:
         """The leader's scores for the last ``quarters`` quarters ending with ``period`` (default:
-        the current one), oldest first: period, period_start, overall and the ten scores."""
+        the current one), oldest first: period, period_start, overall and the ten scores. Quarters
+        before or after the data (no deal, no activity) are left out: scores there would come from
+        the reps extract alone."""
         last = self.period(period)
+        with_data = {p.label for p in self.periods()}
         frames = []
         for back in range(quarters - 1, -1, -1):
             p = last.shifted(-back, self._fiscal)
+            if p.label not in with_data:
+                continue
             scores = self.scored(p).scores.filter(pl.col("leader_id") == leader_id)
             if scores.height:
                 frames.append(scores.select(pl.lit(p.label).alias("period"), pl.lit(p.start).alias("period_start"),

@@ -689,12 +689,6 @@ def tv_rotation(leaders: pl.DataFrame, score: str, period: str, every: float = 1
     _rotate()
 
 
-def history_with_data(history: pl.DataFrame, periods_with_data: list[str]) -> pl.DataFrame:
-    """``Scorecard.history`` without the quarters before or after the data (no deal, no activity):
-    scores there come from the reps extract alone and would be drawn as if measured."""
-    return history.filter(pl.col("period").is_in(periods_with_data))
-
-
 def explanation(leader_id: str, period: str | None, score: str) -> pl.DataFrame:
     """``Scorecard.explain`` for one score; for the overall score, the metrics of the five CSO roles
     (the overall score is their mean, the SMART dimensions do not count in it)."""

@@ -147,3 +147,17 @@ def test_api_does_not_import_streamlit() -> None:
     code = ("import sys; import scorecard.api, scorecard.scoring_cli; "
             "sys.exit(1 if 'streamlit' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_history_leaves_out_quarters_before_the_data(tmp_path: Path) -> None:
+    from scorecard.ingest import ingest_files
+    from scorecard.store import Store
+
+    dynamics = Path(__file__).resolve().parent.parent / "data" / "exports" / "dynamics"
+    db = tmp_path / "small.duckdb"
+    assert ingest_files(Store(db), [dynamics / "systemuser.csv", dynamics / "opportunity.csv"],
+                        loaded_by="t").accepted
+    card = Scorecard.open(db)
+    # the first deal was created on 15 January 2026: nothing is scored before 2026Q1
+    vp = "3f1e0c01-5b2a-ef11-8409-000d3a1b0001"
+    assert card.history(vp, quarters=8, period="2026Q3")["period"].to_list() == ["2026Q1", "2026Q2", "2026Q3"]
