@@ -1,5 +1,5 @@
-"""HubSpot exports: deals and activities (label headers in English, or internal property names)
-and owners.
+"""HubSpot exports: deals, activities and companies (label headers in English, or internal
+property names) and owners.
 
 Deal owners come as a person's name ("Deal owner") or an owner ID (``hubspot_owner_id``); both
 resolve to rep IDs against the reps of the upload (an owners export, a team sheet) or those
@@ -100,13 +100,28 @@ def _activity_kind(headers: set[str]) -> str | None:
     return None
 
 
+COMPANY_FIELDS: dict[str, list[str]] = {
+    "account_id": ["record_id", "hs_object_id", "company_id"],
+    "account_name": ["company_name", "name"],
+    "owner_rep_id": ["company_owner", "hubspot_owner_id"],
+    "industry": ["industry"],
+    "segment": ["type", "company_type", "lifecycle_stage", "lifecyclestage"],
+    "region": ["country_region", "country", "state_region", "state"],
+    "is_target": ["target_account", "hs_is_target_account", "is_target_account"],
+}
+
+
 def kind_of(table: RawTable) -> str | None:
-    """``deals``, ``activities`` or ``owners`` when a table looks like that HubSpot export, else None."""
+    """``deals``, ``activities``, ``companies`` or ``owners`` when a table looks like that HubSpot
+    export, else None."""
     h = set(_norm_headers(table))
     if ({"deal_name", "deal_stage"} <= h) or ({"dealname", "dealstage"} <= h):
         return "deals"
     if _activity_kind(h):
         return "activities"
+    if ({"record_id", "hs_object_id"} & h and {"company_name"} & h and {"company_owner", "hubspot_owner_id"} & h) or (
+            {"hs_object_id", "name", "hubspot_owner_id"} <= h and {"domain", "hs_is_target_account", "industry"} & h):
+        return "companies"
     first = {"first_name", "firstname"} & h
     last = {"last_name", "lastname"} & h
     ident = {"id", "owner_id", "user_id", "hubspot_owner_id"} & h
@@ -129,7 +144,27 @@ def map_table(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
         return _map_owners(table)
     if kind == "activities":
         return _map_activities(table, people)
+    if kind == "companies":
+        return _map_companies(table, people)
     return _map_deals(table, people)
+
+
+def _map_companies(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
+    """A companies export: the accounts that deals' and activities' company IDs point at."""
+    from scorecard.formats import people_lookup
+
+    headers = _norm_headers(table)
+    mapping = {col: src for col, names in COMPANY_FIELDS.items() if (src := _pick(headers, names))}
+    out = with_line_numbers(table.frame).select("__line", *(pl.col(src).alias(col) for col, src in mapping.items()))
+    if "owner_rep_id" in out.columns:
+        out = resolve_people(out, "owner_rep_id", people_lookup(people))
+    if "segment" in out.columns:
+        out = out.with_columns(pl.col("segment").str.strip_chars().str.to_lowercase())
+    result = MappedTable(table=table, format="hubspot", extract="accounts", mapping=mapping,
+                         frame=type_columns(out, EXTRACTS["accounts"]))
+    if "is_target" not in mapping:
+        result.notes.append("no 'Target Account' property: no account is marked as a target account")
+    return result
 
 
 def _map_owners(table: RawTable) -> MappedTable:

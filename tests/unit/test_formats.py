@@ -111,9 +111,19 @@ def test_hubspot_activity_exports(tmp_path: Path, capsys: pytest.CaptureFixture[
                  str(HS / "hubspot-crm-exports-all-deals-2026-11-14.csv"),
                  str(HS / "hubspot-crm-exports-calls-2026-11-14.csv"),
                  str(HS / "hubspot-crm-exports-meetings-2026-11-14.csv"),
-                 str(HS / "hubspot-emails-internal-names.csv"), str(HS / "hubspot-crm-exports-notes-2026-11-14.csv")])
+                 str(HS / "hubspot-emails-internal-names.csv"), str(HS / "hubspot-crm-exports-notes-2026-11-14.csv"),
+                 str(HS / "hubspot-crm-exports-all-companies-2026-11-14.csv")])
     out = capsys.readouterr().out
     assert code == 0, out
+    # the companies export gives the accounts the activities' company IDs point at (owners by name
+    # or e-mail), so no activity names a company that is not loaded
+    for name in ("calls", "meetings", "notes"):
+        assert f"ACCEPTED  hubspot-crm-exports-{name}-2026-11-14.csv" in out, out
+    assert "ACCEPTED  hubspot-emails-internal-names.csv" in out, out
+    assert rows(Store(db), "select account_id, account_name, owner_rep_id, segment, is_target from accounts"
+                           " order by 1") == [
+        ("5001", "Acme Inc", "41001", "customer", True), ("5002", "Beta LLC", "41002", "prospect", False),
+        ("5003", "Gamma AG", "41003", "prospect", True)]
     assert "1 cancelled, rescheduled or no-show meeting left out" in out
     assert "1 note kept as 'other'" in out
     store = Store(db)
@@ -144,6 +154,8 @@ def test_hubspot_activity_export_is_told_apart(tmp_path: Path) -> None:
     assert kind(HS / "hubspot-crm-exports-calls-2026-11-14.csv") == "activities"
     assert kind(HS / "hubspot-emails-internal-names.csv") == "activities"
     assert kind(HS / "hubspot-crm-exports-all-deals-2026-11-14.csv") == "deals"
+    assert kind(HS / "hubspot-crm-exports-all-companies-2026-11-14.csv") == "companies"
+    assert kind(HS / "hubspot-owners.csv") == "owners"
     assert kind(SF / "Task.csv") is None
     canonical = tmp_path / "activities.csv"
     canonical.write_text("activity_id,rep_id,activity_at,type\n1,R1,2026-11-02 09:00:00,call\n")
