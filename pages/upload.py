@@ -135,7 +135,9 @@ if history.is_empty():
 else:
     st.dataframe(history, hide_index=True, key="history_table", column_config=upload_view.LABELS)
     col_pick, col_button = st.columns([1, 1])
-    chosen = col_pick.selectbox("Load to restore", history["load_id"].to_list(), key="restore_pick")
+    loads = history["load_id"].to_list()
+    # the newest load is what is in place: the one before it is the likely one to bring back
+    chosen = col_pick.selectbox("Load to restore", loads, index=min(1, len(loads) - 1), key="restore_pick")
     if col_button.button("Restore", key="restore") and chosen is not None:
         try:
             with st.spinner(f"Restoring load {chosen}: reading its archive and loading it in one transaction"):

@@ -101,6 +101,7 @@ def test_history_and_restore(db: Path, tmp_path: Path) -> None:
     assert first.load is not None
     at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60).run()
     assert at.dataframe[0].value["load_id"].to_list() == [2, 1]
+    assert at.selectbox(key="restore_pick").value == 1  # the load before the one in place
     at.selectbox(key="restore_pick").select(1).run()
     at.button(key="restore").click().run()
     assert not at.exception
