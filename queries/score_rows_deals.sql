@@ -20,19 +20,9 @@ deals as (
            or (o.close_date >= $year_before_start and o.close_date < $year_before_as_of))
 ),
 touches as (
-    select
-        a.opportunity_id,
-        count(*) as activities,
-        max(a.activity_at) as last_activity_at,
-        min(a.activity_at) as first_activity_at,
-        count(distinct a.contact_id) as contacts,
-        bool_or(lower(a.type) in ('meeting', 'demo') and lower(a.contact_level) in ('c_level', 'vp'))
-            as exec_meeting
-    from activities as a
-    where a.opportunity_id in (select opportunity_id from deals)
-      and a.activity_at >= $period_start::date - interval 365 day
-      and a.activity_at < $as_of
-    group by a.opportunity_id
+    -- queries/team_macros.sql
+    select * from deal_touches((select list(opportunity_id) from deals),
+                               $period_start::date - interval 365 day, $as_of)
 ),
 history as (
     select opportunity_id, count(distinct stage) as history_stages

@@ -1,4 +1,4 @@
--- Table macros every metric query uses, created on each read connection (temporary, so a
+-- Table macros the metric queries use, created on each read connection (temporary, so a
 -- read-only database takes them too).
 -- scored_units(visible_reps, per_rep): the units scored: the visible leaders, or with per_rep every
 --   visible rep on their own.
@@ -30,3 +30,21 @@ create or replace temp macro team_sellers(team_leader, visible_reps) as table
       and tm.rep_id in (select rep_id from visible)
       and tm.rep_id not in (select l.leader_id from leaders as l)
       and team_leader in (select rep_id from visible);
+
+-- deal_touches(deal_ids, since, until): the activities logged on each of the deals from ``since`` up
+--   to ``until``: how many, the first and last, distinct contacts, and whether any was a meeting or
+--   demo with a C-level or VP contact (executive access).
+create or replace temp macro deal_touches(deal_ids, since, until) as table
+    select
+        a.opportunity_id,
+        count(*) as activities,
+        max(a.activity_at) as last_activity_at,
+        min(a.activity_at) as first_activity_at,
+        count(distinct a.contact_id) as contacts,
+        bool_or(lower(a.type) in ('meeting', 'demo') and lower(a.contact_level) in ('c_level', 'vp'))
+            as exec_meeting
+    from activities as a
+    where a.opportunity_id in (select unnest(deal_ids))
+      and a.activity_at >= since
+      and a.activity_at < until
+    group by a.opportunity_id;
