@@ -28,9 +28,10 @@ if uploaded:
         st.session_state["upload_signature"] = signature
         st.session_state["staged"] = [str(p) for p in upload_view.stage_uploads(
             store, [(f.name, f.getvalue()) for f in uploaded])]
-        st.session_state.pop("plan", None)
+        upload_view.discard_plan(store, st.session_state.pop("plan", None))
 elif "upload_signature" in st.session_state:  # the files were taken out of the uploader
-    for key in ("staged", "plan", "plan_key", "upload_signature"):
+    upload_view.discard_plan(store, st.session_state.pop("plan", None))
+    for key in ("staged", "plan_key", "upload_signature"):
         st.session_state.pop(key, None)
 
 staged = st.session_state.get("staged") or []
@@ -42,6 +43,8 @@ if staged:
         def show_progress(message: str, fraction: float) -> None:
             bar.progress(min(fraction, 1.0), text=message)
 
+        # planned again (a mapping saved, append switched): the earlier plan's copies go
+        upload_view.discard_plan(store, st.session_state.pop("plan", None))
         st.session_state["plan"] = plan_ingest(store, upload_view.paths(staged), append=append,
                                                progress=show_progress)
         st.session_state["plan_key"] = plan_key

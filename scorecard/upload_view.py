@@ -73,6 +73,12 @@ def record_if_rejected(store: Store, plan: IngestPlan) -> None:
         store.record_checks(plan.checks, load_id=None, accepted=False)
 
 
+def discard_plan(store: Store, plan: object) -> None:
+    """Remove the copies a plan the page no longer holds made of its files for the archive."""
+    if isinstance(plan, IngestPlan):
+        store.discard_staged(plan.staged)
+
+
 def discard_uploads(staged: Sequence[str]) -> None:
     """Remove the page's copies of uploaded files once a load has archived them."""
     for folder in {Path(p).parent for p in staged}:

@@ -127,3 +127,13 @@ def test_a_restore_that_cannot_be_done_is_said_and_changes_nothing(db: Path) -> 
     assert any("Load 1 was not restored" in e.value and "has changed" in e.value for e in at.error)
     with store.reader() as con:
         assert con.execute("select count(*) from reps").fetchall() == [(3,)]  # the owners, as before
+
+
+def test_planning_again_keeps_one_copy_of_the_files_for_the_archive(db: Path, tmp_path: Path) -> None:
+    at = run_page(staged(tmp_path, DATA / "exports/hubspot/team.csv"))
+    staging = Store(db).archive_dir / ".staging"
+    assert len(list(staging.iterdir())) == 1
+    at.toggle(key="append").set_value(True).run()  # planned again
+    assert not at.exception
+    copies = list(staging.iterdir())
+    assert len(copies) == 1 and (copies[0] / "1-team.csv").exists()
