@@ -163,8 +163,7 @@ def _produces_reps(table: RawTable, profile: MappingProfile | None) -> bool:
 def canonical_reader_types(stem: str, headers: list[str]) -> dict[str, str] | None:
     """What a canonical CSV's dates and numbers are, so the reader parses them as it reads (the big
     extracts' speed); None for every other format, whose text goes the general way."""
-    table = RawTable(name=stem, path=Path(stem), stem=stem,
-                     frame=pl.DataFrame(schema=dict.fromkeys(headers, pl.String)))
+    table = RawTable.of_headers(stem, headers)
     if crm.export_of(table) is not None:
         return None
     return canonical_format.reader_types(table)

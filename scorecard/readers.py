@@ -66,6 +66,11 @@ class RawTable:
 
     released_rows: int | None = None
 
+    @classmethod
+    def of_headers(cls, stem: str, headers: list[str]) -> RawTable:
+        """A table known by its name and headers alone (what a format is told from before reading)."""
+        return cls(name=stem, path=Path(stem), stem=stem, frame=pl.DataFrame(schema=dict.fromkeys(headers, pl.String)))
+
     @property
     def rows(self) -> int:
         return self.released_rows if self.released_rows is not None else self.frame.height

@@ -78,8 +78,7 @@ def reader_types(table: RawTable) -> dict[str, str] | None:
 
 def reader_types_for(stem: str, headers: list[str]) -> dict[str, str] | None:
     """:func:`reader_types` from a file's name and headers alone (what the reader knows before it reads)."""
-    return reader_types(RawTable(name=stem, path=Path(stem), stem=stem,
-                                 frame=pl.DataFrame(schema=dict.fromkeys(headers, pl.String))))
+    return reader_types(RawTable.of_headers(stem, headers))
 
 
 def reread(tables: Sequence[tuple[Path, str, str]], cache: dict[Path, object] | None = None) -> pl.DataFrame:

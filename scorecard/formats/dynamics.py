@@ -19,7 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from scorecard.formats import MappedTable, people_lookup, resolve_people
-from scorecard.formats.values import normalise_header, type_columns, with_line_numbers
+from scorecard.formats.values import header_map, pick, type_columns, with_line_numbers
 from scorecard.readers import RawTable
 from scorecard.schema import EXTRACTS
 
@@ -72,20 +72,9 @@ _FORECAST = {"100000001": "pipeline", "pipeline": "pipeline", "100000002": "best
 _NONE = "(none)"
 
 
-def _norm_headers(table: RawTable) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for h in table.headers:
-        out.setdefault(normalise_header(h), h)
-    return out
-
-
-def _pick(headers: dict[str, str], names: list[str]) -> str | None:
-    return next((headers[n] for n in names if n in headers), None)
-
-
 def kind_of(table: RawTable) -> str | None:
     """``opportunities`` or ``users`` when a table looks like that Dynamics 365 table, else None."""
-    h = set(_norm_headers(table))
+    h = set(header_map(table))
     if "do_not_modify_opportunity" in h:
         return "opportunities"
     if "opportunityid" in h and h & {"statecode", "estimatedvalue", "estimatedclosedate", "actualvalue",
@@ -143,13 +132,13 @@ def _currency(expr: pl.Expr) -> pl.Expr:
 
 
 def _map_opportunities(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
-    headers = _norm_headers(table)
+    headers = header_map(table)
     frame = with_line_numbers(table.frame)
-    mapping = {col: src for col, names in OPPORTUNITY_FIELDS.items() if (src := _pick(headers, names))}
-    status = _pick(headers, STATUS_FIELDS)
-    reason = None if status else _pick(headers, REASON_FIELDS)
-    est_value, act_value = _pick(headers, ESTIMATED_VALUE), _pick(headers, ACTUAL_VALUE)
-    est_close, act_close = _pick(headers, ESTIMATED_CLOSE), _pick(headers, ACTUAL_CLOSE)
+    mapping = {col: src for col, names in OPPORTUNITY_FIELDS.items() if (src := pick(headers, names))}
+    status = pick(headers, STATUS_FIELDS)
+    reason = None if status else pick(headers, REASON_FIELDS)
+    est_value, act_value = pick(headers, ESTIMATED_VALUE), pick(headers, ACTUAL_VALUE)
+    est_close, act_close = pick(headers, ESTIMATED_CLOSE), pick(headers, ACTUAL_CLOSE)
     result = MappedTable(table=table, format="dynamics", extract="opportunities", mapping=mapping)
     missing = [c for c in ("opportunity_id", "owner_rep_id") if c not in mapping]
     if not (est_close or act_close):
@@ -230,9 +219,9 @@ def _map_opportunities(table: RawTable, people: pl.DataFrame | None) -> MappedTa
 
 
 def _map_users(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
-    headers = _norm_headers(table)
+    headers = header_map(table)
     frame = with_line_numbers(table.frame)
-    src = {col: found for col, names in USER_FIELDS.items() if (found := _pick(headers, names))}
+    src = {col: found for col, names in USER_FIELDS.items() if (found := pick(headers, names))}
     result = MappedTable(table=table, format="dynamics", extract="reps")
     if "full_name" in src:
         name, name_from = pl.col(src["full_name"]).str.strip_chars(), src["full_name"]

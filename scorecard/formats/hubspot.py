@@ -20,7 +20,7 @@ from __future__ import annotations
 import polars as pl
 
 from scorecard.formats import MappedTable, resolve_people
-from scorecard.formats.values import normalise_header, type_columns, with_line_numbers
+from scorecard.formats.values import header_map, pick, type_columns, with_line_numbers
 from scorecard.readers import RawTable
 from scorecard.schema import EXTRACTS
 
@@ -49,10 +49,6 @@ _SOURCES = {"organic_search": "inbound", "organic search": "inbound", "direct_tr
             "email_marketing": "marketing", "email marketing": "marketing", "social_media": "marketing",
             "paid_social": "marketing", "referrals": "referral", "offline": "outbound",
             "offline sources": "outbound", "other_campaigns": "marketing"}
-
-
-def _norm_headers(table: RawTable) -> dict[str, str]:
-    return {normalise_header(h): h for h in table.headers}
 
 
 ACTIVITY_FIELDS: dict[str, list[str]] = {
@@ -114,7 +110,7 @@ COMPANY_FIELDS: dict[str, list[str]] = {
 def kind_of(table: RawTable) -> str | None:
     """``deals``, ``activities``, ``companies`` or ``owners`` when a table looks like that HubSpot
     export, else None."""
-    h = set(_norm_headers(table))
+    h = set(header_map(table))
     if ({"deal_name", "deal_stage"} <= h) or ({"dealname", "dealstage"} <= h):
         return "deals"
     if _activity_kind(h):
@@ -134,10 +130,6 @@ def claims(table: RawTable) -> bool:
     return kind_of(table) is not None
 
 
-def _pick(headers: dict[str, str], names: list[str]) -> str | None:
-    return next((headers[n] for n in names if n in headers), None)
-
-
 def map_table(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
     kind = kind_of(table)
     if kind == "owners":
@@ -153,8 +145,8 @@ def _map_companies(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
     """A companies export: the accounts that deals' and activities' company IDs point at."""
     from scorecard.formats import people_lookup
 
-    headers = _norm_headers(table)
-    mapping = {col: src for col, names in COMPANY_FIELDS.items() if (src := _pick(headers, names))}
+    headers = header_map(table)
+    mapping = {col: src for col, names in COMPANY_FIELDS.items() if (src := pick(headers, names))}
     out = with_line_numbers(table.frame).select("__line", *(pl.col(src).alias(col) for col, src in mapping.items()))
     if "owner_rep_id" in out.columns:
         out = resolve_people(out, "owner_rep_id", people_lookup(people))
@@ -168,12 +160,12 @@ def _map_companies(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
 
 
 def _map_owners(table: RawTable) -> MappedTable:
-    headers = _norm_headers(table)
+    headers = header_map(table)
     frame = with_line_numbers(table.frame)
-    ident = _pick(headers, ["owner_id", "id", "hubspot_owner_id", "user_id"])
-    first = _pick(headers, ["first_name", "firstname"])
-    last = _pick(headers, ["last_name", "lastname"])
-    teams = _pick(headers, ["teams", "team", "primary_team"])
+    ident = pick(headers, ["owner_id", "id", "hubspot_owner_id", "user_id"])
+    first = pick(headers, ["first_name", "firstname"])
+    last = pick(headers, ["last_name", "lastname"])
+    teams = pick(headers, ["teams", "team", "primary_team"])
     assert ident and first and last
     out = frame.select(
         "__line", pl.col(ident).alias("rep_id"),
@@ -190,9 +182,9 @@ def _map_owners(table: RawTable) -> MappedTable:
 def _map_deals(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
     from scorecard.formats import people_lookup
 
-    headers = _norm_headers(table)
+    headers = header_map(table)
     frame = with_line_numbers(table.frame)
-    mapping = {col: src for col, names in DEAL_FIELDS.items() if (src := _pick(headers, names))}
+    mapping = {col: src for col, names in DEAL_FIELDS.items() if (src := pick(headers, names))}
     result = MappedTable(table=table, format="hubspot", extract="opportunities", mapping=mapping)
     missing = [c for c in ("opportunity_id", "owner_rep_id", "close_date", "stage") if c not in mapping]
     if missing:
@@ -242,7 +234,7 @@ def _timestamp_text(column: str) -> pl.Expr:
 
 def _call_minutes(headers: dict[str, str]) -> tuple[pl.Expr | None, str | None]:
     """Call length in minutes: ``hs_call_duration`` is milliseconds, a label export writes HH:MM:SS."""
-    source = _pick(headers, ["hs_call_duration", "call_duration_hh_mm_ss", "call_duration",
+    source = pick(headers, ["hs_call_duration", "call_duration_hh_mm_ss", "call_duration",
                              "call_duration_milliseconds"])
     if source is None:
         return None, None
@@ -260,14 +252,14 @@ def _call_minutes(headers: dict[str, str]) -> tuple[pl.Expr | None, str | None]:
 def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
     from scorecard.formats import people_lookup
 
-    headers = _norm_headers(table)
+    headers = header_map(table)
     kind = _activity_kind(set(headers))
     frame = with_line_numbers(table.frame)
-    mapping = {col: src for col, names in ACTIVITY_FIELDS.items() if (src := _pick(headers, names))}
+    mapping = {col: src for col, names in ACTIVITY_FIELDS.items() if (src := pick(headers, names))}
     result = MappedTable(table=table, format="hubspot", extract="activities", mapping=mapping)
     notes = result.notes
     # what each row is: one kind for the whole export, or a type column in a combined one
-    type_source = _pick(headers, _ACTIVITY_TYPE_COLUMNS)
+    type_source = pick(headers, _ACTIVITY_TYPE_COLUMNS)
     if kind == "mixed" and type_source:
         code = _code(type_source)
         row_kind = code.replace_strict(_ACTIVITY_CODES, default=pl.lit("other"), return_dtype=pl.String)
@@ -283,13 +275,13 @@ def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable
                                       "cancelled, rescheduled or no-show meetings"),
                                      (["task_status", "hs_task_status"], _OPEN_TASKS, "task not yet done",
                                       "tasks not yet done")):
-        if source := _pick(headers, names):
+        if source := pick(headers, names):
             gone = pl.any_horizontal(_code(source).str.starts_with(code) for code in codes).fill_null(False)
             dropped = frame.filter(gone).height
             if dropped:
                 notes.append(f"{dropped} {one if dropped == 1 else many} left out")
             frame = frame.filter(~gone)
-    task_type = _pick(headers, ["task_type", "hs_task_type"])
+    task_type = pick(headers, ["task_type", "hs_task_type"])
     if task_type:
         code = _code(task_type)
         frame = frame.with_columns(
@@ -320,8 +312,8 @@ def _map_activities(table: RawTable, people: pl.DataFrame | None) -> MappedTable
     out = resolve_people(frame.select(exprs), "rep_id", people_lookup(people))
     typed = type_columns(out, EXTRACTS["activities"])
     sources = [call_source] if call_source else []
-    start = _pick(headers, ["meeting_start_time", "hs_meeting_start_time"])
-    end = _pick(headers, ["meeting_end_time", "hs_meeting_end_time"])
+    start = pick(headers, ["meeting_start_time", "hs_meeting_start_time"])
+    end = pick(headers, ["meeting_end_time", "hs_meeting_end_time"])
     if start and end:  # a meeting's length from its start and end
         def moment(column: str) -> pl.Series:
             return type_columns(frame.select(_timestamp_text(column).alias("activity_at")),

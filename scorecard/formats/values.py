@@ -13,6 +13,7 @@ from typing import Literal
 
 import polars as pl
 
+from scorecard.readers import RawTable
 from scorecard.schema import Extract
 
 DateOrder = Literal["auto", "mdy", "dmy"]
@@ -173,6 +174,19 @@ def normalise_header(header: str) -> str:
     while "__" in out:
         out = out.replace("__", "_")
     return out.strip("_")
+
+
+def header_map(table: RawTable) -> dict[str, str]:
+    """A table's headers by their compared form (the first header wins where two compare equal)."""
+    out: dict[str, str] = {}
+    for h in table.headers:
+        out.setdefault(normalise_header(h), h)
+    return out
+
+
+def pick(headers: dict[str, str], names: list[str]) -> str | None:
+    """The first of ``names`` (compared forms) the table has, as its header is written."""
+    return next((headers[n] for n in names if n in headers), None)
 
 
 def slug(text: str) -> str:
