@@ -5,11 +5,17 @@ a mapping profile named by the analyst, a CRM export (a Salesforce Data Export o
 HubSpot or a Dynamics 365 export: ``scorecard.formats.crm`` tells them apart), canonical headers, a
 saved profile whose headers match, and finally "unknown shape" (the upload page then offers the
 column-mapping editor).
+
+A CRM export holds more than the scorecard uses (contacts, leads, cases, products, ...): such a
+table is recognised as part of the export and comes back with ``skipped`` set to the note the
+uploader sees, as does an object whose file holds only its header. ``crm.export_of`` answers "is
+this table part of a CRM export?" for those too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import polars as pl
 
@@ -33,6 +39,13 @@ class MappedTable:
     """Why the file cannot be used as it is (unknown shape, required columns missing)."""
     rule: str = "recognised format"
     column: str | None = None
+    skipped: str | None = None
+    """Set when the table is recognised but deliberately not loaded (an object the scorecard does not
+    use, a file with only its header): the note shown to the uploader, naming the file. ``frame``
+    and ``problem`` are then None; ``extract`` is None, or the extract of a known object."""
+    as_of_hint: datetime | None = None
+    """For Salesforce objects, the newest ``SystemModstamp`` (else ``LastModifiedDate``) in the table:
+    when the export's data was last touched, a hint of its as-of date. None elsewhere."""
 
     @property
     def file(self) -> str:
