@@ -18,6 +18,15 @@ editable by hand::
 People (owner, manager, rep, leader) may be written as IDs, names or e-mails: they are resolved to
 rep IDs against the reps of the same upload, else those already loaded. A sheet without IDs gets
 stable generated ones (reps: from the name; other extracts: ``<profile>-<line>``).
+
+A team sheet that names people (no rep ID column) often names its managers only in the manager
+column: they have no row of their own, yet they are the leaders. Each such manager becomes a rep
+with an ID generated from the name (the same way as the sheet's other reps), at the top of the
+hierarchy, and the verdict notes say who was added. A sheet with its own rep IDs keeps a manager
+it does not list as written, and the checks name it.
+
+Two saved profiles may match the same headers; then neither is taken on its own: the file is not
+mapped until the uploader chooses one (on the Upload page, or ``scorecard ingest --mapping NAME``).
 """
 
 from __future__ import annotations
@@ -82,6 +91,38 @@ class MappingProfile:
         return [c for c in extract.required_columns if c not in self.columns and c not in derived]
 
 
+class ProfileChoice(MappingProfile):
+    """Two or more saved profiles match a file's headers: the file is not mapped until one is chosen.
+
+    Stands where a profile would (so recognition treats the file as a profile's), and applying it
+    gives the problem that names the candidates and how to choose."""
+
+    candidates: list[MappingProfile]
+
+    @classmethod
+    def between(cls, candidates: list[MappingProfile]) -> ProfileChoice:
+        extracts = {p.extract for p in candidates}
+        choice = cls(name=" or ".join(p.name for p in candidates),
+                     extract=extracts.pop() if len(extracts) == 1 else "", columns={})
+        choice.candidates = list(candidates)
+        return choice
+
+    @property
+    def problem(self) -> str:
+        names = ", ".join(f"'{p.name}'" for p in self.candidates[:-1]) + f" and '{self.candidates[-1].name}'"
+        return (f"the saved mapping profiles {names} all match these headers: choose one on the Upload page,"
+                f" or name it with --mapping (e.g. scorecard ingest --mapping '{self.candidates[0].name}')")
+
+
+CHOICE_RULE = "one mapping profile"
+"""The rule a file breaks while more than one saved profile matches it."""
+
+
+def matching_profiles(profiles: list[MappingProfile], headers: list[str]) -> list[MappingProfile]:
+    """The saved profiles that would each take a file with these headers as it is."""
+    return [p for p in profiles if not isinstance(p, ProfileChoice) and p.matches(headers)]
+
+
 def profiles_dir(db_path: Path) -> Path:
     return Path(db_path).parent / "mappings"
 
@@ -141,6 +182,24 @@ def load_profiles(folder: Path) -> list[MappingProfile]:
     return out
 
 
+def delete_profile(profile: MappingProfile) -> None:
+    """Remove a saved profile's file (files of its shape are then unknown again)."""
+    if profile.path is None:
+        raise MappingError(f"the mapping profile '{profile.name}' is not saved")
+    profile.path.unlink(missing_ok=True)
+
+
+def replace_profile(folder: Path, old: MappingProfile, new: MappingProfile) -> Path:
+    """Save an edited profile; renamed, its old file goes (another profile's name is refused)."""
+    target = folder / f"{slug(new.name) or 'profile'}.toml"
+    if old.path is not None and target != old.path and target.exists():
+        raise MappingError(f"a mapping profile named '{new.name}' exists already")
+    path = save_profile(folder, new)
+    if old.path is not None and old.path != path:
+        old.path.unlink(missing_ok=True)
+    return path
+
+
 def find_profile(folder: Path, name: str) -> MappingProfile:
     """A profile by its name or file name; raises :class:`MappingError` listing what exists."""
     candidates = load_profiles(folder)
@@ -153,17 +212,20 @@ def find_profile(folder: Path, name: str) -> MappingProfile:
 
 def suggest_columns(headers: list[str], extract: str) -> dict[str, str | None]:
     """A first guess for the editor: canonical column -> the header that looks like it."""
+    people = ["agent", "sales_agent", "salesperson", "sales_rep", "rep", "seller", "sales_person"]
     synonyms = {
-        "rep_name": ["name", "rep", "rep_name", "full_name", "salesperson", "sales_rep"],
-        "manager_id": ["manager", "manager_name", "reports_to"],
-        "owner_rep_id": ["owner", "deal_owner", "opportunity_owner", "rep", "sales_rep", "salesperson"],
+        "rep_name": ["name", "rep_name", "full_name", *people],
+        "manager_id": ["manager", "manager_name", "reports_to", "sales_manager"],
+        "owner_rep_id": ["owner", "deal_owner", "opportunity_owner", "owner_name", *people],
         "opportunity_id": ["deal", "deal_id", "opportunity", "id", "record_id"],
         "account_id": ["account", "company", "customer", "account_name"],
-        "created_date": ["created", "create_date", "engaged", "engaged_date", "opened"],
-        "close_date": ["close", "closed", "close_date", "expected_close"],
-        "stage": ["stage", "status", "deal_stage"],
-        "amount": ["amount", "value", "deal_value", "revenue", "arr"],
-        "region": ["office", "region", "territory"],
+        "created_date": ["created", "create_date", "created_date", "engage_date", "engaged", "engaged_date",
+                         "opened", "open_date"],
+        "close_date": ["close_date", "closed", "close", "closed_date", "expected_close"],
+        "stage": ["stage", "deal_stage", "status"],
+        "amount": ["close_value", "amount", "value", "deal_value", "revenue", "arr"],
+        "region": ["region", "office", "regional_office", "territory", "sales_region"],
+        "product_line": ["product", "product_name", "product_line"],
         "email": ["email", "e_mail", "mail"],
     }
     normal = {normalise_header(h): h for h in headers}
@@ -183,6 +245,8 @@ def suggest_columns(headers: list[str], extract: str) -> dict[str, str | None]:
 
 def apply_profile(table: RawTable, profile: MappingProfile, reps: pl.DataFrame | None = None) -> MappedTable:
     """Map a table with a profile: rename, derive, resolve people, type."""
+    if isinstance(profile, ProfileChoice):
+        return MappedTable(table=table, format="unknown", extract=None, rule=CHOICE_RULE, problem=profile.problem)
     extract = EXTRACTS[profile.extract]
     result = MappedTable(table=table, format=f"profile:{profile.name}", extract=profile.extract,
                          mapping=dict(profile.columns))
@@ -231,9 +295,42 @@ def apply_profile(table: RawTable, profile: MappingProfile, reps: pl.DataFrame |
         if profile.extract == "reps" else None
     lookup = people_lookup(pl.concat([f for f in (own, reps) if f is not None], how="diagonal_relaxed")
                            if own is not None or reps is not None else None)
+    # A sheet of names (IDs generated): its managers are among its own rows, or added from the names.
+    names_sheet = profile.extract == "reps" and "rep_id" not in profile.columns
     for col in PEOPLE_COLUMNS & set(frame.columns):
         if profile.extract == "reps" and col == "rep_id":
             continue
-        frame = resolve_people(frame, col, lookup)
+        frame = resolve_people(frame, col, people_lookup(own) if names_sheet and col == "manager_id" else lookup)
+    if names_sheet and "manager_id" in profile.columns:
+        frame = _add_unlisted_managers(frame, result)
     result.frame = type_columns(frame, extract, date_order=profile.date_order)
     return result
+
+
+def _add_unlisted_managers(frame: pl.DataFrame, result: MappedTable, named: int = 12) -> pl.DataFrame:
+    """Managers named in the manager column without a row of their own become reps with IDs made
+    from their names, at the top of the hierarchy (no manager), each at the line first naming them."""
+    listed = set(frame["rep_id"].drop_nulls().to_list())
+    unlisted = (frame.filter(pl.col("manager_id").is_not_null() & ~pl.col("manager_id").is_in(listed))
+                .select("__line", "manager_id")
+                .with_columns(pl.col("manager_id").map_elements(slug, return_dtype=pl.String).alias("__id")))
+    if unlisted.is_empty():
+        return frame
+    # Spelled as a listed rep's ID would be ("Grace-Garcia" for grace_garcia): that rep, not a new one.
+    frame = frame.join(unlisted.select("manager_id", "__id").unique("manager_id"), on="manager_id", how="left",
+                       maintain_order="left").with_columns(pl.coalesce("__id", "manager_id").alias("manager_id")
+                                                           ).drop("__id")
+    new = unlisted.filter(~pl.col("__id").is_in(listed)).sort("__line").unique("__id", keep="first",
+                                                                                 maintain_order=True)
+    if new.is_empty():
+        return frame
+    added = new.select("__line", pl.col("__id").alias("rep_id"), pl.col("manager_id").alias("rep_name"))
+    if "email" in frame.columns:
+        added = added.with_columns(pl.when(pl.col("rep_name").str.contains("@")).then(pl.col("rep_name"))
+                                   .otherwise(None).alias("email"))
+    who = [f"{r['rep_name']} ({r['rep_id']})" for r in added.iter_rows(named=True)]
+    shown = ", ".join(who[:named]) + (f" and {len(who) - named} more" if len(who) > named else "")
+    result.notes.append(
+        f"{len(who)} manager{'s' if len(who) != 1 else ''} named only in the manager column added as"
+        f" rep{'s' if len(who) != 1 else ''} with generated IDs, at the top of the hierarchy: {shown}")
+    return pl.concat([frame, added], how="diagonal_relaxed")
