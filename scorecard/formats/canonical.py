@@ -56,6 +56,11 @@ def complete(table: RawTable) -> bool:
 
 
 def claims(table: RawTable) -> bool:
+    """A file or sheet named after an extract (``accounts.csv``, ``Accounts 2026``), whatever its
+    columns (missing ones are then the verdict, not "unknown shape"), or one whose headers carry some
+    of an extract's required columns."""
+    if extract_named_by(table.stem):
+        return True
     extract, hits = guess_extract(table)
     return extract is not None and hits > 0
 

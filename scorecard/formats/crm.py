@@ -14,7 +14,13 @@ CrmExport = Literal["salesforce", "salesforce_report", "hubspot", "dynamics"]
 
 
 def export_of(table: RawTable) -> CrmExport | None:
-    """The CRM export a table is, from its name and headers; None for anything else."""
+    """The CRM export a table is part of, from its name and headers; None for anything else.
+
+    Objects of an export the scorecard does not use (a Salesforce ``Contact.csv``, a HubSpot contacts
+    export, a Dynamics 365 ``lead`` table) are part of it too: mapped, they come back skipped with a
+    note. Salesforce is asked first, so a Salesforce object (``Id`` with Salesforce's system fields)
+    is never taken for another CRM's file on a weak match such as a HubSpot owners list.
+    """
     if salesforce.claims(table):
         return "salesforce"
     if salesforce.is_report(table):
@@ -28,8 +34,14 @@ def export_of(table: RawTable) -> CrmExport | None:
 
 def lists_people(table: RawTable) -> bool:
     """A users, roles or owners export: mapped first, so that names in the others resolve to IDs."""
-    return (salesforce.object_of(table) in ("User", "UserRole") or hubspot.kind_of(table) == "owners"
-            or dynamics.kind_of(table) == "users")
+    export = export_of(table)
+    if export == "salesforce":
+        return salesforce.object_of(table) in ("User", "UserRole")
+    if export == "hubspot":
+        return hubspot.kind_of(table) == "owners"
+    if export == "dynamics":
+        return dynamics.kind_of(table) == "users"
+    return False
 
 
 def map_export(table: RawTable, export: CrmExport, people: pl.DataFrame | None) -> MappedTable:

@@ -12,6 +12,11 @@ revenue when given, else its estimated revenue; a closed deal's close date is it
 when given, else the estimated one. Currencies are ISO codes or the currency's name ("US Dollar",
 "Euro"). Owners given as names (display exports) or IDs resolve to rep IDs like HubSpot owners do.
 Managers come from ``parentsystemuserid`` (an ID) or "Manager" (a name), resolved within the file.
+
+The other tables of an org (contact, lead, account, case, product, quote, order, activities, ...)
+are recognised by their primary key (``contactid``) beside Dynamics' system columns (``createdon``,
+``modifiedon``, ``statecode``, ``versionnumber``, ...), or by the hidden ``(Do Not Modify)`` column
+of an Excel export, and skipped with a note.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import polars as pl
 
 from scorecard.formats import MappedTable, people_lookup, resolve_people
-from scorecard.formats.values import header_map, pick, type_columns, with_line_numbers
+from scorecard.formats.values import header_map, normalise_header, pick, type_columns, with_line_numbers
 from scorecard.readers import RawTable
 from scorecard.schema import EXTRACTS
 
@@ -72,18 +77,73 @@ _FORECAST = {"100000001": "pipeline", "pipeline": "pipeline", "100000002": "best
 _NONE = "(none)"
 
 
+UNUSED_TABLES: dict[str, str] = {
+    "opportunityproduct": "opportunity products", "quotedetail": "quote lines", "salesorderdetail": "order lines",
+    "invoicedetail": "invoice lines", "productpricelevel": "price list items", "annotation": "notes",
+    "activitypointer": "activities, not read from Dynamics 365 yet", "phonecall": "phone calls, not read from"
+    " Dynamics 365 yet", "email": "e-mails, not read from Dynamics 365 yet", "appointment": "appointments, not read"
+    " from Dynamics 365 yet", "task": "tasks, not read from Dynamics 365 yet", "incident": "cases", "quote": "quotes",
+    "salesorder": "orders", "invoice": "invoices", "contract": "contracts", "competitor": "competitors",
+    "goal": "goals (load quotas as a quota sheet)", "lead": "leads", "contact": "contacts",
+    "account": "accounts, not read from Dynamics 365 yet", "product": "products", "campaign": "campaigns",
+    "list": "marketing lists", "pricelevel": "price lists", "territory": "territories", "team": "teams",
+    "businessunit": "business units", "transactioncurrency": "currencies", "queue": "queues",
+    "connection": "connections", "knowledgearticle": "knowledge articles", "entitlement": "entitlements",
+}
+"""Dynamics 365 tables the scorecard does not use, most specific first (a contact table also holds an
+``accountid``, a quote a ``contactid``), with what they hold."""
+_PRIMARY_KEYS = {f"{name}id": name for name in UNUSED_TABLES} | {"activityid": "activitypointer"}
+_DISPLAY_KEYS = {f"do_not_modify_{label}": name for label, name in (
+    ("account", "account"), ("contact", "contact"), ("lead", "lead"), ("case", "incident"), ("product", "product"),
+    ("quote", "quote"), ("order", "salesorder"), ("invoice", "invoice"), ("competitor", "competitor"),
+    ("campaign", "campaign"), ("phone_call", "phonecall"), ("email", "email"), ("appointment", "appointment"),
+    ("task", "task"), ("activity", "activitypointer"), ("goal", "goal"), ("contract", "contract"),
+    ("opportunity_product", "opportunityproduct"), ("quote_product", "quotedetail"), ("price_list", "pricelevel"),
+    ("marketing_list", "list"), ("team", "team"), ("business_unit", "businessunit"))}
+_SYSTEM_COLUMNS = {"createdon", "modifiedon", "statecode", "statuscode", "versionnumber", "ownerid_value",
+                   "owningbusinessunit", "owningbusinessunit_value", "owninguser", "owninguser_value",
+                   "createdby_value", "modifiedby_value", "importsequencenumber", "overriddencreatedon",
+                   "timezoneruleversionnumber", "utcconversiontimezonecode"}
+"""Columns every Dynamics 365 table carries (logical names)."""
+_DEAL_CHILDREN = {"opportunityproductid", "quoteid", "quotedetailid", "salesorderid", "salesorderdetailid", "invoiceid",
+                  "invoicedetailid", "activityid", "annotationid", "connectionid"}
+"""Primary keys of tables that point at a deal (``opportunityid``) without being one."""
+
+
+def unused_table(table: RawTable) -> str | None:
+    """The Dynamics 365 table (``contact``, ``lead``, ...) a file holds when the scorecard does not use
+    it; ``other`` for an Excel export of a table not listed; None for anything else."""
+    h = set(header_map(table))
+    for key, name in _DISPLAY_KEYS.items():
+        if key in h:
+            return name
+    if not h & _SYSTEM_COLUMNS:
+        return "other" if "do_not_modify_row_checksum" in h and not h & {"do_not_modify_opportunity",
+                                                                            "do_not_modify_user"} else None
+    stem = normalise_header(table.stem).replace("_", "")
+    for name in (stem, stem.removesuffix("s")):
+        if name in UNUSED_TABLES and name in _PRIMARY_KEYS.values() and \
+                any(_PRIMARY_KEYS[key] == name for key in h if key in _PRIMARY_KEYS):
+            return name
+    keys = [_PRIMARY_KEYS[key] for key in h if key in _PRIMARY_KEYS]
+    return min(keys, key=list(UNUSED_TABLES).index) if keys else None
+
+
 def kind_of(table: RawTable) -> str | None:
-    """``opportunities`` or ``users`` when a table looks like that Dynamics 365 table, else None."""
+    """``opportunities`` or ``users`` when a table looks like that Dynamics 365 table, ``unused`` for
+    another Dynamics 365 table (:func:`unused_table`), else None."""
     h = set(header_map(table))
     if "do_not_modify_opportunity" in h:
         return "opportunities"
     if "opportunityid" in h and h & {"statecode", "estimatedvalue", "estimatedclosedate", "actualvalue",
-                                     "actualclosedate", "stepname", "closeprobability"}:
+                                     "actualclosedate", "stepname", "closeprobability"} and not h & _DEAL_CHILDREN:
         return "opportunities"
+    if ("do_not_modify_user" in h or "systemuserid" in h) and not h & set(_DISPLAY_KEYS):
+        return "users"
+    if unused_table(table):
+        return "unused"
     if {"est_revenue", "est_close_date"} <= h and h & {"topic", "potential_customer", "status"}:
         return "opportunities"
-    if "do_not_modify_user" in h or "systemuserid" in h:
-        return "users"
     if h & {"parentsystemuserid", "parentsystemuserid_value"} and h & {"fullname", "lastname"}:
         return "users"
     if {"fullname", "internalemailaddress"} <= h:
@@ -98,7 +158,13 @@ def claims(table: RawTable) -> bool:
 
 
 def map_table(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
-    if kind_of(table) == "users":
+    kind = kind_of(table)
+    if kind == "unused":
+        name = unused_table(table) or "other"
+        what = f" ({UNUSED_TABLES[name]})" if name in UNUSED_TABLES else ""
+        note = f"{table.name.rsplit('/', 1)[-1]}: a Dynamics 365 table the scorecard does not use{what}; skipped"
+        return MappedTable(table=table, format="dynamics", extract=None, skipped=note)
+    if kind == "users":
         return _map_users(table, people)
     return _map_opportunities(table, people)
 
@@ -256,4 +322,4 @@ def _map_users(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
     return result
 
 
-__all__ = ["claims", "kind_of", "map_table"]
+__all__ = ["claims", "kind_of", "map_table", "unused_table"]

@@ -13,13 +13,21 @@ associated company, deal and contact IDs, and properties named after the kind (`
 "Meeting start time", ...), which tell the kind of a whole file; a combined export names it per row
 ("Activity type", ``hs_activity_type``/``hs_engagement_type``). Notes are kept as ``other`` (they are
 not conversations with the customer); cancelled meetings and tasks not yet done are left out.
+
+HubSpot's other exports (contacts, tickets, products, line items, quotes, leads) are recognised, by
+their file name or their properties beside a record ID, and skipped with a note. A contacts export
+is never taken for an owners list, nor is a Salesforce object (``Id`` with Salesforce's system
+fields, or Salesforce record IDs).
 """
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from scorecard.formats import MappedTable, resolve_people
+from scorecard.formats.salesforce import salesforce_fields, salesforce_ids
 from scorecard.formats.values import header_map, pick, type_columns, with_line_numbers
 from scorecard.readers import RawTable
 from scorecard.schema import EXTRACTS
@@ -107,9 +115,64 @@ COMPANY_FIELDS: dict[str, list[str]] = {
 }
 
 
+UNUSED_KINDS = {"contacts": "contacts", "tickets": "tickets", "products": "products", "line_items": "line items",
+                "quotes": "quotes", "leads": "leads"}
+"""HubSpot exports the scorecard does not use, with what they hold."""
+_NAME_HINTS = [("line_items", r"line[-_ ]?items?"), ("contacts", r"contacts?"), ("tickets", r"tickets?"),
+               ("products", r"products?"), ("quotes", r"quotes?"), ("leads", r"leads?")]
+_RECORD_IDS = {"record_id", "hs_object_id"}
+
+
+def _unused_kind(table: RawTable, h: set[str]) -> str | None:
+    """One of :data:`UNUSED_KINDS` for an export of HubSpot's the scorecard does not use."""
+    stem = table.stem.lower()
+    if "hubspot" in stem:
+        for kind, pattern in _NAME_HINTS:
+            if re.search(rf"(^|[-_ ]){pattern}([-_ ]|$)", stem):
+                return kind
+    ident = bool(_RECORD_IDS & h)
+    if {"ticket_id", "ticket_name", "ticket_status", "ticket_owner", "hs_ticket_priority", "hs_ticket_category"} & h \
+            and (ident or "ticket_id" in h):
+        return "tickets"
+    if not ident:
+        return None
+    if {"quote_name", "quote_amount", "hs_quote_amount", "quote_number", "hs_quote_number", "hs_expiration_date",
+            "quote_expiration_date", "quote_status", "hs_quote_status"} & h:
+        return "quotes"
+    if "quantity" in h and {"hs_product_id", "product_id", "unit_price", "price", "hs_line_item_currency_code"} & h:
+        return "line_items"
+    if {"name", "product_name"} & h and {"hs_sku", "sku", "product_description", "hs_product_type", "product_type",
+                                         "unit_price", "price", "hs_recurring_billing_period"} & h:
+        return "products"
+    if {"lead_name", "hs_lead_name", "hs_lead_label", "lead_label", "hs_lead_type", "lead_type"} & h:
+        return "leads"
+    if {"first_name", "firstname", "last_name", "lastname", "email", "contact_owner", "lifecycle_stage",
+            "lifecyclestage"} & h:
+        return "contacts"
+    return None
+
+
+def _owners_list(table: RawTable, h: set[str]) -> bool:
+    """An owners export: first and last name, an owner or user ID and an e-mail, and nothing of a
+    contacts export (a record ID, a contact owner, a lifecycle stage) or of a Salesforce object."""
+    first = {"first_name", "firstname"} & h
+    last = {"last_name", "lastname"} & h
+    ident = [c for c in ("owner_id", "id", "user_id", "hubspot_owner_id") if c in h]
+    if not (first and last and ident and "email" in h) or {"rep_id", "rep_name"} & h:
+        return False
+    if _RECORD_IDS & h or h & {"contact_owner", "lifecycle_stage", "lifecyclestage", "lead_status", "hs_lead_status"}:
+        return False
+    if salesforce_fields(table.headers) or {"ownerid", "isdeleted", "systemmodstamp", "createdbyid"} & h:
+        return False
+    id_column = header_map(table)[ident[0]]
+    return not salesforce_ids(table.frame[id_column])
+
+
 def kind_of(table: RawTable) -> str | None:
     """``deals``, ``activities``, ``companies`` or ``owners`` when a table looks like that HubSpot
-    export, else None."""
+    export, one of :data:`UNUSED_KINDS` for an export the scorecard does not use, else None."""
+    if salesforce_fields(table.headers):
+        return None
     h = set(header_map(table))
     if ({"deal_name", "deal_stage"} <= h) or ({"dealname", "dealstage"} <= h):
         return "deals"
@@ -118,10 +181,10 @@ def kind_of(table: RawTable) -> str | None:
     if ({"record_id", "hs_object_id"} & h and {"company_name"} & h and {"company_owner", "hubspot_owner_id"} & h) or (
             {"hs_object_id", "name", "hubspot_owner_id"} <= h and {"domain", "hs_is_target_account", "industry"} & h):
         return "companies"
-    first = {"first_name", "firstname"} & h
-    last = {"last_name", "lastname"} & h
-    ident = {"id", "owner_id", "user_id", "hubspot_owner_id"} & h
-    if first and last and ident and "email" in h and not {"rep_id", "rep_name"} & h:
+    unused = _unused_kind(table, h)
+    if unused:
+        return unused
+    if _owners_list(table, h):
         return "owners"
     return None
 
@@ -132,6 +195,10 @@ def claims(table: RawTable) -> bool:
 
 def map_table(table: RawTable, people: pl.DataFrame | None) -> MappedTable:
     kind = kind_of(table)
+    if kind in UNUSED_KINDS:
+        note = (f"{table.name.rsplit('/', 1)[-1]}: a HubSpot export the scorecard does not use"
+                f" ({UNUSED_KINDS[str(kind)]}); skipped")
+        return MappedTable(table=table, format="hubspot", extract=None, skipped=note)
     if kind == "owners":
         return _map_owners(table)
     if kind == "activities":
