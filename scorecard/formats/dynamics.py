@@ -92,7 +92,10 @@ UNUSED_TABLES: dict[str, str] = {
 }
 """Dynamics 365 tables the scorecard does not use, most specific first (a contact table also holds an
 ``accountid``, a quote a ``contactid``), with what they hold."""
-_PRIMARY_KEYS = {f"{name}id": name for name in UNUSED_TABLES} | {"activityid": "activitypointer"}
+_ACTIVITIES = {"activitypointer", "phonecall", "email", "appointment", "task"}
+"""Activity tables, whose primary key is ``activityid``."""
+_PRIMARY_KEYS = {f"{name}id": name for name in UNUSED_TABLES if name not in _ACTIVITIES} | {"activityid":
+                                                                                           "activitypointer"}
 _DISPLAY_KEYS = {f"do_not_modify_{label}": name for label, name in (
     ("account", "account"), ("contact", "contact"), ("lead", "lead"), ("case", "incident"), ("product", "product"),
     ("quote", "quote"), ("order", "salesorder"), ("invoice", "invoice"), ("competitor", "competitor"),
@@ -122,8 +125,8 @@ def unused_table(table: RawTable) -> str | None:
                                                                             "do_not_modify_user"} else None
     stem = normalise_header(table.stem).replace("_", "")
     for name in (stem, stem.removesuffix("s")):
-        if name in UNUSED_TABLES and name in _PRIMARY_KEYS.values() and \
-                any(_PRIMARY_KEYS[key] == name for key in h if key in _PRIMARY_KEYS):
+        key = "activityid" if name in _ACTIVITIES else f"{name}id"
+        if name in UNUSED_TABLES and key in h:
             return name
     keys = [_PRIMARY_KEYS[key] for key in h if key in _PRIMARY_KEYS]
     return min(keys, key=list(UNUSED_TABLES).index) if keys else None

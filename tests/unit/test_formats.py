@@ -13,6 +13,7 @@ import pytest
 from scorecard.api import Scorecard
 from scorecard.cli import main
 from scorecard.mapping import MappingProfile, profiles_dir, read_profile, save_profile
+from scorecard.readers import RawTable
 from scorecard.store import Store
 
 EXPORTS = Path(__file__).resolve().parent.parent / "data" / "exports"
@@ -287,3 +288,64 @@ def test_hand_kept_workbook_with_two_sheets(tmp_path: Path, capsys: pytest.Captu
                            " amount, is_closed from opportunities order by 1") == [
         ("Northwind renewal", "jonas_jensen", "2026-03-01", "2026-06-30", 12_500.0, True),
         ("Tailspin new logo", "kira_kowalski", "2026-10-20", "2027-01-30", None, False)]
+
+
+# -- files recognised without being loaded, and canonical files by name --------------------------------
+
+def _inline(name: str, headers: list[str], *values: list[str]) -> RawTable:
+    frame = pl.DataFrame([list(v) for v in values], schema=dict.fromkeys(headers, pl.String), orient="row")
+    return RawTable(name=name, path=Path(name), stem=Path(name).stem, frame=frame)
+
+
+HUBSPOT_UNUSED = [
+    ("hubspot-crm-exports-all-contacts-2026-11-14.csv", ["Record ID", "First Name", "Last Name", "Email",
+                                                         "Contact owner", "Lifecycle Stage", "Create Date"], "contacts"),
+    # internal names: an owner ID and first and last names, yet a contacts export, not an owners list
+    ("contacts.csv", ["hs_object_id", "firstname", "lastname", "email", "hubspot_owner_id", "lifecyclestage"],
+     "contacts"),
+    ("export.csv", ["Ticket ID", "Ticket name", "Pipeline", "Ticket status", "Ticket owner", "Create date"], "tickets"),
+    ("export.csv", ["Record ID", "Name", "SKU", "Unit price", "Product description"], "products"),
+    ("export.csv", ["Record ID", "Name", "Quantity", "Unit price", "Amount", "Product ID"], "line items"),
+    ("export.csv", ["Record ID", "Quote name", "Quote amount", "Expiration date", "Quote status"], "quotes"),
+    ("hubspot-crm-exports-all-line-items-2026-11-14.csv", ["Record ID", "Line item"], "line items"),
+]
+
+
+@pytest.mark.parametrize(("name", "headers", "what"), HUBSPOT_UNUSED,
+                         ids=[f"{h[0]}-{h[2]}" for h in HUBSPOT_UNUSED])
+def test_hubspot_exports_not_used_are_skipped_with_a_note(name: str, headers: list[str], what: str) -> None:
+    from scorecard.formats import crm, hubspot
+
+    table = _inline(name, headers, ["1001", *["x"] * (len(headers) - 1)])
+    assert crm.export_of(table) == "hubspot" and not crm.lists_people(table)
+    result = hubspot.map_table(table, None)
+    assert result.skipped == f"{name}: a HubSpot export the scorecard does not use ({what}); skipped"
+    assert result.frame is None and result.problem is None and result.extract is None
+
+
+def test_an_owners_list_is_still_one_and_a_hand_kept_product_list_is_not_hubspot() -> None:
+    from scorecard.formats import crm, hubspot
+    from scorecard.readers import read_path
+
+    assert hubspot.kind_of(read_path(HS / "hubspot-owners.csv")[0]) == "owners"
+    products = _inline("products.csv", ["product", "series", "sales_price"], ["GTX Pro", "GTX", "4821"])
+    assert crm.export_of(products) is None
+
+
+@pytest.mark.parametrize("name", ["accounts.csv", "Accounts 2026.csv", "account.csv"])
+def test_canonical_files_are_recognised_by_name_whatever_their_columns(name: str) -> None:
+    from scorecard.formats import canonical, crm
+
+    table = _inline(name, ["account", "sector", "year_established", "revenue", "office_location"],
+                    ["Acme Corporation", "technolgy", "1996", "1100.04", "United States"])
+    assert crm.export_of(table) is None and canonical.claims(table)
+    result = canonical.map_canonical(table)
+    assert result.format == "canonical" and result.extract == "accounts"
+    assert result.problem == "required column(s) missing: account_id, account_name"
+    assert result.rule == "required columns"
+
+
+def test_a_file_named_after_nothing_without_canonical_columns_is_not_canonical() -> None:
+    from scorecard.formats import canonical
+
+    assert not canonical.claims(_inline("companies list.csv", ["account", "sector"], ["Acme", "retail"]))

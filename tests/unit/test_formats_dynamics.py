@@ -355,3 +355,44 @@ def test_a_saved_profile_wins_over_dynamics_display_names(tmp_path: Path) -> Non
         columns={"rep_name": "Full Name", "email": "Primary Email", "manager_id": "Manager"}))
     plan = plan_ingest(Store(db), [sheet])
     assert plan.verdicts[0].format == "mapping profile 'team sheet'" and plan.accepted
+
+
+# -- the tables the scorecard does not use -------------------------------------------------------------
+
+DYNAMICS_UNUSED = [
+    ("contact.csv", ["contactid", "fullname", "emailaddress1", "parentcustomerid", "accountid", "createdon",
+                     "modifiedon", "statecode", "_ownerid_value"], "contact", "contacts"),
+    # no telling name: the most specific primary key (a lead also points at a contact)
+    ("export.csv", ["leadid", "subject", "firstname", "lastname", "companyname", "contactid", "createdon",
+                    "statecode"], "lead", "leads"),
+    ("account.csv", ["accountid", "name", "primarycontactid", "pricelevelid", "_ownerid_value", "createdon"],
+     "account", "accounts, not read from Dynamics 365 yet"),
+    # a quote points at its deal and has a status: still not a deal
+    ("quote.csv", ["quoteid", "opportunityid", "name", "statecode", "totalamount", "createdon"], "quote", "quotes"),
+    ("email.csv", ["activityid", "activitytypecode", "subject", "regardingobjectid", "createdon"], "email",
+     "e-mails, not read from Dynamics 365 yet"),
+    # an Excel export of contacts: "Full Name" and "Email", yet not users
+    ("My Active Contacts.xlsx", ["(Do Not Modify) Contact", "(Do Not Modify) Row Checksum",
+                                 "(Do Not Modify) Modified On", "Full Name", "Email", "Company Name"], "contact",
+     "contacts"),
+]
+
+
+@pytest.mark.parametrize(("name", "headers", "entity", "what"), DYNAMICS_UNUSED,
+                         ids=[f"{u[0]}-{u[2]}" for u in DYNAMICS_UNUSED])
+def test_tables_not_used_are_skipped_with_a_note(name: str, headers: list[str], entity: str, what: str) -> None:
+    from scorecard.formats import crm
+
+    t = inline(headers, ["v"] * len(headers), name=name)
+    assert dynamics.kind_of(t) == "unused" and dynamics.unused_table(t) == entity
+    assert crm.export_of(t) == "dynamics" and not crm.lists_people(t)
+    result = dynamics.map_table(t, None)
+    assert result.skipped == f"{name}: a Dynamics 365 table the scorecard does not use ({what}); skipped"
+    assert result.frame is None and result.problem is None and result.extract is None
+
+
+def test_the_opportunity_and_user_tables_are_not_taken_for_unused_ones() -> None:
+    # an opportunity table also holds campaign, price list and currency IDs
+    assert dynamics.kind_of(inline(["opportunityid", "name", "statecode", "estimatedvalue", "campaignid",
+                                    "pricelevelid", "transactioncurrencyid", "createdon"])) == "opportunities"
+    assert dynamics.kind_of(inline(["systemuserid", "fullname", "businessunitid", "createdon"])) == "users"

@@ -137,9 +137,9 @@ def test_contacts_and_leads_are_never_hubspot_owners(tables: list[RawTable]) -> 
 
 
 def test_no_contact_or_lead_becomes_a_rep(mapped: dict[str, MappedTable]) -> None:
-    reps = [m for m in mapped.values() if m.extract == "reps" and m.frame is not None]
-    assert [m.file for m in reps] == ["User.csv"]
-    assert all(r.startswith("005") for r in reps[0].frame["rep_id"].to_list())
+    reps = [(m.file, m.frame) for m in mapped.values() if m.extract == "reps" and m.frame is not None]
+    assert [file for file, _ in reps] == ["User.csv"]
+    assert all(r.startswith("005") for r in reps[0][1]["rep_id"].to_list())
 
 
 # -- only people belong in the org chart -----------------------------------------------------------
