@@ -1,13 +1,16 @@
-"""Runs the Great Expectations suites on mapped extracts and reports results in one format.
+"""Runs the rule catalogue (``data_checks.rules``) on mapped extracts and reports in one format.
 
-One row per rule checked: ``file, extract, column_name, rule, severity (error|warning), passed,
+One row per rule checked: ``file, extract, column_name, rule, outcome (reject|flag|note), passed,
 failed_rows, total_rows, message, sample`` (the ``check_results`` table of the store). The sample
-shows up to five failing rows by file line with their values.
+shows up to five failing rows by file line with their values. Beside the results, every row that a
+flag (or note) rule marks is listed in :attr:`CheckRun.flagged`: ``extract, row_key, file, line,
+rule, column_name``, which the store keeps in ``flagged_rows``.
 
 Where the time goes and why (see ``bench/RESULTS.md``): GX's pandas engine is fast on numeric
 numpy columns and slow on object strings and datetimes, so the runner hands it a *check frame* of
 only the columns the suite needs, encoded as described in ``data_checks.suites``. Relational rules
-(foreign keys, hierarchy cycles and self-managers) are joins: they run in Polars.
+(foreign keys, hierarchy cycles and self-managers) are joins: they run in Polars. The rows a flag
+rule marks are asked of GX in a second, complete run of only the flag rules that some rows broke.
 """
 
 from __future__ import annotations
@@ -15,22 +18,35 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import polars as pl
-from great_expectations.expectations.metadata_types import FailureSeverity
 
-from data_checks.suites import ERROR, NAME_COLUMNS, SUITES, VALUE_SETS, WARNING
-from scorecard.schema import EXTRACTS
+from data_checks.rules import (
+    NAME_COLUMNS,
+    VALUE_SETS,
+    ExtractSpec,
+    Outcome,
+    Rule,
+    column_rules,
+    file_rule,
+    loaded_orphans_rule,
+    relational_rules,
+)
+from data_checks.suites import KEY, checked_columns, expectation
 
 RESULT_SCHEMA: dict[str, pl.DataType] = {
     "file": pl.String(), "extract": pl.String(), "column_name": pl.String(), "rule": pl.String(),
-    "severity": pl.String(), "passed": pl.Boolean(), "failed_rows": pl.Int64(), "total_rows": pl.Int64(),
+    "outcome": pl.String(), "passed": pl.Boolean(), "failed_rows": pl.Int64(), "total_rows": pl.Int64(),
     "message": pl.String(), "sample": pl.String(),
+}
+FLAG_SCHEMA: dict[str, pl.DataType] = {
+    "extract": pl.String(), "row_key": pl.String(), "file": pl.String(), "line": pl.Int64(),
+    "rule": pl.String(), "column_name": pl.String(),
 }
 SAMPLE_ROWS = 5
 LINE = "__line"
@@ -45,10 +61,14 @@ logging.getLogger("great_expectations").setLevel(logging.ERROR)
 class ExtractBatch:
     """All rows of one extract in an upload (possibly from several files) and what they refer to."""
 
-    extract: str
+    extract: ExtractSpec
     frame: pl.DataFrame
     """Canonical typed columns, ``__raw__<col>``, ``__line``, ``__file``."""
     files: list[str]
+
+    @property
+    def name(self) -> str:
+        return self.extract.name
 
 
 @dataclass
@@ -62,42 +82,39 @@ class References:
     reporting_currency: str = "USD"
 
 
-FOREIGN_KEYS: dict[str, list[tuple[str, str, FailureSeverity]]] = {
-    "reps": [("manager_id", "reps", ERROR)],
-    "accounts": [("owner_rep_id", "reps", WARNING)],
-    "opportunities": [("owner_rep_id", "reps", ERROR), ("account_id", "accounts", WARNING)],
-    "activities": [("rep_id", "reps", ERROR), ("account_id", "accounts", WARNING),
-                   ("opportunity_id", "opportunities", WARNING)],
-    "quotas": [("rep_id", "reps", ERROR)],
-    "forecasts": [("leader_id", "reps", ERROR)],
-    "opportunity_history": [("opportunity_id", "opportunities", ERROR)],
-    "coaching": [("leader_id", "reps", ERROR), ("rep_id", "reps", ERROR)],
-    "opportunity_team": [("opportunity_id", "opportunities", ERROR), ("rep_id", "reps", WARNING)],
-}
-"""(column, referenced extract, severity) per extract."""
+@dataclass
+class Finding:
+    """What one rule found in one batch: how many rows broke it, which (by line), and a message."""
+
+    rule: Rule
+    failed: int
+    lines: list[int]
+    """Lines of the rows that broke it: every one for a flag or note, a sample for a reject."""
+    message: str = ""
+    escalated: bool = False
+    """A flag broken by more rows than its ``reject_above``: the file is rejected."""
 
 
-def suite_columns(extract: str) -> set[str]:
-    """The columns the extract's suite reads (only these are encoded and handed to GX)."""
-    out: set[str] = set()
-    for expectation in SUITES[extract].expectations:
-        kwargs = expectation.configuration.kwargs
-        out.update(str(kwargs[k]) for k in ("column", "column_A", "column_B") if k in kwargs)
-    return out
+@dataclass
+class CheckRun:
+    """The results of every rule on an upload, and the rows its flags mark."""
+
+    results: pl.DataFrame
+    flagged: pl.DataFrame
 
 
 def check_frame(batch: ExtractBatch) -> pl.DataFrame:
     """The encoded frame the suite runs on (see ``data_checks.suites``)."""
-    extract = EXTRACTS[batch.extract]
+    extract = batch.extract
     frame = batch.frame
-    names_as_text = NAME_COLUMNS.get(batch.extract, [])
-    needed = suite_columns(batch.extract)
+    names_as_text = NAME_COLUMNS.get(batch.name, ())
+    needed = checked_columns(extract)
     exprs: list[pl.Expr] = [pl.col(LINE)]
     for col in extract.columns:
-        if col.name not in frame.columns or col.name not in needed:
-            continue
         c = col.name
-        if (batch.extract, c) in VALUE_SETS:
+        if c not in frame.columns or c not in needed:
+            continue
+        if (batch.name, c) in VALUE_SETS:
             expr = pl.col(c).cast(pl.Categorical)
         elif col.type == "VARCHAR":
             # Other text columns are only checked for blanks: 1.0 where set says as much as the text.
@@ -111,14 +128,15 @@ def check_frame(batch: ExtractBatch) -> pl.DataFrame:
         exprs.append(expr.alias(c))
         if f"{RAW}{c}" in frame.columns:
             exprs.append(pl.when(pl.col(f"{RAW}{c}").is_not_null()).then(1.0).alias(f"{RAW}{c}"))
-    if extract.key and all(k in frame.columns for k in extract.key):
-        key = pl.col(extract.key[0]) if len(extract.key) == 1 else pl.struct(list(extract.key))
+    key_cols = list(extract.key)
+    if key_cols and all(k in frame.columns for k in key_cols):
+        key = pl.col(key_cols[0]) if len(key_cols) == 1 else pl.struct(key_cols)
         hashed = key.hash(seed=11) // 4096
         # A key with blanks stays a float (NaN is blank to GX); whole keys go as integers, which
         # pandas' duplicate search handles faster than floats.
-        nulls = frame.select(pl.any_horizontal(pl.col(k).is_null() for k in extract.key).any()).item()
+        nulls = frame.select(pl.any_horizontal(pl.col(k).is_null() for k in key_cols).any()).item()
         exprs.append((pl.when(key.is_not_null()).then(hashed).cast(pl.Float64) if nulls
-                      else hashed.cast(pl.Int64)).alias("__key"))
+                      else hashed.cast(pl.Int64)).alias(KEY))
     return frame.select(exprs)
 
 
@@ -135,34 +153,14 @@ def to_pandas(checked: pl.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
-def _gx_results(batch: ExtractBatch) -> list[tuple[Any, dict[str, Any], bool]]:
-    """Run the extract's suite; returns (expectation, result dict, success) per expectation that applies."""
-
-    suite = SUITES[batch.extract]
-    checked = check_frame(batch)
-    present = set(checked.columns)
-
-    def applies(exp: object) -> bool:
-        config = exp.configuration.kwargs  # type: ignore[attr-defined]
-        cols = [config[k] for k in ("column", "column_A", "column_B") if k in config]
-        if type(exp).__name__ == "ExpectColumnToExist":
-            return True
-        return all(c in present for c in cols)
-
-    expectations = [e for e in suite.expectations if applies(e)]
-    pandas_frame = to_pandas(checked)
-    del checked  # columns with blanks were copied to pandas: the Polars ones would only hold memory
-    with _GX_LOCK:
-        return _validate(batch, pandas_frame, suite.name, expectations)
-
-
 _GX_LOCK = threading.Lock()
 """One GX validation at a time: ``gx.get_context`` makes its context the process-wide project, which a
 validation running on another thread would then look its suite up in."""
 
 
-def _validate(batch: ExtractBatch, pandas_frame: pd.DataFrame, suite_name: str,
-              expectations: list[Any]) -> list[tuple[Any, dict[str, Any], bool]]:
+def _validate(name: str, pandas_frame: pd.DataFrame, rules: Sequence[Rule],
+              complete: bool) -> list[tuple[Rule, dict[str, Any], bool]]:
+    """Run ``rules`` as one GX suite on the check frame: (rule, result, success) per rule."""
     import great_expectations as gx
     from great_expectations.core import ExpectationSuite
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -171,168 +169,128 @@ def _validate(batch: ExtractBatch, pandas_frame: pd.DataFrame, suite_name: str,
     # GX fingerprints every in-memory frame under 1 GB by hashing all of it with pandas (2 s on the
     # activities check frame): a batch identifier, not a check, so it is skipped.
     pandas_execution_engine.HASH_THRESHOLD = 0
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas("mapped")
-    definition = source.add_dataframe_asset(batch.extract).add_batch_definition_whole_dataframe("all")
-    run_suite = context.suites.add(ExpectationSuite(name=suite_name, expectations=[e.copy() for e in expectations]))
-    validation = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{batch.extract}_validation", data=definition, suite=run_suite))
-    result = validation.run(
-        batch_parameters={"dataframe": pandas_frame},
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS,
-                       "unexpected_index_column_names": [LINE]},
-    )
-    out: list[tuple[Any, dict[str, Any], bool]] = []
+    with _GX_LOCK:
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        source = context.data_sources.add_pandas("mapped")
+        definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+        run_suite = context.suites.add(ExpectationSuite(name=f"{name}_checks",
+                                                        expectations=[expectation(r) for r in rules]))
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{name}_validation", data=definition, suite=run_suite))
+        result = validation.run(
+            batch_parameters={"dataframe": pandas_frame},
+            result_format={"result_format": "COMPLETE" if complete else "SUMMARY",
+                           "partial_unexpected_count": SAMPLE_ROWS, "unexpected_index_column_names": [LINE]},
+        )
+    by_name = {(r.name, r.column): r for r in rules}
+    out: list[tuple[Rule, dict[str, Any], bool]] = []
     for item in result.results:
-        out.append((item.expectation_config, dict(item.result or {}), bool(item.success)))
+        meta = (item.expectation_config.meta if item.expectation_config else None) or {}
+        rule = by_name[(str(meta.get("rule")), meta.get("column"))]
+        out.append((rule, dict(item.result or {}), bool(item.success)))
     return out
 
 
-def _sample(frame: pl.DataFrame, lines: list[int], columns: list[str]) -> str:
-    if not lines:
-        return ""
-    rows = frame.filter(pl.col(LINE).is_in(lines[:SAMPLE_ROWS])).head(SAMPLE_ROWS)
-    shown = [c for c in columns if c in rows.columns]
-    out = []
-    for row in rows.iter_rows(named=True):
-        values = ", ".join(f"{c}={_show(row.get(RAW + c), row[c])}" for c in shown)
-        where = f"{row[FILE]} line {row[LINE]}" if FILE in row else f"line {row[LINE]}"
-        out.append(f"{where}: {values}")
-    return "\n".join(out)
+def _lines(result: Mapping[str, Any], key: str) -> list[int]:
+    return [int(d[LINE]) for d in result.get(key) or [] if isinstance(d, dict) and LINE in d]
 
 
-def _show(raw: object, value: object) -> str:
-    text = raw if raw is not None else value
-    return "(blank)" if text is None else repr(str(text))[:80]
-
-
-def _row(batch: ExtractBatch, column: str | None, rule: str, severity: FailureSeverity, failed: int, message: str,
-         sample: str = "") -> dict[str, object]:
-    return {"file": ", ".join(batch.files), "extract": batch.extract, "column_name": column, "rule": rule,
-            "severity": "error" if severity == ERROR else "warning", "passed": failed <= 0,
-            "failed_rows": failed, "total_rows": batch.frame.height, "message": message, "sample": sample}
-
-
-def run_suite(batch: ExtractBatch) -> list[dict[str, object]]:
-    """The extract's GX suite as result rows (duplicates confirmed on real values)."""
-    extract = EXTRACTS[batch.extract]
-    rows: list[dict[str, object]] = []
-    for config, result, success in _gx_results(batch):
-        meta = config.meta or {}
-        rule = str(meta.get("rule", config.type))
-        column = meta.get("column")
-        severity = WARNING if getattr(config, "severity", ERROR) == WARNING else ERROR
-        if config.type == "expect_column_to_exist":
-            rows.append(_row(batch, str(column), rule, severity, 0 if success else batch.frame.height,
-                             "present" if success else f"the column {column} is missing"))
+def suite_findings(batch: ExtractBatch) -> list[Finding]:
+    """The extract's column rules, run by its GX suite; each flag rule that some rows broke is run
+    again in complete mode so that every one of its rows can be marked."""
+    rules = _applicable(batch)
+    checked = check_frame(batch)
+    pandas_frame = to_pandas(checked)
+    del checked  # columns with blanks were copied to pandas: the Polars ones would only hold memory
+    findings: list[Finding] = []
+    to_mark: list[Rule] = []
+    for rule, result, success in _validate(batch.name, pandas_frame, rules, complete=False):
+        if rule.kind == "column_exists":
+            findings.append(Finding(rule, 0 if success else batch.frame.height, [],
+                                    "present" if success else f"the column {rule.column} is missing"))
             continue
-        failed = int(result.get("unexpected_count") or 0) if not success else 0
-        lines = [int(d[LINE]) for d in result.get("partial_unexpected_index_list") or []
-                 if isinstance(d, dict) and LINE in d]
-        cols = [c.strip() for c in str(column).split(",")] if column else []
-        if config.type == "expect_column_values_to_be_unique" and failed:
-            # Confirm on the real key values (the check frame holds hashes).
-            key = list(extract.key)
-            dup = batch.frame.filter(pl.struct(key).is_duplicated())
-            failed = dup.height
-            lines = dup[LINE].head(SAMPLE_ROWS).to_list()
-        if config.type == "expect_column_values_to_not_be_null" and failed and f"{RAW}{column}" in batch.frame.columns:
-            # A value that did not parse is reported once, by the parse rule, not again as blank.
-            unparsed = batch.frame.filter(pl.col(f"{RAW}{column}").is_not_null())
-            failed -= unparsed.height
-            skip = set(unparsed[LINE].to_list())
-            lines = [n for n in lines if n not in skip]
+        failed = int(result.get("unexpected_count") or 0)
         if not success and failed == 0 and "exception_info" in result:
             failed = batch.frame.height
-        message = _message(rule, failed, batch.frame.height, cols)
-        rows.append(_row(batch, str(column) if column else None, rule, severity, failed, message,
-                         _sample(batch.frame, lines, cols + [c for c in extract.key if c not in cols])))
-    return rows
+        finding = Finding(rule, failed, _lines(result, "partial_unexpected_index_list"),
+                          escalated=rule.reject_above is not None and rule.outcome != "reject" and not success)
+        findings.append(_confirmed(batch, finding))
+        if finding.failed and rule.outcome != "reject" and not finding.escalated:
+            to_mark.append(rule)
+    if to_mark:
+        complete = {rule.name + str(rule.column): _lines(result, "unexpected_index_list")
+                    for rule, result, _ in _validate(batch.name, pandas_frame, to_mark, complete=True)}
+        for finding in findings:
+            lines = complete.get(finding.rule.name + str(finding.rule.column))
+            if lines is not None:
+                finding.lines = _without_unparsed(batch, finding.rule, lines)
+    return findings
 
 
-def _message(rule: str, failed: int, total: int, cols: list[str]) -> str:
-    if failed == 0:
-        return "passed"
-    share = f" ({failed / total:.1%})" if total else ""
-    return f"{failed:,} of {total:,} rows{share} break the rule '{rule}' on {', '.join(cols) or 'the rows'}"
+def _applicable(batch: ExtractBatch) -> list[Rule]:
+    """The column rules whose columns the mapped data has (a missing required column is its own rule)."""
+    present = set(batch.frame.columns) | {KEY}
+    return [r for r in column_rules(batch.extract)
+            if r.kind == "column_exists" or (r.kind == "unique" and all(k in present for k in r.columns))
+            or all(c in present for c in r.columns)]
 
 
-def foreign_key_rows(batch: ExtractBatch, references: References) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for column, target, severity in FOREIGN_KEYS.get(batch.extract, []):
-        if column not in batch.frame.columns or target not in references.keys:
-            continue
-        known = references.keys[target]
-        values = batch.frame.select(LINE, *( [FILE] if FILE in batch.frame.columns else []), column)
-        orphans = values.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()))
-        rule = f"{column} found in {target}"
-        failed = orphans.height
-        message = _message(rule, failed, batch.frame.height, [column]) if failed else "passed"
-        if failed:
-            distinct = orphans[column].unique(maintain_order=True).head(5).to_list()
-            message += ": " + ", ".join(repr(v) for v in distinct)
-        rows.append(_row(batch, column, rule, severity, failed, message,
-                         _sample(batch.frame, orphans[LINE].head(SAMPLE_ROWS).to_list(), [column])))
-    return rows
+def _confirmed(batch: ExtractBatch, finding: Finding) -> Finding:
+    """Counts on the real values where the check frame holds an encoding of them."""
+    rule = finding.rule
+    if rule.kind == "unique" and finding.failed:
+        # Confirm on the real key values (the check frame holds hashes).
+        dup = batch.frame.filter(pl.struct(list(rule.columns)).is_duplicated())
+        finding.failed = dup.height
+        finding.lines = dup[LINE].head(SAMPLE_ROWS).to_list()
+    if rule.kind == "not_blank" and finding.failed and f"{RAW}{rule.columns[0]}" in batch.frame.columns:
+        # A value that did not parse is reported once, by the parse rule, not again as blank.
+        unparsed = batch.frame.filter(pl.col(f"{RAW}{rule.columns[0]}").is_not_null())
+        finding.failed -= unparsed.height
+        finding.lines = _without_unparsed(batch, rule, finding.lines)
+        if finding.failed <= 0:
+            finding.failed, finding.escalated = 0, False
+    return finding
 
 
-def currency_rows(batch: ExtractBatch, references: References) -> list[dict[str, object]]:
-    """Deals in a currency with no conversion rate: a warning, as their amounts then count as the
-    reporting currency unconverted (load a currency_rates extract, or a Salesforce CurrencyType)."""
-    if batch.extract != "opportunities" or references.rates is None or "currency" not in batch.frame.columns:
-        return []
-    reporting = references.reporting_currency.upper()
-    code = pl.col("currency").str.strip_chars().str.to_uppercase()
-    missing = batch.frame.filter(code.is_not_null() & (code != reporting) & ~code.is_in(sorted(references.rates)))
-    rule = "currency has a conversion rate"
-    failed = missing.height
-    message = "passed"
-    if failed:
-        codes = ", ".join(sorted(set(missing["currency"].str.strip_chars().str.to_uppercase().to_list()))[:5])
-        message = (f"{_message(rule, failed, batch.frame.height, ['currency'])}: {codes} has no conversion rate, so"
-                   f" these amounts count as {reporting} as they are; load a currency_rates file with them")
-    return [_row(batch, "currency", rule, WARNING, failed, message,
-                 _sample(batch.frame, missing[LINE].head(SAMPLE_ROWS).to_list(), ["currency", "amount"]))]
+def _without_unparsed(batch: ExtractBatch, rule: Rule, lines: list[int]) -> list[int]:
+    raw = f"{RAW}{rule.columns[0]}"
+    if rule.kind != "not_blank" or raw not in batch.frame.columns:
+        return lines
+    skip = set(batch.frame.filter(pl.col(raw).is_not_null())[LINE].to_list())
+    return [n for n in lines if n not in skip]
 
 
-_ONE_OF = {"reps": "a rep", "accounts": "an account", "opportunities": "a deal"}
-"""What one row of a referenced extract is called in a message."""
+# -- relational rules (Polars) ------------------------------------------------------------------
 
-
-def loaded_orphan_row(replaced: ExtractBatch, key: str, extract: str, column: str,
-                      value_counts: pl.DataFrame) -> dict[str, object] | None:
-    """Rows already loaded in ``extract`` whose ``column`` names a key the replacing upload drops.
-
-    ``value_counts`` holds ``value, n`` for that column as loaded. A warning: the rows stay, but the
-    metrics lose them (a deal whose owner is gone belongs to no team).
-    """
-    known = replaced.frame[key].drop_nulls()
-    gone = value_counts.filter(pl.col("value").is_not_null() & ~pl.col("value").is_in(known.implode()))
-    total = int(value_counts["n"].sum() or 0)
-    failed = int(gone["n"].sum() or 0)
-    if failed == 0:
+def _foreign_key(batch: ExtractBatch, rule: Rule, references: References) -> Finding | None:
+    column, target = rule.columns[0], str(rule.params["target"])
+    if column not in batch.frame.columns or target not in references.keys:
         return None
-    rule = f"loaded {extract}.{column} still found in {replaced.extract}"
-    names = ", ".join(repr(v) for v in gone.sort("n", descending=True)["value"].head(5).to_list())
-    message = (f"{failed:,} of {total:,} loaded {extract} rows ({failed / max(total, 1):.1%}) name"
-               f" {_ONE_OF.get(replaced.extract, 'a row')} this upload no longer has: {names}")
-    return {"file": ", ".join(replaced.files), "extract": replaced.extract, "column_name": key, "rule": rule,
-            "severity": "warning", "passed": False, "failed_rows": failed, "total_rows": total,
-            "message": message, "sample": ""}
+    known = references.keys[target]
+    orphans = batch.frame.select(LINE, column).filter(
+        pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()))
+    finding = Finding(rule, orphans.height, orphans[LINE].to_list())
+    if orphans.height:
+        distinct = orphans[column].unique(maintain_order=True).head(5).to_list()
+        finding.message = ": " + ", ".join(repr(v) for v in distinct)
+    return finding
 
 
-def hierarchy_rows(batch: ExtractBatch) -> list[dict[str, object]]:
-    """Self-managers and cycles in reps.manager_id (a walk up the tree that comes back)."""
-    if batch.extract != "reps" or "manager_id" not in batch.frame.columns:
-        return []
+def _self_manager(batch: ExtractBatch, rule: Rule) -> Finding | None:
+    if "manager_id" not in batch.frame.columns:
+        return None
+    selfish = batch.frame.filter(pl.col("rep_id") == pl.col("manager_id"))
+    return Finding(rule, selfish.height, selfish[LINE].to_list())
+
+
+def _cycle(batch: ExtractBatch, rule: Rule) -> Finding | None:
+    """Reps on a walk up the tree that comes back to where it started."""
+    if "manager_id" not in batch.frame.columns:
+        return None
     frame = batch.frame
     managers = dict(zip(frame["rep_id"].to_list(), frame["manager_id"].to_list(), strict=True))
-    selfish = frame.filter(pl.col("rep_id") == pl.col("manager_id"))
-    rows = [_row(batch, "manager_id", "not their own manager", ERROR, selfish.height,
-                 _message("not their own manager", selfish.height, frame.height, ["manager_id"]),
-                 _sample(frame, selfish[LINE].head(SAMPLE_ROWS).to_list(), ["rep_id", "manager_id"]))]
     in_cycle: set[str] = set()
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     for start in managers:
@@ -348,47 +306,178 @@ def hierarchy_rows(batch: ExtractBatch) -> list[dict[str, object]]:
         for p in path:
             state[p] = 2
     cyc = frame.filter(pl.col("rep_id").is_in(sorted(in_cycle)))
-    message = _message("no cycle in the hierarchy", cyc.height, frame.height, ["manager_id"])
-    if cyc.height:
-        message += ": " + " -> ".join(sorted(in_cycle)[:6])
-    rows.append(_row(batch, "manager_id", "no cycle in the hierarchy", ERROR, cyc.height, message,
-                     _sample(frame, cyc[LINE].head(SAMPLE_ROWS).to_list(), ["rep_id", "manager_id"])))
-    return rows
+    return Finding(rule, cyc.height, cyc[LINE].to_list(),
+                   ": " + " -> ".join(sorted(in_cycle)[:6]) if cyc.height else "")
+
+
+def _currency_rate(batch: ExtractBatch, rule: Rule, references: References) -> Finding | None:
+    """Deals in a currency with no conversion rate: their amounts would count unconverted."""
+    if references.rates is None or "currency" not in batch.frame.columns:
+        return None
+    reporting = references.reporting_currency.upper()
+    code = pl.col("currency").str.strip_chars().str.to_uppercase()
+    missing = batch.frame.filter(code.is_not_null() & (code != reporting) & ~code.is_in(sorted(references.rates)))
+    finding = Finding(rule, missing.height, missing[LINE].to_list())
+    if missing.height:
+        codes = ", ".join(sorted(set(missing["currency"].str.strip_chars().str.to_uppercase().to_list()))[:5])
+        finding.message = (f": {codes} has no conversion rate, so these amounts count as {reporting} as they"
+                           " are; load a currency_rates file with them")
+    return finding
+
+
+def relational_findings(batch: ExtractBatch, references: References) -> list[Finding]:
+    out: list[Finding] = []
+    for rule in relational_rules(batch.extract):
+        if rule.kind == "foreign_key":
+            found = _foreign_key(batch, rule, references)
+        elif rule.kind == "self_manager":
+            found = _self_manager(batch, rule)
+        elif rule.kind == "cycle":
+            found = _cycle(batch, rule)
+        elif rule.kind == "currency_rate":
+            found = _currency_rate(batch, rule, references)
+        else:
+            raise ValueError(f"no engine runs the relational rule {rule.kind!r}")
+        if found is None:
+            continue
+        if (rule.reject_above is not None and batch.frame.height
+                and found.failed / batch.frame.height > rule.reject_above):
+            found.escalated = True
+        out.append(found)
+    return out
+
+
+# -- results --------------------------------------------------------------------------------------
+
+def _message(rule: str, failed: int, total: int, cols: Sequence[str]) -> str:
+    if failed == 0:
+        return "passed"
+    share = f" ({failed / total:.1%})" if total else ""
+    return f"{failed:,} of {total:,} rows{share} break the rule '{rule}' on {', '.join(cols) or 'the rows'}"
+
+
+def _show(raw: object, value: object) -> str:
+    text = raw if raw is not None else value
+    return "(blank)" if text is None else repr(str(text))[:80]
+
+
+def _sample(frame: pl.DataFrame, lines: list[int], columns: Sequence[str]) -> str:
+    if not lines:
+        return ""
+    rows = frame.filter(pl.col(LINE).is_in(lines[:SAMPLE_ROWS])).head(SAMPLE_ROWS)
+    shown = [c for c in columns if c in rows.columns]
+    out = []
+    for row in rows.iter_rows(named=True):
+        values = ", ".join(f"{c}={_show(row.get(RAW + c), row[c])}" for c in shown)
+        where = f"{row[FILE]} line {row[LINE]}" if FILE in row else f"line {row[LINE]}"
+        out.append(f"{where}: {values}")
+    return "\n".join(out)
+
+
+def outcome_of(finding: Finding) -> Outcome:
+    return "reject" if finding.escalated else finding.rule.outcome
+
+
+def result_row(batch: ExtractBatch, finding: Finding) -> dict[str, object]:
+    rule = finding.rule
+    cols = list(rule.columns)
+    total = batch.frame.height
+    if rule.kind == "column_exists":
+        message = finding.message
+    else:
+        message = _message(rule.name, finding.failed, total, cols) + (finding.message if finding.failed else "")
+        if finding.escalated and rule.reject_above is not None:
+            message += (f"; more than {rule.reject_above:.0%} of the rows, so the file is probably mis-mapped"
+                        " (day and month swapped, or columns crossed) and is rejected")
+    key = [c for c in batch.extract.key if c not in cols]
+    sample_cols = key + cols if rule.kind in ("self_manager", "cycle") else cols + key
+    return {"file": ", ".join(batch.files), "extract": batch.name, "column_name": rule.column, "rule": rule.name,
+            "outcome": outcome_of(finding), "passed": finding.failed <= 0, "failed_rows": finding.failed,
+            "total_rows": total, "message": message, "sample": _sample(batch.frame, finding.lines, sample_cols)}
+
+
+def flagged_rows(batch: ExtractBatch, findings: Sequence[Finding]) -> pl.DataFrame:
+    """Every row that a flag or note rule marks, keyed by the extract's key and by file line."""
+    parts: list[pl.DataFrame] = []
+    key = [k for k in batch.extract.key if k in batch.frame.columns]
+    row_key = (pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="|") if key
+               else pl.lit(None, dtype=pl.String))
+    for f in findings:
+        if not f.failed or f.escalated or f.rule.outcome == "reject" or not f.lines:
+            continue
+        marked = batch.frame.filter(pl.col(LINE).is_in(f.lines))
+        parts.append(marked.select(
+            pl.lit(batch.name).alias("extract"), row_key.alias("row_key"),
+            (pl.col(FILE).cast(pl.String) if FILE in marked.columns else pl.lit(", ".join(batch.files))).alias("file"),
+            pl.col(LINE).cast(pl.Int64).alias("line"), pl.lit(f.rule.name).alias("rule"),
+            pl.lit(f.rule.column, dtype=pl.String).alias("column_name"),
+        ))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=FLAG_SCHEMA)
+
+
+def loaded_orphan_row(replaced: ExtractBatch, key: str, extract: str, column: str,
+                      value_counts: pl.DataFrame) -> dict[str, object] | None:
+    """Rows already loaded in ``extract`` whose ``column`` names a key the replacing upload drops.
+
+    ``value_counts`` holds ``value, n`` for that column as loaded. A note: the rows stay, but the
+    metrics lose them (a deal whose owner is gone belongs to no team).
+    """
+    known = replaced.frame[key].drop_nulls()
+    gone = value_counts.filter(pl.col("value").is_not_null() & ~pl.col("value").is_in(known.implode()))
+    total = int(value_counts["n"].sum() or 0)
+    failed = int(gone["n"].sum() or 0)
+    if failed == 0:
+        return None
+    rule = loaded_orphans_rule(extract, column, replaced.name)
+    one_of = {"reps": "a rep", "accounts": "an account", "opportunities": "a deal"}.get(replaced.name, "a row")
+    names = ", ".join(repr(v) for v in gone.sort("n", descending=True)["value"].head(5).to_list())
+    message = (f"{failed:,} of {total:,} loaded {extract} rows ({failed / max(total, 1):.1%}) name"
+               f" {one_of} this upload no longer has: {names}")
+    return {"file": ", ".join(replaced.files), "extract": replaced.name, "column_name": key, "rule": rule.name,
+            "outcome": rule.outcome, "passed": False, "failed_rows": failed, "total_rows": total,
+            "message": message, "sample": ""}
+
+
+def file_row(file: str, extract: str | None, column: str | None, rule: str, message: str,
+             total: int = 0) -> dict[str, object]:
+    """A file rule's result (unreadable, unknown shape, missing columns, no rows, skipped object)."""
+    outcome = file_rule(rule).outcome
+    return {"file": file, "extract": extract, "column_name": column, "rule": rule, "outcome": outcome,
+            "passed": outcome == "note", "failed_rows": total if outcome == "reject" else 0,
+            "total_rows": total, "message": message, "sample": ""}
+
+
+SuiteFuture = Future[list[Finding]]
 
 
 def run_checks(batches: Mapping[str, ExtractBatch], references: References,
                progress: Callable[[str, float], None] | None = None,
-               suites_started: Mapping[str, tuple[ExtractBatch, Future[list[dict[str, object]]]]] | None = None,
-               ) -> pl.DataFrame:
-    """Every rule on every extract of an upload, as one result frame (nothing is written).
+               started: Mapping[str, tuple[ExtractBatch, SuiteFuture]] | None = None) -> CheckRun:
+    """Every rule on every extract of an upload (nothing is written).
 
-    ``suites_started`` holds suites already running on another thread (the ingest starts the
-    largest extract's while it reads the other files); a result is used only if it was run on the
-    very batch checked now, and is waited for last.
+    ``started`` holds suites already running on another thread (the ingest starts the largest
+    extract's while it reads the other files); a result is used only if it was run on the very
+    batch checked now, and is waited for last.
     """
-    started = dict(suites_started or {})
+    ahead = dict(started or {})
     # The relational rules (Polars, no GIL) first, while a suite started earlier may still run.
-    relational = {name: foreign_key_rows(batch, references) + hierarchy_rows(batch) + currency_rows(batch, references)
-                  for name, batch in batches.items()}
-    suites: dict[str, list[dict[str, object]] | Future[list[dict[str, object]]]] = {}
+    relational = {name: relational_findings(batch, references) for name, batch in batches.items()}
+    column: dict[str, list[Finding] | SuiteFuture] = {}
     for i, (name, batch) in enumerate(batches.items()):
         if progress:
             progress(f"checking {name} ({batch.frame.height:,} rows)", i / max(len(batches), 1))
-        ahead = started.get(name)
-        if ahead is not None and ahead[0].frame is batch.frame and ahead[0].files == batch.files:
-            suites[name] = ahead[1]
+        early = ahead.get(name)
+        if early is not None and early[0].frame is batch.frame and early[0].files == batch.files:
+            column[name] = early[1]
         else:
-            suites[name] = run_suite(batch)
+            column[name] = suite_findings(batch)
     rows: list[dict[str, object]] = []
-    for name in batches:
-        suite = suites[name]
-        rows.extend(suite.result() if isinstance(suite, Future) else suite)
-        rows.extend(relational[name])
-    return pl.DataFrame(rows, schema=RESULT_SCHEMA) if rows else pl.DataFrame(schema=RESULT_SCHEMA)
+    flags: list[pl.DataFrame] = []
+    for name, batch in batches.items():
+        done = column[name]
+        findings = (done.result() if isinstance(done, Future) else done) + relational[name]
+        rows.extend(result_row(batch, f) for f in findings)
+        flags.append(flagged_rows(batch, findings))
+    results = pl.DataFrame(rows, schema=RESULT_SCHEMA) if rows else pl.DataFrame(schema=RESULT_SCHEMA)
+    return CheckRun(results, pl.concat(flags) if flags else pl.DataFrame(schema=FLAG_SCHEMA))
 
-
-def structural_row(file: str, extract: str | None, column: str | None, rule: str, message: str,
-                   total: int = 0) -> dict[str, object]:
-    """A file that never reached the suite (unreadable, unknown shape, missing columns, no rows)."""
-    return {"file": file, "extract": extract, "column_name": column, "rule": rule, "severity": "error",
-            "passed": False, "failed_rows": total, "total_rows": total, "message": message, "sample": ""}

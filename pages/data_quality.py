@@ -27,7 +27,7 @@ else:
         st.markdown("**Rules not passed** (errors reject a file; warnings are loaded and shown here)")
         st.dataframe(failures, hide_index=True, key="check_failures",
                      column_config={"extract": "Extract", "file": "File", "column_name": "Column",
-                                    "rule": "Rule", "severity": "Severity", "failed_rows": "Rows",
+                                    "rule": "Rule", "outcome": "Outcome", "failed_rows": "Rows",
                                     "message": "Message", "sample": "Sample"})
 
 st.subheader("Metrics switched off by missing data")

@@ -7,8 +7,8 @@ latest as (
 ),
 final as (
     select c.extract, c.checked_at, c.load_id, c.accepted, c.file, c.column_name, c.rule,
-           c.severity, c.passed, c.failed_rows, c.total_rows, c.message, c.sample
+           c.outcome, c.passed, c.failed_rows, c.total_rows, c.message, c.sample
     from check_results as c
     join latest as l using (extract, checked_at)
 )
-select * from final order by extract, passed, severity, column_name, rule
+select * from final order by extract, passed, outcome, column_name, rule

@@ -8,6 +8,6 @@ with source as (
     group by extract
 )
 select $at as checked_at, $new_load as load_id, true as accepted, c.file, c.extract, c.column_name,
-       c.rule, c.severity, c.passed, c.failed_rows, c.total_rows, c.message, c.sample
+       c.rule, c.outcome, c.passed, c.failed_rows, c.total_rows, c.message, c.sample
 from check_results as c
 join source as s on c.extract = s.extract and c.load_id = s.load_id

@@ -1,17 +1,23 @@
 """The one ingest path: files in, checked, previewed, then landed in one transaction (or not at all).
 
 The upload page, ``scorecard ingest`` and the inbox folder all call :func:`ingest_files` (or its two
-halves, :func:`plan_ingest` then :func:`commit_plan`, when a person confirms in between):
+halves, :func:`plan_ingest` then :func:`commit_plan`, when a person confirms in between). The story
+of :func:`plan_ingest`, one function per step:
 
-1. read every file as it comes (``scorecard.readers``: encodings, delimiters, XLSX, zip);
-2. recognise each table's format and map it to a canonical extract (``scorecard.formats``, or a
-   mapping profile from ``scorecard.mapping``);
-3. run the Great Expectations suites and the relational rules (``data_checks``) on the mapped data;
-4. preview what would change (rows added, replaced, removed per extract);
-5. only if no rule of severity *error* failed, hand everything to ``Store.load`` (one transaction).
+1. **read** every file as it comes (:func:`read_files`; ``scorecard.readers``: encodings,
+   delimiters, XLSX, zip);
+2. **map** each table to a canonical extract (:func:`map_tables`; ``scorecard.formats``, or a
+   mapping profile from ``scorecard.mapping``); objects a CRM export holds that the scorecard does
+   not use are skipped with a note;
+3. **check** the mapped data against the rule catalogue (:func:`check_upload`; ``data_checks``):
+   a *reject* refuses the upload, a *flag* marks rows that are loaded all the same, a *note* informs;
+4. **preview** what would change (:func:`preview`: rows added, replaced, removed per extract);
+5. **load**: only if no rule rejected, :func:`commit_plan` hands everything to ``Store.load`` (one
+   transaction), with the flagged rows and the data's as-of date.
 
 Check results are recorded for the data-quality page either way; nothing else changes on a
-rejection.
+rejection. What makes a large upload fast (a suite started while other files are read, the
+archive's copies made while the checks run) lives behind one seam, :class:`Overlap`.
 """
 
 from __future__ import annotations
@@ -19,27 +25,40 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from types import TracebackType
 
 import polars as pl
 
+from data_checks.rules import FOREIGN_KEYS
 from data_checks.runner import (
     FILE,
-    FOREIGN_KEYS,
+    FLAG_SCHEMA,
     RESULT_SCHEMA,
     ExtractBatch,
     References,
+    SuiteFuture,
+    file_row,
     loaded_orphan_row,
     run_checks,
-    run_suite,
-    structural_row,
+    suite_findings,
 )
 from scorecard import sql
 from scorecard.formats import MappedTable, crm, salesforce
 from scorecard.formats import canonical as canonical_format
-from scorecard.mapping import MappingError, MappingProfile, apply_profile, find_profile, load_profiles, profiles_dir
+from scorecard.mapping import (
+    MappingError,
+    MappingProfile,
+    ProfileChoice,
+    apply_profile,
+    find_profile,
+    load_profiles,
+    matching_profiles,
+    profiles_dir,
+)
 from scorecard.readers import RawTable, ReadError, read_path
 from scorecard.schema import EXTRACTS
 from scorecard.settings import get_settings
@@ -47,17 +66,18 @@ from scorecard.store import LoadMode, LoadRecord, SourceFile, StagedFile, Store,
 
 Progress = Callable[[str, float], None]
 REFERENCED = {"reps": "rep_id", "accounts": "account_id", "opportunities": "opportunity_id"}
-StartedSuites = dict[str, tuple[ExtractBatch, Future[list[dict[str, object]]]]]
-"""Suites started while the upload is still read: extract -> (the batch, its result rows to come)."""
 EARLY_CHECK_ROWS = 500_000
 """A canonical file at least this long has its suite started while the rest of the upload is read."""
 
 
 @dataclass
 class CheckFailure:
+    """A rule that some rows of a file broke (or a note about the file)."""
+
     column: str | None
     rule: str
-    severity: str
+    outcome: str
+    """``reject``, ``flag`` or ``note`` (see ``data_checks.rules``)."""
     rows: int
     total: int
     message: str
@@ -72,7 +92,8 @@ class FileVerdict:
     format: str
     extract: str | None
     status: str
-    """``accepted``, ``warning`` (accepted with warnings) or ``rejected``."""
+    """``accepted``, ``flagged`` (accepted, some rows flagged), ``skipped`` (recognised, not used)
+    or ``rejected``."""
     rows: int = 0
     details: str = ""
     mapping: dict[str, str] = field(default_factory=dict)
@@ -92,6 +113,11 @@ class IngestPlan:
     verdicts: list[FileVerdict]
     changes: pl.DataFrame
     """extract, mode, rows_in_file, rows_now, added, replaced, removed."""
+    flagged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FLAG_SCHEMA))
+    """Rows loaded with a flag: extract, row_key, file, line, rule, column_name."""
+    as_of: date | None = None
+    """The data's as-of date: the uploader's, else the export's newest modification stamp, else the
+    newest date the data carries that is not in the future."""
     timings: dict[str, float] = field(default_factory=dict)
     read_typed: bool = True
     """Canonical CSVs were read with their dates and numbers typed (no mapping profile was forced)."""
@@ -102,15 +128,15 @@ class IngestPlan:
     """Copies of the files made for the archive while they were checked."""
 
     @property
-    def errors(self) -> pl.DataFrame:
-        return self.checks.filter((pl.col("severity") == "error") & ~pl.col("passed"))
+    def rejections(self) -> pl.DataFrame:
+        return self.checks.filter((pl.col("outcome") == "reject") & ~pl.col("passed"))
 
     @property
     def accepted(self) -> bool:
-        return bool(self.frames) and self.errors.is_empty()
+        return bool(self.frames) and self.rejections.is_empty()
 
     def report(self) -> str:
-        return _report(self.accepted, None, self.verdicts, self.changes)
+        return _report(self.accepted, None, self.verdicts, self.changes, self.as_of)
 
 
 @dataclass
@@ -121,13 +147,14 @@ class IngestResult:
     checks: pl.DataFrame
     changes: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    as_of: date | None = None
 
     def report(self) -> str:
         """The verdict in words: used by the CLI and written beside inbox files."""
-        return _report(self.accepted, self.load, self.verdicts, self.changes)
+        return _report(self.accepted, self.load, self.verdicts, self.changes, self.as_of)
 
 
-# -- reading and mapping -------------------------------------------------------------------------
+# -- what the database already holds ---------------------------------------------------------------
 
 def _db_people(store: Store) -> pl.DataFrame | None:
     if not store.path.exists():
@@ -152,13 +179,7 @@ def _db_rates(store: Store) -> set[str]:
         return set(sql.run(con, "ingest_currencies")["currency"].to_list())
 
 
-def _produces_reps(table: RawTable, profile: MappingProfile | None) -> bool:
-    if profile is not None:
-        return profile.extract == "reps"
-    if crm.lists_people(table):
-        return True
-    return canonical_format.claims(table) and canonical_format.guess_extract(table)[0] == "reps"
-
+# -- 1. reading -----------------------------------------------------------------------------------
 
 def canonical_reader_types(stem: str, headers: list[str]) -> dict[str, str] | None:
     """What a canonical CSV's dates and numbers are, so the reader parses them as it reads (the big
@@ -167,6 +188,131 @@ def canonical_reader_types(stem: str, headers: list[str]) -> dict[str, str] | No
     if crm.export_of(table) is not None:
         return None
     return canonical_format.reader_types(table)
+
+
+def read_files(paths: Sequence[Path], *, typed: bool, overlap: Overlap,
+               say: Progress) -> tuple[list[RawTable], list[dict[str, object]]]:
+    """Every table of every file (largest file first), and a refusal for each file that cannot be read."""
+    limit = get_settings().upload_limit_mb * 1_000_000
+    read: dict[int, list[RawTable]] = {}
+    refused: list[dict[str, object]] = []
+    for n, i in enumerate(sorted(range(len(paths)), key=lambda i: -_file_size(paths[i]))):
+        path = paths[i]
+        say(f"reading {path.name}", 0.3 * n / max(len(paths), 1))
+        try:
+            read[i] = read_path(path, limit_bytes=limit, typed=canonical_reader_types if typed else None)
+        except ReadError as exc:
+            refused.append(file_row(exc.file, None, None, "readable file", exc.message))
+            continue
+        except Exception as exc:  # a file no reader foresaw: a verdict, never a crash
+            refused.append(file_row(path.name, None, None, "readable file",
+                                    f"the file cannot be read ({type(exc).__name__}: {str(exc)[:200]})"))
+            continue
+        if typed:
+            overlap.after_read(read[i])
+    return [t for i in range(len(paths)) for t in read.get(i, [])], refused
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+# -- the speed-ups, behind one seam ----------------------------------------------------------------
+
+class Overlap:
+    """Work done beside the story, so that a large upload takes little more than DuckDB's own load.
+
+    - The archive's copies of the files are made on a thread while the files are read and checked
+      (disk work while the checks use the processors, instead of during the load).
+    - A big canonical file is mapped as soon as it is read and its suite starts on the second core
+      while the other files are read; the result is used only if the extract's batch turns out to be
+      that very frame.
+    - On leaving, the reference cycles the checks leave (Great Expectations' validation objects that
+      hold their pandas frames) are collected: ~600 MB less at the load's peak on the large org.
+    """
+
+    def __init__(self, store: Store, paths: Sequence[Path]) -> None:
+        limit = get_settings().upload_limit_mb * 1_000_000
+        self.stamps = _stamps(paths)
+        self._checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks")
+        self._stager = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staging")
+        self._staging = self._stager.submit(store.stage_files, [p for p in paths if 0 < _file_size(p) <= limit])
+        self.premapped: dict[int, MappedTable] = {}
+        """``id`` of a table -> the table mapped early."""
+        self._started: dict[str, tuple[ExtractBatch, SuiteFuture]] = {}
+        self._framed: dict[int, pl.DataFrame] = {}
+
+    def __enter__(self) -> Overlap:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stager.shutdown(wait=True)
+        self._checks.shutdown(wait=True)
+        self._started.clear()
+        self._framed.clear()
+        gc.collect()
+
+    def after_read(self, tables: list[RawTable]) -> None:
+        """A file was read: if it is one big canonical table, map it and start its suite now."""
+        if len(tables) != 1 or tables[0].frame.height < EARLY_CHECK_ROWS:
+            return
+        table = tables[0]
+        if all(dtype == pl.String for dtype in table.frame.dtypes):
+            return
+        m = canonical_format.map_canonical(table)
+        self.premapped[id(table)] = m
+        table.release()
+        if m.problem or m.frame is None or m.extract is None or m.extract in self._started:
+            return
+        batch = ExtractBatch(EXTRACTS[m.extract], _with_file(m), [m.file])
+        self._framed[id(table)] = batch.frame
+        self._started[m.extract] = (batch, self._checks.submit(suite_findings, batch))
+
+    def frame_for(self, m: MappedTable) -> pl.DataFrame:
+        """The mapped rows with their file name: the very frame a suite started on, if one did."""
+        ahead = self._started.get(m.extract or "")
+        if ahead and self.premapped.get(id(m.table)) is m and ahead[0].frame is self._framed.get(id(m.table)):
+            return ahead[0].frame
+        return _with_file(m)
+
+    @property
+    def started(self) -> dict[str, tuple[ExtractBatch, SuiteFuture]]:
+        return self._started
+
+    def staged(self) -> dict[Path, StagedFile]:
+        try:
+            return self._staging.result()
+        except OSError:  # an archive folder that cannot be written: the load copies the files itself
+            return {}
+
+
+def _stamps(paths: Sequence[Path]) -> dict[Path, tuple[int, int]]:
+    out: dict[Path, tuple[int, int]] = {}
+    for path in paths:
+        try:
+            out[path] = file_stamp(path)
+        except OSError:
+            continue  # the reader says what is wrong with it
+    return out
+
+
+def _with_file(m: MappedTable) -> pl.DataFrame:
+    assert m.frame is not None
+    return m.frame.with_columns(pl.lit(m.file, dtype=pl.Categorical).alias(FILE))
+
+
+# -- 2. mapping -----------------------------------------------------------------------------------
+
+def _produces_reps(table: RawTable, profile: MappingProfile | None) -> bool:
+    if profile is not None:
+        return profile.extract == "reps"
+    if crm.lists_people(table):
+        return True
+    return canonical_format.claims(table) and canonical_format.guess_extract(table)[0] == "reps"
 
 
 def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile | None = None,
@@ -185,7 +331,10 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
         # an analyst's saved profile for those headers wins over it; the other exports are certain.
         if exports[id(table)] not in (None, "dynamics") or canonical_format.complete(table):
             return None
-        return next((p for p in profiles if p.matches(table.headers)), None)
+        found = matching_profiles(profiles, table.headers)
+        if len(found) > 1:  # not the first saved: the uploader chooses (applying the choice says so)
+            return ProfileChoice.between(found)
+        return found[0] if found else None
 
     chosen = {id(t): profile_for(t) for t in tables}
     ordered = sorted(tables, key=lambda t: 0 if _produces_reps(t, chosen[id(t)]) else 1)
@@ -231,115 +380,11 @@ def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile |
     return mapped
 
 
-# -- planning --------------------------------------------------------------------------------------
-
-def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingProfile | None = None,
-                append: bool = False, progress: Progress | None = None) -> IngestPlan:
-    """Read, recognise, map, check and preview an upload. Writes nothing."""
-    say = progress or (lambda _m, _f: None)
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    settings = get_settings()
-    limit = settings.upload_limit_mb * 1_000_000
-    paths = [Path(p) for p in paths]
-    structural: list[dict[str, object]] = []
-    # The largest file is read first so that, if it is a big canonical extract, its suite runs on
-    # the second core while the other files are read and mapped (see _check_early).
-    read: dict[int, list[RawTable]] = {}
-    early: dict[int, MappedTable] = {}
-    suites_started: StartedSuites = {}
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks")
-    # What each file was before it is read: the load tells by it whether it archives what was checked.
-    stamps = _stamps(paths)
-    # The archive's copies are made now, on a thread of their own: disk work while the checks use
-    # the processors, instead of during the load, where it would slow DuckDB's writes.
-    stager = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staging")
-    staging = stager.submit(store.stage_files, [p for p in paths if 0 < _file_size(p) <= limit])
-    try:
-        plan = _plan(store, paths, mapping, append, say, timings, started, limit, structural, read, early,
-                     suites_started, pool)
-        plan.stamps = stamps
-        try:
-            plan.staged = staging.result()
-        except OSError:  # an archive folder that cannot be written: the load copies the files itself
-            plan.staged = {}
-        if not plan.accepted:
-            store.discard_staged(plan.staged)
-            plan.staged = {}
-        return plan
-    finally:
-        stager.shutdown(wait=True)
-        pool.shutdown(wait=True)
-        # The checks leave reference cycles (Great Expectations' validation objects) that hold
-        # their pandas frames; collecting them now frees ~600 MB on the large org before the load.
-        gc.collect()
-
-
-def _stamps(paths: list[Path]) -> dict[Path, tuple[int, int]]:
-    out: dict[Path, tuple[int, int]] = {}
-    for path in paths:
-        try:
-            out[path] = file_stamp(path)
-        except OSError:
-            continue  # the reader says what is wrong with it
-    return out
-
-
-def _file_size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _check_early(tables: list[RawTable], pool: ThreadPoolExecutor, early: dict[int, MappedTable],
-                 early_framed: dict[int, pl.DataFrame], suites_started: StartedSuites) -> None:
-    """Map a big canonical table now and start its suite on another thread.
-
-    Only for a file read typed (so canonical, and mapped the same way whatever else the upload
-    holds); the result is used only if the extract's batch turns out to be this file alone.
-    """
-    if len(tables) != 1 or tables[0].frame.height < EARLY_CHECK_ROWS:
-        return
-    table = tables[0]
-    if all(dtype == pl.String for dtype in table.frame.dtypes):
-        return
-    m = canonical_format.map_canonical(table)
-    early[id(table)] = m  # mapped once: map_tables takes it as it is
-    table.release()
-    if m.problem or m.frame is None or m.extract is None or m.extract in suites_started:
-        return
-    batch = ExtractBatch(m.extract, m.frame.with_columns(pl.lit(m.file, dtype=pl.Categorical).alias(FILE)), [m.file])
-    early_framed[id(table)] = batch.frame
-    suites_started[m.extract] = (batch, pool.submit(run_suite, batch))
-
-
-def _plan(store: Store, paths: list[Path], mapping: str | MappingProfile | None, append: bool, say: Progress,
-          timings: dict[str, float], started: float, limit: int, structural: list[dict[str, object]],
-          read: dict[int, list[RawTable]], early: dict[int, MappedTable],
-          suites_started: StartedSuites,
-          pool: ThreadPoolExecutor) -> IngestPlan:
-    early_framed: dict[int, pl.DataFrame] = {}
-    order = sorted(range(len(paths)), key=lambda i: -_file_size(paths[i]))
-    for n, i in enumerate(order):
-        path = paths[i]
-        say(f"reading {path.name}", 0.3 * n / max(len(paths), 1))
-        try:
-            read[i] = read_path(path, limit_bytes=limit, typed=None if mapping else canonical_reader_types)
-        except ReadError as exc:
-            structural.append(structural_row(exc.file, None, None, "readable file", exc.message))
-            continue
-        except Exception as exc:  # a file no reader foresaw: a verdict, never a crash
-            structural.append(structural_row(path.name, None, None, "readable file",
-                                             f"the file cannot be read ({type(exc).__name__}: {str(exc)[:200]})"))
-            continue
-        if not mapping:
-            _check_early(read[i], pool, early, early_framed, suites_started)
-    tables = [t for i in range(len(paths)) for t in read.get(i, [])]
-    timings["read"] = time.perf_counter() - started
-
-    t0 = time.perf_counter()
-    say("recognising formats and mapping columns", 0.35)
+def map_upload(store: Store, tables: list[RawTable], mapping: str | MappingProfile | None,
+               overlap: Overlap) -> tuple[list[MappedTable], list[dict[str, object]]]:
+    """Recognise and map every table of an upload; file rules (unknown shape, no rows, skipped
+    objects) as result rows."""
+    results: list[dict[str, object]] = []
     forced: MappingProfile | None = None
     if isinstance(mapping, MappingProfile):
         forced = mapping
@@ -347,45 +392,68 @@ def _plan(store: Store, paths: list[Path], mapping: str | MappingProfile | None,
         try:
             forced = find_profile(profiles_dir(store.path), mapping)
         except MappingError as exc:
-            structural.append(structural_row(", ".join(p.name for p in paths), None, None, "mapping profile",
-                                             str(exc)))
-    profiles = load_profiles(profiles_dir(store.path))
-    mapped = (map_tables(tables, store=store, forced=forced, profiles=profiles, premapped=early)
-              if not (mapping and not forced) else [])
+            results.append(file_row(", ".join(t.name for t in tables) or "-", None, None, "mapping profile", str(exc)))
+            return [], results
+    mapped = map_tables(tables, store=store, forced=forced, profiles=load_profiles(profiles_dir(store.path)),
+                        premapped=overlap.premapped)
     if forced is not None and tables and not any(forced.reads(t.headers) for t in tables):
-        structural.append(structural_row(", ".join(t.name for t in tables), forced.extract, None, "mapping profile",
-                                         f"the mapping profile '{forced.name}' reads the columns"
-                                         f" {', '.join(forced.columns.values())}, which no file has"))
+        results.append(file_row(", ".join(t.name for t in tables), forced.extract, None, "mapping profile",
+                                f"the mapping profile '{forced.name}' reads the columns"
+                                f" {', '.join(forced.columns.values())}, which no file has"))
+    _skip_strangers_in_exports(mapped)
     for m in mapped:
         if m.frame is not None:
             m.table.release()
-        if m.problem:
-            structural.append(structural_row(m.file, m.extract, m.column, m.rule, m.problem, m.table.rows))
+        if m.skipped:
+            results.append(file_row(m.file, m.extract, None, "object used by the scorecard", m.skipped,
+                                    m.table.rows))
+        elif m.problem:
+            results.append(file_row(m.file, m.extract, m.column, m.rule, m.problem, m.table.rows))
         elif m.frame is not None and m.frame.height == 0:
-            structural.append(structural_row(m.file, m.extract, None, "has rows",
-                                             "the file has a header but no data rows"))
-    timings["map"] = time.perf_counter() - t0
+            results.append(file_row(m.file, m.extract, None, "has rows", "the file has a header but no data rows"))
+    return mapped, results
 
+
+def _skip_strangers_in_exports(mapped: list[MappedTable]) -> None:
+    """A zip that is a CRM's export holds objects no format knows (custom objects, new ones): they
+    are skipped with a note instead of refusing the export. A lone unknown file is still refused."""
+    crm_zips: dict[Path, str] = {}
+    for m in mapped:
+        if m.table.path.suffix.lower() == ".zip" and m.format in _CRM_FORMATS:
+            crm_zips.setdefault(m.table.path, m.format_label)
+    for m in mapped:
+        if m.format == "unknown" and m.table.path in crm_zips and m.rule == "recognised format":
+            m.skipped = (f"{m.file} matches no object the scorecard reads; skipped as part of the"
+                         f" {crm_zips[m.table.path]} (headers: {', '.join(m.table.headers[:6])})")
+            m.problem = None
+
+
+_CRM_FORMATS = ("salesforce", "hubspot", "dynamics")
+
+
+def gather(mapped: list[MappedTable], overlap: Overlap) -> dict[str, ExtractBatch]:
+    """The rows of each extract, from however many files they came."""
     batches: dict[str, ExtractBatch] = {}
     for m in mapped:
-        if m.problem or m.frame is None or m.extract is None or m.frame.height == 0:
+        if m.skipped or m.problem or m.frame is None or m.extract is None or m.frame.height == 0:
             continue
-        ahead = suites_started.get(m.extract)
-        if ahead and early.get(id(m.table)) is m and ahead[0].frame is early_framed.get(id(m.table)):
-            frame = ahead[0].frame  # the very frame its suite started on
-        else:
-            frame = m.frame.with_columns(pl.lit(m.file, dtype=pl.Categorical).alias(FILE))
+        frame = overlap.frame_for(m)
         if m.extract in batches:
             previous = batches[m.extract]
-            batches[m.extract] = ExtractBatch(m.extract, pl.concat([previous.frame, frame], how="diagonal_relaxed"),
+            merged = pl.concat([previous.frame, frame], how="diagonal_relaxed")
+            batches[m.extract] = ExtractBatch(previous.extract, merged,
                                               previous.files + [m.file])
         else:
-            batches[m.extract] = ExtractBatch(m.extract, frame, [m.file])
-    modes: dict[str, LoadMode] = {
-        name: ("append" if append and EXTRACTS[name].appendable else "replace") for name in batches}
+            batches[m.extract] = ExtractBatch(EXTRACTS[m.extract], frame, [m.file])
+    return batches
 
-    t0 = time.perf_counter()
-    references = References()
+
+# -- 3. checking ----------------------------------------------------------------------------------
+
+def references_for(store: Store, batches: Mapping[str, ExtractBatch], modes: Mapping[str, LoadMode]) -> References:
+    """What foreign keys resolve against: the upload's reps, accounts and deals where it replaces
+    them, else (and also, where it appends) those already loaded."""
+    references = References(reporting_currency=store.reporting_currency)
     for target, key in REFERENCED.items():
         if target in batches and modes[target] == "replace":
             references.keys[target] = batches[target].frame[key].drop_nulls()
@@ -398,47 +466,27 @@ def _plan(store: Store, paths: list[Path], mapping: str | MappingProfile | None,
                                            else pl.Series(key, [], pl.String))
         elif target == "reps":
             references.keys[target] = pl.Series(key, [], pl.String)
-    references.reporting_currency = store.reporting_currency
     if "currency_rates" in batches and modes["currency_rates"] == "replace":
         references.rates = set(batches["currency_rates"].frame["currency"].drop_nulls().str.to_uppercase().to_list())
     elif "opportunities" in batches:
         references.rates = _db_rates(store)
-    results = pl.DataFrame(schema=RESULT_SCHEMA)
-    if batches:
-        results = run_checks(batches, references, progress=lambda msg, f: say(msg, 0.4 + 0.45 * f),
-                             suites_started=suites_started)
-        orphans = _loaded_orphans(store, batches, modes)
-        if orphans:
-            results = pl.concat([results, pl.DataFrame(orphans, schema=RESULT_SCHEMA)])
-    timings["checks"] = time.perf_counter() - t0
-    if structural:
-        results = pl.concat([pl.DataFrame(structural, schema=RESULT_SCHEMA), results])
-
-    t0 = time.perf_counter()
-    say("previewing the changes", 0.9)
-    changes = _preview(store, batches, modes)
-    timings["preview"] = time.perf_counter() - t0
-    # Checked: line numbers, file names and unparsed text have served; only the canonical columns
-    # are kept for the load (on the large org a few hundred MB less at the load's peak).
-    frames = {name: _canonical_only(b.frame) for name, b in batches.items()}
-    for m in mapped:
-        if m.frame is not None:
-            m.frame = _canonical_only(m.frame)
-    del batches
-    suites_started.clear()
-    early_framed.clear()
-    verdicts = _verdicts(mapped, results, structural)
-    timings["plan_total"] = time.perf_counter() - started
-    return IngestPlan(paths=paths, tables=mapped, frames=frames, modes=modes, checks=results,
-                      verdicts=verdicts, changes=changes, timings=timings, read_typed=not mapping)
+    return references
 
 
-def _canonical_only(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select(c for c in frame.columns if not c.startswith("__"))
+def check_upload(store: Store, batches: Mapping[str, ExtractBatch], modes: Mapping[str, LoadMode],
+                 overlap: Overlap, say: Progress) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every rule of the catalogue on the upload: (results, flagged rows)."""
+    if not batches:
+        return pl.DataFrame(schema=RESULT_SCHEMA), pl.DataFrame(schema=FLAG_SCHEMA)
+    run = run_checks(batches, references_for(store, batches, modes),
+                     progress=lambda msg, f: say(msg, 0.4 + 0.45 * f), started=overlap.started)
+    orphans = _loaded_orphans(store, batches, modes)
+    results = pl.concat([run.results, pl.DataFrame(orphans, schema=RESULT_SCHEMA)]) if orphans else run.results
+    return results, run.flagged
 
 
-def _loaded_orphans(store: Store, batches: dict[str, ExtractBatch],
-                    modes: dict[str, LoadMode]) -> list[dict[str, object]]:
+def _loaded_orphans(store: Store, batches: Mapping[str, ExtractBatch],
+                    modes: Mapping[str, LoadMode]) -> list[dict[str, object]]:
     """Rows already loaded (and not in this upload) that would point at reps, accounts or deals
     the upload replaces them without."""
     if not store.path.exists():
@@ -450,7 +498,7 @@ def _loaded_orphans(store: Store, batches: dict[str, ExtractBatch],
         for extract, links in FOREIGN_KEYS.items():
             if extract in batches or extract == target:
                 continue
-            for column, referenced, _severity in links:
+            for column, referenced, _outcome, _above in links:
                 if referenced != target:
                     continue
                 with store.reader() as con:
@@ -463,10 +511,11 @@ def _loaded_orphans(store: Store, batches: dict[str, ExtractBatch],
     return rows
 
 
-def _preview(store: Store, batches: dict[str, ExtractBatch], modes: dict[str, LoadMode]) -> pl.DataFrame:
-    counts: dict[str, int] = {}
-    if store.path.exists():
-        counts = store.row_counts()
+# -- 4. previewing --------------------------------------------------------------------------------
+
+def preview(store: Store, batches: Mapping[str, ExtractBatch], modes: Mapping[str, LoadMode]) -> pl.DataFrame:
+    """Per extract: rows in the upload, rows loaded now, and how many would be added, replaced, removed."""
+    counts: dict[str, int] = store.row_counts() if store.path.exists() else {}
     rows = []
     for name, batch in batches.items():
         extract = EXTRACTS[name]
@@ -477,12 +526,12 @@ def _preview(store: Store, batches: dict[str, ExtractBatch], modes: dict[str, Lo
             existing = _db_keys(store, name)
             key = list(extract.key)
             matched = batch.frame.select(key).unique().join(existing.unique(), on=key, how="semi").height
-        if modes[name] == "replace":
+        if not extract.key:
+            added, replaced, removed = incoming, 0, now if modes[name] == "replace" else 0
+        elif modes[name] == "replace":
             added, replaced, removed = incoming - matched, matched, now - matched
         else:
             added, replaced, removed = incoming - matched, matched, 0
-        if not extract.key:
-            added, replaced, removed = incoming, 0, now if modes[name] == "replace" else 0
         rows.append({"extract": name, "mode": modes[name], "rows_in_file": incoming, "rows_now": now,
                      "added": added, "replaced": replaced, "removed": removed})
     schema = {"extract": pl.String, "mode": pl.String, "rows_in_file": pl.Int64, "rows_now": pl.Int64,
@@ -490,43 +539,159 @@ def _preview(store: Store, batches: dict[str, ExtractBatch], modes: dict[str, Lo
     return pl.DataFrame(rows, schema=schema)
 
 
+# -- the data's as-of date ------------------------------------------------------------------------
+
+_DATED: dict[str, tuple[str, ...]] = {
+    "opportunities": ("created_date",), "activities": ("activity_at",),
+    "opportunity_history": ("changed_at",), "coaching": ("session_at",), "forecasts": ("submitted_at",),
+}
+"""Columns that say when something happened (a close date of an open deal is a plan, not an event)."""
+
+
+def upload_as_of(mapped: Sequence[MappedTable], batches: Mapping[str, ExtractBatch],
+                 today: date | None = None) -> date | None:
+    """The newest date the upload is as of: a CRM export's newest modification stamp where it has
+    one, else the newest event date it carries (created, closed, activity, change) that is not
+    after ``today``; None when it carries no dates (a team sheet, a quota sheet)."""
+    stamps = [m.as_of_hint for m in mapped if m.as_of_hint is not None]
+    if stamps:
+        newest = max(stamps)
+        return newest.date() if isinstance(newest, datetime) else newest
+    limit = today or date.today()
+    found: list[date] = []
+    for name, columns in _DATED.items():
+        if name not in batches:
+            continue
+        frame = batches[name].frame
+        for column in columns:
+            if column in frame.columns:
+                found.extend(_newest_until(frame[column], limit))
+    if "opportunities" in batches and {"close_date", "is_closed"} <= set(batches["opportunities"].frame.columns):
+        deals = batches["opportunities"].frame
+        found.extend(_newest_until(deals.filter(pl.col("is_closed").fill_null(False))["close_date"], limit))
+    return max(found) if found else None
+
+
+def _newest_until(values: pl.Series, limit: date) -> list[date]:
+    days = values.cast(pl.Date) if values.dtype != pl.Date else values
+    newest = days.filter(days <= limit).max()
+    return [newest] if isinstance(newest, date) else []
+
+
+def _first_seen(frames: dict[str, pl.DataFrame], as_of: date | None) -> dict[str, pl.DataFrame]:
+    """Deals without a created date (flagged) are taken as created when first seen: on their close
+    date if they have one, else on the data's as-of date."""
+    deals = frames.get("opportunities")
+    if deals is None or "created_date" not in deals.columns or not deals["created_date"].null_count():
+        return frames
+    seen = pl.coalesce(pl.col("close_date"), pl.lit(as_of, dtype=pl.Date)) if "close_date" in deals.columns \
+        else pl.lit(as_of, dtype=pl.Date)
+    if as_of is not None:
+        seen = pl.min_horizontal(seen, pl.lit(as_of, dtype=pl.Date))
+    return {**frames, "opportunities": deals.with_columns(pl.coalesce("created_date", seen).alias("created_date"))}
+
+
+# -- the plan: read, map, check, preview ----------------------------------------------------------
+
+class _Laps:
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.started = self.clock = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = now - self.clock
+        self.clock = now
+
+
+def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingProfile | None = None,
+                append: bool = False, as_of: date | None = None, progress: Progress | None = None) -> IngestPlan:
+    """Read, recognise, map, check and preview an upload. Writes nothing.
+
+    ``as_of`` is the uploader's as-of date for the data; without it the data's own is taken."""
+    say = progress or (lambda _m, _f: None)
+    paths = [Path(p) for p in paths]
+    timings: dict[str, float] = {}
+    lap = _Laps(timings)
+    with Overlap(store, paths) as overlap:
+        tables, unreadable = read_files(paths, typed=not mapping, overlap=overlap, say=say)
+        lap("read")
+        say("recognising formats and mapping columns", 0.35)
+        mapped, file_results = map_upload(store, tables, mapping, overlap)
+        lap("map")
+        batches = gather(mapped, overlap)
+        modes: dict[str, LoadMode] = {
+            name: ("append" if append and EXTRACTS[name].appendable else "replace") for name in batches}
+        results, flagged = check_upload(store, batches, modes, overlap, say)
+        lap("checks")
+        say("previewing the changes", 0.9)
+        changes = preview(store, batches, modes)
+        lap("preview")
+        data_as_of = as_of or upload_as_of(mapped, batches)
+        # Checked: line numbers, file names and unparsed text have served; only the canonical columns
+        # are kept for the load (on the large org a few hundred MB less at the load's peak).
+        frames = _first_seen({name: _canonical_only(b.frame) for name, b in batches.items()}, data_as_of)
+        del batches
+        for m in mapped:
+            if m.frame is not None:
+                m.frame = _canonical_only(m.frame)
+        refusals = unreadable + file_results
+        checks = pl.concat([pl.DataFrame(refusals, schema=RESULT_SCHEMA), results]) if refusals else results
+        plan = IngestPlan(paths=paths, tables=mapped, frames=frames, modes=modes, checks=checks,
+                          verdicts=_verdicts(mapped, checks, refusals), changes=changes, flagged=flagged,
+                          as_of=data_as_of, read_typed=not mapping, stamps=overlap.stamps)
+        staged = overlap.staged()
+        if plan.accepted:
+            plan.staged = staged
+        else:
+            store.discard_staged(staged)
+    timings["plan_total"] = time.perf_counter() - lap.started
+    plan.timings = timings
+    return plan
+
+
+def _canonical_only(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(c for c in frame.columns if not c.startswith("__"))
+
+
 def _verdicts(mapped: list[MappedTable], results: pl.DataFrame,
-              structural: list[dict[str, object]]) -> list[FileVerdict]:
-    failed = results.filter(~pl.col("passed"))
+              refusals: list[dict[str, object]]) -> list[FileVerdict]:
+    failed = results.filter(~pl.col("passed") | (pl.col("outcome") == "note"))
     verdicts: list[FileVerdict] = []
     seen: set[str] = set()
     for m in mapped:
         mine = failed.filter(pl.col("file").str.split(", ").list.contains(m.file))
-        failures = [CheckFailure(r["column_name"], r["rule"], r["severity"], int(r["failed_rows"] or 0),
+        failures = [CheckFailure(r["column_name"], r["rule"], r["outcome"], int(r["failed_rows"] or 0),
                                  int(r["total_rows"] or 0), r["message"], r["sample"] or "")
-                    for r in mine.iter_rows(named=True)]
-        status = "rejected" if any(f.severity == "error" for f in failures) else (
-            "warning" if failures else "accepted")
+                    for r in mine.iter_rows(named=True) if not (m.skipped and r["outcome"] == "note")]
+        outcomes = {f.outcome for f in failures}
+        status = ("rejected" if "reject" in outcomes else "skipped" if m.skipped else
+                  "flagged" if "flag" in outcomes else "accepted")
         verdicts.append(FileVerdict(file=m.file, format=m.format_label, extract=m.extract, status=status,
                                     rows=m.frame.height if m.frame is not None else m.table.rows,
-                                    details=m.table.describe(), mapping=m.mapping, notes=m.notes,
-                                    failures=failures))
+                                    details=m.table.describe(), mapping=m.mapping,
+                                    notes=m.notes + ([m.skipped] if m.skipped else []), failures=failures))
         seen.add(m.file)
-    for row in structural:
+    for row in refusals:
         name = str(row["file"])
         if name in seen:
             continue
         verdicts.append(FileVerdict(file=name, format="unreadable" if row["rule"] == "readable file" else "-",
                                     extract=None, status="rejected",
-                                    failures=[CheckFailure(None, str(row["rule"]), "error", 0, 0,
+                                    failures=[CheckFailure(None, str(row["rule"]), str(row["outcome"]), 0, 0,
                                                            str(row["message"]), "")]))
         seen.add(name)
     return verdicts
 
 
-# -- committing ------------------------------------------------------------------------------------
+# -- 5. loading -----------------------------------------------------------------------------------
 
 def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) -> IngestResult:
     """Land an accepted plan in one transaction; for a rejected plan only record the check results."""
     timings = dict(plan.timings)
     if not plan.accepted:
         store.record_checks(plan.checks, load_id=None, accepted=False)
-        return IngestResult(False, None, plan.verdicts, plan.checks, plan.changes, timings)
+        return IngestResult(False, None, plan.verdicts, plan.checks, plan.changes, timings, plan.as_of)
     t0 = time.perf_counter()
     files: list[SourceFile] = []
     seen: set[Path] = set()
@@ -539,16 +704,18 @@ def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) 
     summary = {
         "rules": plan.checks.height,
         "failed": int((~plan.checks["passed"]).sum()) if plan.checks.height else 0,
-        "warnings": int(plan.checks.filter(~pl.col("passed") & (pl.col("severity") == "warning")).height),
+        "flags": int(plan.checks.filter(~pl.col("passed") & (pl.col("outcome") == "flag")).height),
+        "flagged_rows": plan.flagged["row_key"].n_unique() if plan.flagged.height else 0,
         "files": [{"file": v.file, "format": v.format, "extract": v.extract, "status": v.status}
                   for v in plan.verdicts],
     }
     record = store.load(plan.frames, loaded_by=loaded_by, source=source, files=files, modes=plan.modes,
-                        check_summary=summary, frame_sources=_frame_sources(plan))
+                        check_summary=summary, frame_sources=_frame_sources(plan), flags=plan.flagged,
+                        as_of=plan.as_of)
     timings["load"] = time.perf_counter() - t0
     timings.update({f"load_{part}": seconds for part, seconds in record.timings.items()})
     store.record_checks(plan.checks, load_id=record.load_id, accepted=True)
-    return IngestResult(True, record, plan.verdicts, plan.checks, plan.changes, timings)
+    return IngestResult(True, record, plan.verdicts, plan.checks, plan.changes, timings, plan.as_of)
 
 
 def _frame_sources(plan: IngestPlan) -> dict[str, list[tuple[Path, str]]]:
@@ -556,7 +723,8 @@ def _frame_sources(plan: IngestPlan) -> dict[str, list[tuple[Path, str]]]:
     extract -> [(file, table name)]. The archive keeps these as references to the raw files it
     holds anyway rather than writing the same rows a second time (on the large org that second
     copy cost a third of the load). A table whose name its file holds twice (two zip folders with
-    an ``activities.csv`` each) cannot be found again by name: its extract is kept whole."""
+    an ``activities.csv`` each) cannot be found again by name, and a frame the plan changed (deals
+    taken as created when first seen) is not what the file says: such an extract is kept whole."""
     if not plan.read_typed:
         return {}
     seen: dict[tuple[Path, str], int] = {}
@@ -564,17 +732,19 @@ def _frame_sources(plan: IngestPlan) -> dict[str, list[tuple[Path, str]]]:
         seen[(m.table.path, m.file)] = seen.get((m.table.path, m.file), 0) + 1
     landed: dict[str, list[MappedTable]] = {}
     for m in plan.tables:
-        if m.extract in plan.frames and not m.problem and m.frame is not None and m.frame.height:
+        if m.extract in plan.frames and not m.problem and not m.skipped and m.frame is not None and m.frame.height:
             landed.setdefault(m.extract, []).append(m)
+    filled = set(plan.flagged.filter(pl.col("column_name") == "created_date")["extract"].to_list())
     return {name: [(m.table.path, m.file) for m in tables] for name, tables in landed.items()
-            if all(m.format == "canonical" and seen[(m.table.path, m.file)] == 1 for m in tables)}
+            if name not in filled and all(m.format == "canonical" and seen[(m.table.path, m.file)] == 1
+                                          for m in tables)}
 
 
 def ingest_files(store: Store, paths: Sequence[Path], *, loaded_by: str, source: str = "cli",
-                 mapping: str | MappingProfile | None = None, append: bool = False,
+                 mapping: str | MappingProfile | None = None, append: bool = False, as_of: date | None = None,
                  progress: Progress | None = None) -> IngestResult:
     """Read, map, check and (if accepted) load ``paths`` as one load."""
-    plan = plan_ingest(store, paths, mapping=mapping, append=append, progress=progress)
+    plan = plan_ingest(store, paths, mapping=mapping, append=append, as_of=as_of, progress=progress)
     if progress:
         progress("loading" if plan.accepted else "rejected: recording the verdict", 0.95)
     result = commit_plan(store, plan, loaded_by=loaded_by, source=source)
@@ -585,10 +755,15 @@ def ingest_files(store: Store, paths: Sequence[Path], *, loaded_by: str, source:
 
 # -- the verdict in words --------------------------------------------------------------------------
 
-def _report(accepted: bool, load: LoadRecord | None, verdicts: list[FileVerdict], changes: pl.DataFrame) -> str:
+_OUTCOME_WORDS = {"reject": "rejects", "flag": "flagged", "note": "note"}
+
+
+def _report(accepted: bool, load: LoadRecord | None, verdicts: list[FileVerdict], changes: pl.DataFrame,
+            as_of: date | None = None) -> str:
     lines: list[str] = []
+    as_of_text = f" (data as of {as_of:%d %b %Y})" if as_of else ""
     if accepted:
-        head = f"ACCEPTED as load {load.load_id}" if load else "ACCEPTED (not yet loaded)"
+        head = (f"ACCEPTED as load {load.load_id}" if load else "ACCEPTED (not yet loaded)") + as_of_text
     else:
         head = "REJECTED: nothing was changed"
     lines.append(head)
@@ -600,7 +775,7 @@ def _report(accepted: bool, load: LoadRecord | None, verdicts: list[FileVerdict]
             lines.append(f"          note: {note}")
         for f in v.failures:
             col = f" column {f.column}," if f.column else ""
-            lines.append(f"          {f.severity}:{col} rule '{f.rule}': {f.message}")
+            lines.append(f"          {_OUTCOME_WORDS.get(f.outcome, f.outcome)}:{col} rule '{f.rule}': {f.message}")
             for sample_line in (f.sample or "").splitlines():
                 lines.append(f"            {sample_line}")
     if accepted and changes.height:

@@ -119,7 +119,7 @@ def failed_checks(checks: pl.DataFrame) -> pl.DataFrame:
     """The failed rules of the latest checks: file, column, rule, rows and a sample."""
     return (
         checks.filter(~pl.col("passed").fill_null(False))
-        .select("extract", "file", "column_name", "rule", "severity", "failed_rows", "message", "sample")
+        .select("extract", "file", "column_name", "rule", "outcome", "failed_rows", "message", "sample")
     )
 
 

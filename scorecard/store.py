@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -50,7 +50,8 @@ create table if not exists loads (
     extracts VARCHAR[],
     files JSON,
     row_counts JSON,
-    check_summary JSON
+    check_summary JSON,
+    as_of DATE
 )
 """
 
@@ -63,7 +64,7 @@ create table if not exists check_results (
     extract VARCHAR,
     column_name VARCHAR,
     rule VARCHAR,
-    severity VARCHAR,
+    outcome VARCHAR,
     passed BOOLEAN,
     failed_rows BIGINT,
     total_rows BIGINT,
@@ -71,6 +72,26 @@ create table if not exists check_results (
     sample VARCHAR
 )
 """
+
+_FLAGS_DDL = """
+create table if not exists flagged_rows (
+    load_id INTEGER,
+    extract VARCHAR,
+    row_key VARCHAR,
+    file VARCHAR,
+    line BIGINT,
+    rule VARCHAR,
+    column_name VARCHAR
+)
+"""
+"""Rows loaded with a flag (``data_checks.rules``): which row of which extract, the file line it came
+from and the rule it broke. Kept for the rows now in place: a replacing load replaces an extract's
+flags, an appending load replaces those of the rows it sends again."""
+
+_MIGRATIONS = [
+    "alter table loads add column if not exists as_of DATE",
+]
+"""What a database made by an earlier version needs (idempotent)."""
 
 _DERIVED_DDL = [
     "create table if not exists team_members (leader_id VARCHAR, rep_id VARCHAR, depth INTEGER)",
@@ -127,6 +148,8 @@ class LoadRecord:
     restored_from: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent in each part of the load (insert, archive wait, snapshot, ...), for the benchmark."""
+    as_of: date | None = None
+    """The data's as-of date recorded with the load."""
 
 
 def sha256_of(path: Path) -> str:
@@ -224,6 +247,15 @@ class Store:
                                          extra="load_id INTEGER, snapshot_at TIMESTAMP, "))
             con.execute(_LOADS_DDL)
             con.execute(_CHECKS_DDL)
+            con.execute(_FLAGS_DDL)
+            for migration in _MIGRATIONS:
+                con.execute(migration)
+            columns = {r[0] for r in con.execute(
+                "select column_name from information_schema.columns where table_name = 'check_results'").fetchall()}
+            if "severity" in columns:  # an earlier version's words: error, warning
+                con.execute("alter table check_results rename column severity to outcome")
+                con.execute("update check_results set outcome = case outcome when 'error' then 'reject'"
+                            " when 'warning' then 'flag' else outcome end")
             for ddl in _DERIVED_DDL:
                 con.execute(ddl)
         finally:
@@ -298,6 +330,8 @@ class Store:
         _restored_from: int | None = None,
         _archive_frames: bool = True,
         frame_sources: Mapping[str, Sequence[tuple[Path, str]]] | None = None,
+        flags: pl.DataFrame | None = None,
+        as_of: date | None = None,
     ) -> LoadRecord:
         """Land ``frames`` (extract name -> canonical frame) in one transaction.
 
@@ -307,6 +341,8 @@ class Store:
         ``files`` (extract -> [(file path, table name)], each table name once in its file): the
         archive keeps a reference to those raw files instead of a Parquet copy, with a fingerprint
         of the rows, and a restore reads them again and checks the fingerprint.
+        ``flags`` lists the rows loaded with a flag (extract, row_key, file, line, rule, column_name);
+        ``as_of`` is the data's as-of date (kept from the previous load when not given).
         """
         if not frames:
             raise StoreError("nothing to load: no extract was given")
@@ -344,7 +380,7 @@ class Store:
                 # another thread while DuckDB inserts; the load commits only once both are done.
                 with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
                     archived = pool.submit(_archive, archive, files, prepared, modes, _archive_frames,
-                                           frame_sources or {})
+                                           frame_sources or {}, flags)
                     row_counts: dict[str, int] = {}
                     lap("open")
                     for name, frame in prepared.items():
@@ -363,14 +399,23 @@ class Store:
                         {"load_id": load_id, "at": loaded_at},
                     )
                     lap("snapshot")
+                self._write_flags(con, load_id, flags, prepared, modes)
+                lap("flags")
                 if "reps" in prepared:
                     sql.execute(con, "derive_team_members")
                     sql.execute(con, "derive_leaders")
                     lap("hierarchy")
+                if as_of is None:  # a load that carries no dates (a quota sheet) keeps the data's date
+                    kept = con.execute("select as_of from loads where status = 'accepted'"
+                                       " order by load_id desc limit 1").fetchall()
+                    as_of = kept[0][0] if kept else None
                 con.execute(
-                    "insert into loads values ($id, $at, $by, $source, 'accepted', $note, $restored,"
-                    " $extracts, $files, $rows, $checks)",
+                    "insert into loads by name select $id as load_id, $at as loaded_at, $by as loaded_by,"
+                    " $source as source, 'accepted' as status, $note as note, $restored as restored_from,"
+                    " $extracts as extracts, $files as files, $rows as row_counts, $checks as check_summary,"
+                    " $as_of::DATE as as_of",
                     {
+                        "as_of": as_of,
                         "id": load_id, "at": loaded_at, "by": loaded_by, "source": source,
                         "note": note, "restored": _restored_from,
                         "extracts": sorted(prepared), "files": json.dumps(file_records),
@@ -392,7 +437,39 @@ class Store:
             con.close()
             lap("close")
         return LoadRecord(load_id, loaded_at, loaded_by, source, row_counts, file_records, _restored_from,
-                          timings)
+                          timings, as_of)
+
+    @staticmethod
+    def _write_flags(con: duckdb.DuckDBPyConnection, load_id: int, flags: pl.DataFrame | None,
+                     prepared: Mapping[str, pl.DataFrame], modes: Mapping[str, LoadMode]) -> None:
+        """The flags of the rows now in place: a replaced extract's old flags go, and so do those
+        of rows an appending load sends again."""
+        incoming = flags if flags is not None else pl.DataFrame(schema=_FLAG_COLUMNS)
+        for name, frame in prepared.items():
+            if modes.get(name, "replace") == "replace":
+                con.execute("delete from flagged_rows where extract = $name", {"name": name})
+            elif EXTRACTS[name].key:
+                keys = frame.select(pl.concat_str([pl.col(k).cast(pl.String) for k in EXTRACTS[name].key],
+                                                  separator="|").alias("row_key"))
+                con.register("sent_again", keys)
+                try:
+                    con.execute("delete from flagged_rows where extract = $name and row_key in"
+                                " (select row_key from sent_again)", {"name": name})
+                finally:
+                    con.unregister("sent_again")
+        if incoming.height:
+            con.register("incoming_flags", incoming.with_columns(pl.lit(load_id, dtype=pl.Int32).alias("load_id")))
+            try:
+                con.execute("insert into flagged_rows by name select * from incoming_flags")
+            finally:
+                con.unregister("incoming_flags")
+
+    def flagged_rows(self, con: duckdb.DuckDBPyConnection | None = None) -> pl.DataFrame:
+        """The rows in place that were loaded with a flag, by extract and rule."""
+        if con is None:
+            with self.reader() as c:
+                return self.flagged_rows(c)
+        return sql.run(con, "flagged_rows")
 
     def _write_extract(self, con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame,
                        mode: LoadMode) -> None:
@@ -485,7 +562,10 @@ class Store:
                 frames[name] = frame
             else:
                 frames[name] = _conform(EXTRACTS[name], pl.DataFrame())
-        record = self.load(frames, loaded_by=loaded_by, source="restore",
+        flags = _archived_flags([self.archive_dir / str(h) for h in history], frames)
+        with self.reader() as con:
+            as_of = con.execute("select as_of from loads where load_id = $id", {"id": load_id}).fetchall()[0][0]
+        record = self.load(frames, loaded_by=loaded_by, source="restore", flags=flags, as_of=as_of,
                            note=f"restore of load {load_id}", _restored_from=load_id)
         # The Data quality page shows the latest check results: those of the data now in place.
         con = self.connect()
@@ -498,7 +578,8 @@ class Store:
 
 def _archive(folder: Path, files: Sequence[SourceFile], frames: Mapping[str, pl.DataFrame],
              modes: Mapping[str, LoadMode], with_frames: bool,
-             sources: Mapping[str, Sequence[tuple[Path, str]]]) -> list[dict[str, object]]:
+             sources: Mapping[str, Sequence[tuple[Path, str]]],
+             flags: pl.DataFrame | None = None) -> list[dict[str, object]]:
     """Keep the files as received and each canonical frame, so the load can be restored later.
 
     Files of the same name (from two folders) are kept side by side (``2-reps.csv``). A frame that
@@ -537,7 +618,38 @@ def _archive(folder: Path, files: Sequence[SourceFile], frames: Mapping[str, pl.
                     indent=2))
             else:
                 frame.write_parquet(folder / f"{stem}.parquet", compression="zstd")
+    if flags is not None and flags.height:
+        flags.write_parquet(folder / FLAGS_FILE, compression="zstd")
     return records
+
+
+FLAGS_FILE = "flagged_rows.parquet"
+_FLAG_COLUMNS: dict[str, pl.DataType] = {
+    "extract": pl.String(), "row_key": pl.String(), "file": pl.String(), "line": pl.Int64(),
+    "rule": pl.String(), "column_name": pl.String(),
+}
+
+
+def _archived_flags(folders: Sequence[Path], frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """The flags of the rows a restore brings back: each extract's, from the load that last
+    replaced it and the loads that appended to it since (newest last), for the keys restored."""
+    parts: list[pl.DataFrame] = []
+    for name in frames:
+        chain: list[Path] = []
+        for folder in reversed(folders):
+            if (folder / f"{name}.replace.parquet").exists() or (folder / f"{name}.replace.source.json").exists():
+                chain.insert(0, folder)
+                break
+            if (folder / f"{name}.append.parquet").exists() or (folder / f"{name}.append.source.json").exists():
+                chain.insert(0, folder)
+        for folder in chain:
+            if (folder / FLAGS_FILE).exists():
+                parts.append(pl.read_parquet(folder / FLAGS_FILE).filter(pl.col("extract") == name))
+    if not parts:
+        return pl.DataFrame(schema=_FLAG_COLUMNS)
+    flags = pl.concat(parts, how="diagonal_relaxed").unique(subset=["extract", "row_key", "rule", "column_name"],
+                                                            keep="last", maintain_order=True)
+    return flags.select(list(_FLAG_COLUMNS))
 
 
 def fingerprint(frame: pl.DataFrame) -> dict[str, list[float]]:

@@ -132,10 +132,10 @@ def test_replacing_reps_warns_about_loaded_deals_left_without_owner(tmp_path: Pa
     assert ingest_files(store, [reps, deals], loaded_by="t").accepted
     fewer = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
     result = ingest_files(store, [fewer], loaded_by="t")
-    # C is gone and owned deals 2 and 3: 2 of the 3 loaded deals; a warning, the load goes ahead.
+    # C is gone and owned deals 2 and 3: 2 of the 3 loaded deals; a note, the load goes ahead.
     assert result.accepted
     [warning] = [f for v in result.verdicts for f in v.failures]
-    assert (warning.severity, warning.rows, warning.total) == ("warning", 2, 3)
+    assert (warning.outcome, warning.rows, warning.total) == ("note", 2, 3)
     assert warning.message.endswith("name a rep this upload no longer has: 'C'")
 
 
@@ -282,7 +282,7 @@ def test_files_are_staged_while_checked_and_moved_into_the_archive(tmp_path: Pat
     assert not rejected.accepted and list((store.archive_dir / ".staging").iterdir()) == []
 
 
-def test_deals_in_a_currency_without_a_rate_are_a_warning(tmp_path: Path) -> None:
+def test_deals_in_a_currency_without_a_rate_are_flagged(tmp_path: Path) -> None:
     store = Store(tmp_path / "db.duckdb")
     reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
     deals = write(tmp_path / "opportunities.csv",
@@ -291,9 +291,9 @@ def test_deals_in_a_currency_without_a_rate_are_a_warning(tmp_path: Path) -> Non
                   "O2,B,2026-01-05,2026-02-01,Won,true,true,100,usd\n"
                   "O3,B,2026-01-05,2026-02-01,Won,true,true,100,\n")
     result = ingest_files(store, [reps, deals], loaded_by="t")
-    assert result.accepted  # a warning: the load goes ahead
+    assert result.accepted  # a flag: the load goes ahead
     row = result.checks.filter(pl.col("rule") == "currency has a conversion rate").row(0, named=True)
-    assert (row["passed"], row["severity"], row["failed_rows"], row["total_rows"]) == (False, "warning", 1, 3)
+    assert (row["passed"], row["outcome"], row["failed_rows"], row["total_rows"]) == (False, "flag", 1, 3)
     assert "EUR has no conversion rate" in row["message"] and "opportunities.csv line 2" in row["sample"]
     # with a rate loaded (before, or in the same upload) the deal converts and the rule passes
     rates = write(tmp_path / "currency_rates.csv", "currency,rate\nEUR,1.1\n")
@@ -311,16 +311,19 @@ def test_after_a_restore_the_latest_checks_are_those_of_the_restored_data(tmp_pa
     reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")
     header = "opportunity_id,owner_rep_id,created_date,close_date,stage,is_closed,is_won,amount\n"
     blank = write(tmp_path / "opportunities.csv", header + "O1,B,2026-01-05,2026-02-01,Open,false,false,\n")
-    assert ingest_files(store, [reps, blank], loaded_by="t").accepted  # a warning: amount not given
+    assert ingest_files(store, [reps, blank], loaded_by="t").accepted  # a flag: amount not given
     clean = write(tmp_path / "opportunities.csv", header + "O1,B,2026-01-05,2026-02-01,Open,false,false,5\n")
     assert ingest_files(store, [clean], loaded_by="t").accepted
 
-    def latest_warnings() -> list[tuple[object, ...]]:
+    def latest_flags() -> list[tuple[object, ...]]:
         with store.reader() as con:
             frame = sql.run(con, "drill_latest_checks")
         return frame.filter((pl.col("extract") == "opportunities") & ~pl.col("passed")).select(
-            "load_id", "rule").rows()
+            "load_id", "rule", "column_name").rows()
 
-    assert latest_warnings() == []
+    assert latest_flags() == [] and store.flagged_rows().is_empty()
     store.restore(1, loaded_by="t")
-    assert latest_warnings() == [(3, "amount given")]
+    assert latest_flags() == [(3, "not blank", "amount")]
+    # the restored deal is flagged again, as it was when it first landed
+    assert store.flagged_rows().select("load_id", "row_key", "rule", "column_name").rows() == [
+        (3, "O1", "not blank", "amount")]
