@@ -8,7 +8,8 @@ from scorecard import org, ui
 
 who = ui.current_viewer()
 st.title("Data quality")
-checks, fill = ui.data_quality(ui.data_version())
+quality = ui.data_quality(ui.data_version())
+checks, fill = quality.checks, quality.fill
 
 st.subheader("Latest checks per extract")
 summary = org.check_summary(checks)
@@ -24,11 +25,28 @@ else:
     if failures.is_empty():
         st.success("Every rule passed in the latest checks.")
     else:
-        st.markdown("**Rules not passed** (errors reject a file; warnings are loaded and shown here)")
+        st.markdown("**Rules not passed**: a *reject* refuses the file; *flagged* rows are loaded, kept and"
+                    " marked, and left out only of the metrics they would distort; a *note* informs")
         st.dataframe(failures, hide_index=True, key="check_failures",
                      column_config={"extract": "Extract", "file": "File", "column_name": "Column",
                                     "rule": "Rule", "outcome": "Outcome", "failed_rows": "Rows",
                                     "message": "Message", "sample": "Sample"})
+
+st.subheader("Rows loaded with a flag")
+counts = quality.flag_counts
+if counts.is_empty():
+    st.success("No row in place was loaded with a flag.")
+else:
+    st.write(f"{quality.flagged['row_key'].n_unique():,} row(s) in place broke a rule that real CRMs break"
+             " every day: they are loaded and kept, and each metric they would distort leaves them out.")
+    st.dataframe(counts, hide_index=True, key="flag_counts",
+                 column_config={"extract": "Extract", "rule": "Rule", "column_name": "Column",
+                                "rows": ui.number_column("Rows", "localized"), "files": "Files"})
+    with st.expander(f"The flagged rows (first {min(quality.flagged.height, org.FLAGGED_ROWS_SHOWN):,})"):
+        st.dataframe(quality.flagged.head(org.FLAGGED_ROWS_SHOWN).select(
+            "extract", "row_key", "file", "line", "rule", "column_name"), hide_index=True, key="flagged_rows",
+            column_config={"extract": "Extract", "row_key": "Row", "file": "File", "line": "Line",
+                           "rule": "Rule", "column_name": "Column"})
 
 st.subheader("Metrics switched off by missing data")
 off = ui.scores("switched_off")

@@ -69,6 +69,33 @@ def column_fill(con: duckdb.DuckDBPyConnection, extracts: Sequence[str] | None =
     )
 
 
+@dataclass(frozen=True)
+class DataQuality:
+    """What the Data quality page shows: the latest checks, the rows loaded with a flag, how full
+    each column is."""
+
+    checks: pl.DataFrame
+    flagged: pl.DataFrame
+    """extract, row_key, file, line, rule, column_name, load_id: every row in place loaded with a flag."""
+    fill: pl.DataFrame
+
+    @property
+    def flag_counts(self) -> pl.DataFrame:
+        """Rows in place per extract and rule that broke it (a row breaking two rules counts in both)."""
+        return (self.flagged.group_by("extract", "rule", "column_name")
+                .agg(pl.col("row_key").n_unique().alias("rows"), pl.col("file").unique().sort().str.join(", ")
+                     .alias("files"))
+                .sort("extract", "rows", descending=[False, True]))
+
+
+FLAGGED_ROWS_SHOWN = 1_000
+"""The Data quality page lists at most this many flagged rows (the counts cover them all)."""
+
+
+def data_quality(con: duckdb.DuckDBPyConnection) -> DataQuality:
+    return DataQuality(latest_checks(con), sql.run(con, "flagged_rows"), column_fill(con))
+
+
 def latest_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The newest check results of each extract (rejected loads included), failures first."""
     return sql.run(con, "drill_latest_checks")
