@@ -6,14 +6,19 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scorecard.settings import get_settings
-from scorecard.store import Store, StoreError
+if TYPE_CHECKING:
+    from scorecard.store import Store
 
 Handler = Callable[[argparse.Namespace], int]
+"""Commands import what they need when they run, so that ``scorecard --help`` answers at once."""
 
 
 def _store(args: argparse.Namespace) -> Store:
+    from scorecard.settings import get_settings
+    from scorecard.store import Store
+
     settings = get_settings()
     db = Path(args.db) if getattr(args, "db", None) else settings.db
     return Store(db, archive_dir=settings.archive_dir or None,
@@ -86,6 +91,8 @@ _EXTENSIONS: list[Callable[[argparse._SubParsersAction, Callable[..., argparse.A
 def main(argv: Sequence[str] | None = None) -> int:
     _load_extensions()
     args = build_parser().parse_args(argv)
+    from scorecard.store import StoreError
+
     try:
         return COMMANDS[args.command](args)
     except StoreError as exc:
