@@ -585,7 +585,8 @@ def _owners(tables: list[RawTable], objects: dict[int, str | None]) -> set[str]:
     out: set[str] = set()
     for table in tables:
         if objects[id(table)] in ("Opportunity", "Task", "Event") and "OwnerId" in table.headers:
-            out.update(v for v in _ids(table.frame)["OwnerId"].drop_nulls().unique().to_list() if v)
+            columns = [c for c in ("OwnerId", "IsDeleted") if c in table.headers]
+            out.update(v for v in _ids(table.frame.select(columns))["OwnerId"].drop_nulls().unique().to_list() if v)
     return out
 
 

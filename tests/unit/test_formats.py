@@ -88,7 +88,8 @@ def test_hubspot_label_export_with_owners(tmp_path: Path, capsys: pytest.Capture
         ("9001", "41001", True, True, 48_000.0), ("9002", "41002", True, False, 12_000.0),
         ("9003", "41003", False, False, 30_500.5), ("9004", "41001", False, False, None),
         ("9005", "41003", True, True, 22_000.0)]
-    assert "warning: column amount, rule 'amount given': 1 of 5 rows" in out
+    # the deal without an amount (9004) is loaded and flagged
+    assert "flagged: column amount, rule 'not blank': 1 of 5 rows" in out
     assert "note: no company IDs: the deals have no account" in out
 
 
@@ -298,8 +299,8 @@ def _inline(name: str, headers: list[str], *values: list[str]) -> RawTable:
 
 
 HUBSPOT_UNUSED = [
-    ("hubspot-crm-exports-all-contacts-2026-11-14.csv", ["Record ID", "First Name", "Last Name", "Email",
-                                                         "Contact owner", "Lifecycle Stage", "Create Date"], "contacts"),
+    ("hubspot-crm-exports-all-contacts-2026-11-14.csv",
+     ["Record ID", "First Name", "Last Name", "Email", "Contact owner", "Lifecycle Stage", "Create Date"], "contacts"),
     # internal names: an owner ID and first and last names, yet a contacts export, not an owners list
     ("contacts.csv", ["hs_object_id", "firstname", "lastname", "email", "hubspot_owner_id", "lifecyclestage"],
      "contacts"),
