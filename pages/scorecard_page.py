@@ -41,20 +41,31 @@ if tv:
 cols = st.columns(4)
 cols[0].metric("Leaders", leaders.height)
 cols[1].metric("Org median overall", ui.points(median.get("overall")))
-best = leaders.row(0, named=True)
-cols[2].metric(f"Top overall ({ui.points(best.get('overall'))})", best["leader_name"])
+best = leaders.row(0, named=True)  # leaders on thin coverage come last: the top is a complete score
+thin_top = " · thin coverage" if best.get("thin_coverage") else ""
+cols[2].metric(f"Top overall ({ui.points(best.get('overall'))}{thin_top})", best["leader_name"],
+               help=f"Scored on {best.get('coverage') or 'no metric'}")
 cols[3].page_link(ui.PAGE_FILES["scorecard"], label="TV view", icon=":material/tv:",
                   query_params={"tv": "1", "period": period or ""})
 
-st.caption(f"Data as of load {ui.data_version()}. Click a cell, a bar or a row to open that leader.")
+status = ui.scores("period_status", period)
+if status != "complete":
+    st.info(f"{period} is in progress ({status.removeprefix('in progress: ')}): scores measure it up to the"
+            " as-of date, and each change is against the previous quarter at the same share elapsed.",
+            icon=":material/hourglass_top:")
+thin = ui.thin_note(leaders)
+if thin:
+    st.warning(thin, icon=":material/data_alert:")
+st.caption("Click a cell, a bar or a row to open that leader.")
+named = ui.marked_names(leaders)
 heat_tab, rank_tab, radar_tab = st.tabs(["Heatmap", "Ranking", "Radar against the median"])
 with heat_tab:
-    heat = st.plotly_chart(charts.score_heatmap(leaders, median=median), key="heatmap", on_select="rerun",
+    heat = st.plotly_chart(charts.score_heatmap(named, median=median), key="heatmap", on_select="rerun",
                            selection_mode="points")
 with rank_tab:
     bar_col, table_col = st.columns([2, 3])
     with bar_col:
-        bars = st.plotly_chart(charts.ranking_bars(leaders, sort_key), key="ranking_bars",
+        bars = st.plotly_chart(charts.ranking_bars(named, sort_key), key="ranking_bars",
                                on_select="rerun", selection_mode="points")
     with table_col:
         ranking = ui.ranking_table(leaders, sort_key)

@@ -1,12 +1,16 @@
--- Deal metrics that need the activities logged on each deal, per leader over the whole team:
--- executive_access, multi_threading, pipeline_hygiene, stalled_deal_rate, speed_to_first_touch.
+-- Deal metrics that need the activities logged on each deal, per leader over the whole team, the
+-- leader's own deals included: executive_access, multi_threading, pipeline_hygiene,
+-- stalled_deal_rate, speed_to_first_touch.
 -- A deal is "in play" if created before $as_of and not closed before $period_start; "open on the
 -- as-of date" if created before $as_of and not closed before it. Activities are read from a year
 -- before the period on, which covers every deal but the very oldest.
+-- Pipeline hygiene judges what the data carries: the close date always (an open deal without one
+-- is not hygienic), the next step when the extract has next steps ($judge_next_step), the last
+-- activity when activities on deals are loaded ($judge_activity).
 -- Returns one row per (leader_id, metric): value (null when undefined) and sample.
 with
 team as (
-    -- each unit's whole team (queries/team_macros.sql)
+    -- each unit's team: the leader and everyone below (queries/team_macros.sql)
     select leader_id, rep_id from scored_team($visible_reps::varchar[], $per_rep)
 ),
 deals as (
@@ -17,13 +21,13 @@ deals as (
         o.close_date,
         o.next_step,
         o.is_closed,
-        o.created_date < $as_of and not (o.is_closed and o.close_date < $period_start) as in_play,
-        o.created_date < $as_of and not (o.is_closed and o.close_date < $as_of) as open_at_as_of,
+        o.created_date < $as_of and not coalesce(o.is_closed and o.close_date < $period_start, false) as in_play,
+        o.created_date < $as_of and not coalesce(o.is_closed and o.close_date < $as_of, false) as open_at_as_of,
         o.created_date >= $period_start and o.created_date < $as_of as created_in_period
     from opportunities as o
     where o.owner_rep_id in (select rep_id from team)
       and o.created_date < $as_of
-      and not (o.is_closed and o.close_date < $period_start)
+      and not coalesce(o.is_closed and o.close_date < $period_start, false)
 ),
 touches as (
     -- queries/team_macros.sql
@@ -43,8 +47,10 @@ deal_flags as (
         coalesce(t.last_activity_at < $as_of::date - interval 21 day, true) as quiet_21_days,
         -- a deal closed since the as-of date had its next step cleared on closing: only its close
         -- date and activity can be judged
-        d.close_date >= $as_of and (d.is_closed or nullif(trim(d.next_step), '') is not null)
-            and coalesce(t.last_activity_at >= $as_of::date - interval 30 day, false) as hygienic,
+        coalesce(d.close_date >= $as_of, false)
+            and (not $judge_next_step or d.is_closed or nullif(trim(d.next_step), '') is not null)
+            and (not $judge_activity or coalesce(t.last_activity_at >= $as_of::date - interval 30 day, false))
+            as hygienic,
         greatest(0, datediff('day', d.created_date,
                              coalesce(t.first_activity_at::date, $as_of::date))) as days_to_first_touch
     from deals as d

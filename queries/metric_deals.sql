@@ -1,11 +1,17 @@
--- Deal metrics per leader over the whole team, for one period (deals only, no activities):
--- strategic_mix, marketing_partner_pipeline, renewal_rate, data_completeness, sales_cycle_days,
--- bundle_rate, stage_discipline, target_win_rate, avg_deal_size, team_selling.
+-- Deal metrics per leader over the whole team, the leader's own deals included, for one period
+-- (deals only, no activities): win_rate, strategic_mix, marketing_partner_pipeline, renewal_rate,
+-- data_completeness, sales_cycle_days, bundle_rate, stage_discipline, target_win_rate,
+-- avg_deal_size, team_selling.
 -- "In the period" means from $period_start up to $as_of (exclusive).
+-- Rows odd in ways real CRMs produce are kept and left out only where they would distort: a deal
+-- that closed before it was created has no sales cycle; a deal without an amount counts in the
+-- counts (win rate) but not in the sums and the average.
+-- Product lines are compared by product_key (no case, spaces or punctuation); $strategic_lines and
+-- $bundle_lines come in already keyed.
 -- Returns one row per (leader_id, metric): value (null when undefined) and sample.
 with
 team as (
-    -- each unit's whole team (queries/team_macros.sql)
+    -- each unit's team: the leader and everyone below (queries/team_macros.sql)
     select leader_id, rep_id from scored_team($visible_reps::varchar[], $per_rep)
 ),
 present as (
@@ -25,12 +31,15 @@ deals as (
         o.owner_rep_id,
         o.amount,
         o.is_won,
-        o.is_closed and o.close_date >= $period_start and o.close_date < $as_of as closed_in_period,
-        o.is_won and o.close_date >= $period_start and o.close_date < $as_of as won_in_period,
+        coalesce((o.is_closed or o.is_won) and o.close_date >= $period_start and o.close_date < $as_of, false)
+            as closed_in_period,
+        coalesce(o.is_won and o.close_date >= $period_start and o.close_date < $as_of, false) as won_in_period,
         o.created_date >= $period_start and o.created_date < $as_of as created_in_period,
-        datediff('day', o.created_date, o.close_date) as cycle_days,
-        coalesce(o.product_line in (select unnest($strategic_lines::varchar[])), false) as is_strategic,
-        coalesce(o.product_line in (select unnest($bundle_lines::varchar[])), false) as is_bundle,
+        case when o.close_date >= o.created_date then datediff('day', o.created_date, o.close_date) end
+            as cycle_days,
+        coalesce(product_key(o.product_line) in (select unnest($strategic_lines::varchar[])), false)
+            as is_strategic,
+        coalesce(product_key(o.product_line) in (select unnest($bundle_lines::varchar[])), false) as is_bundle,
         coalesce(lower(trim(o.lead_source)) in ('marketing', 'partner'), false) as marketing_or_partner,
         coalesce(lower(trim(o.type)) = 'renewal', false) as is_renewal,
         coalesce(a.is_target, false) as on_target,
@@ -75,12 +84,15 @@ deal_flags as (
 leader_figures as (
     select
         t.leader_id,
+        count(*) filter (where d.closed_in_period) as closed_deals,
         count(*) filter (where d.won_in_period) as won_deals,
+        count(d.amount) filter (where d.won_in_period) as won_with_amount,
         sum(d.amount) filter (where d.won_in_period) as won_amount,
         sum(d.amount) filter (where d.won_in_period and d.is_strategic) as strategic_amount,
         count(*) filter (where d.won_in_period and d.is_bundle) as bundles,
         count(*) filter (where d.won_in_period and d.team_sold) as team_sold,
         median(d.cycle_days) filter (where d.won_in_period) as median_cycle,
+        count(d.cycle_days) filter (where d.won_in_period) as won_with_cycle,
         avg(d.amount) filter (where d.won_in_period) as avg_won,
         count(*) filter (where d.won_in_period and d.stages is not null) as won_with_history,
         count(*) filter (where d.won_in_period and d.stages >= 3) as walked,
@@ -98,9 +110,12 @@ leader_figures as (
     group by t.leader_id
 ),
 final as (
-    select leader_id, 'strategic_mix' as metric, strategic_amount_or_zero / nullif(won_amount, 0) as value,
-           won_deals as sample
-    from (select *, coalesce(strategic_amount, 0) as strategic_amount_or_zero from leader_figures)
+    select leader_id, 'win_rate' as metric, won_deals / nullif(closed_deals, 0) as value,
+           closed_deals as sample
+    from leader_figures
+    union all
+    select leader_id, 'strategic_mix', coalesce(strategic_amount, 0) / nullif(won_amount, 0), won_with_amount
+    from leader_figures
     union all
     select leader_id, 'marketing_partner_pipeline', coalesce(mp_amount, 0) / nullif(created_amount, 0), created
     from leader_figures
@@ -111,7 +126,7 @@ final as (
     select leader_id, 'data_completeness', fields_filled / nullif(fields_checked, 0), created
     from leader_figures
     union all
-    select leader_id, 'sales_cycle_days', median_cycle, won_deals from leader_figures
+    select leader_id, 'sales_cycle_days', median_cycle, won_with_cycle from leader_figures
     union all
     select leader_id, 'bundle_rate', bundles / nullif(won_deals, 0), won_deals from leader_figures
     union all
@@ -121,7 +136,7 @@ final as (
     select leader_id, 'target_win_rate', target_won / nullif(target_closed, 0), target_closed
     from leader_figures
     union all
-    select leader_id, 'avg_deal_size', avg_won, won_deals from leader_figures
+    select leader_id, 'avg_deal_size', avg_won, won_with_amount from leader_figures
     union all
     select leader_id, 'team_selling', team_sold / nullif(won_deals, 0), won_deals from leader_figures
 )

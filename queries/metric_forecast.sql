@@ -1,4 +1,6 @@
--- Course-correction metrics per leader over the whole team: forecast_accuracy and pipeline_coverage.
+-- Course-correction metrics per leader over the whole team, the leader's own deals and quota
+-- included: forecast_accuracy and pipeline_coverage. An open deal without a close date is in no
+-- period's pipeline.
 -- The forecast is the leader's first commit call for the period submitted before $as_of; a leader
 -- without one is judged on the commit-category pipeline closing in the period in the last
 -- opportunity snapshot taken on or before the period's first day. While the period runs the
@@ -10,7 +12,7 @@ visible_leaders as (
     select leader_id from scored_units($visible_reps::varchar[], $per_rep)
 ),
 team as (
-    -- each unit's whole team (queries/team_macros.sql)
+    -- each unit's team: the leader and everyone below (queries/team_macros.sql)
     select leader_id, rep_id from scored_team($visible_reps::varchar[], $per_rep)
 ),
 called as (

@@ -1,6 +1,11 @@
 -- Organisation metrics per leader: span_of_control (the leader's direct reports), and over the
--- whole team ramp_days, rep_retention and load_balance. "Employed on the as-of date" means on
--- the last day before $as_of. Sellers are team members who do not lead anyone themselves.
+-- team ramp_days, rep_retention and load_balance. "Employed on the as-of date" means on the last
+-- day before $as_of.
+-- Ramp time and retention are about the reps the leader manages: the people below who lead no one,
+-- never the leader themself. Ramp counts only reps hired inside the data window (on or after
+-- $data_start): a rep hired before the data begins may have won earlier deals the data does not hold.
+-- Load balance spreads the open pipeline over everyone in the team who carries some (owns a deal
+-- created in the last year), a player-coach leader included.
 -- Returns one row per (leader_id, metric): value (null when undefined) and sample.
 with
 visible as (
@@ -11,8 +16,8 @@ visible_leaders as (
     select leader_id from scored_units($visible_reps::varchar[], $per_rep)
 ),
 team as (
-    -- each unit's whole team (queries/team_macros.sql)
-    select leader_id, rep_id from scored_team($visible_reps::varchar[], $per_rep)
+    -- each unit's team: the leader and everyone below (queries/team_macros.sql)
+    select leader_id, rep_id, is_leader_self from scored_team($visible_reps::varchar[], $per_rep)
 ),
 people as (
     select
@@ -35,7 +40,7 @@ first_won as (
 ),
 open_pipeline as (
     select owner_rep_id as rep_id,
-           sum(amount) filter (where not (is_closed and close_date < $as_of)) as open_amount,
+           sum(amount) filter (where not coalesce(is_closed and close_date < $as_of, false)) as open_amount,
            count(*) filter (where created_date >= $as_of::date - interval 365 day) as recent_deals
     from opportunities
     where created_date < $as_of
@@ -45,10 +50,10 @@ rep_figures as (
     select
         p.*,
         datediff('day', p.hire_date, w.first_won_date) as ramp_days,
-        w.first_won_date >= $as_of::date - interval 365 day and w.first_won_date < $as_of
-            and p.hire_date is not null as ramped,
+        coalesce(w.first_won_date >= $as_of::date - interval 365 day and w.first_won_date < $as_of
+                 and p.hire_date >= $data_start::date, false) as ramped,
         coalesce(o.open_amount, 0) as open_amount,
-        p.is_seller and p.employed_now and coalesce(o.recent_deals, 0) > 0 as carries_pipeline
+        p.employed_now and coalesce(o.recent_deals, 0) > 0 as carries_pipeline
     from people as p
     left join first_won as w using (rep_id)
     left join open_pipeline as o using (rep_id)
@@ -83,6 +88,7 @@ leader_figures as (
         count(*) filter (where f.is_seller and f.employed_year_before and f.employed_now) as retained
     from team as t
     join rep_figures as f using (rep_id)
+    where not t.is_leader_self
     group by t.leader_id
 ),
 final as (

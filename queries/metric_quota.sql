@@ -1,11 +1,12 @@
--- Quota metrics per leader over the whole team (every level below them), for one period:
--- quota_attainment, reps_at_quota, attainment_spread, recovery, revenue_growth.
+-- Quota metrics per leader over the whole team (the leader, whose own quota and deals count as a
+-- player-coach's do, and every level below them), for one period: quota_attainment, reps_at_quota,
+-- attainment_spread, recovery, revenue_growth. A deal without an amount adds nothing to a sum.
 -- A rep's quota counts in proportion to the days of the period they were employed up to $as_of
 -- (so a rep who left mid-quarter, and the part of a running quarter not yet elapsed, are prorated).
 -- Returns one row per (leader_id, metric): value (null when undefined) and sample.
 with
 team as (
-    -- each unit's whole team (queries/team_macros.sql)
+    -- each unit's team: the leader and everyone below (queries/team_macros.sql)
     select leader_id, rep_id from scored_team($visible_reps::varchar[], $per_rep)
 ),
 team_reps as (

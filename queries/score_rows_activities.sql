@@ -1,14 +1,18 @@
 -- The activities behind one leader's activity metrics for a period: the activities of the sellers
--- in the leader's whole team (visible reps only) and the leader's own, newest first, with the
--- flags each metric selects its rows by (see scorecard/metrics.py, row_filter).
+-- in the leader's team (visible reps only; the leader too when a player-coach) and the leader's
+-- own, newest first, with the flags each metric selects its rows by (see scorecard/metrics.py,
+-- row_filter). An activity without a type is of unknown kind: never a meeting or an insight touch.
 with
 visible as (
     select unnest($visible_reps::varchar[]) as rep_id
 ),
+sellers as (
+    -- the sellers of the leader's team (queries/team_macros.sql)
+    select rep_id from team_sellers($leader_id, $visible_reps::varchar[], $period_start, $as_of)
+),
 people as (
-    -- the sellers of the leader's whole team (queries/team_macros.sql)
-    select rep_id from team_sellers($leader_id, $visible_reps::varchar[])
-    union all
+    select rep_id from sellers
+    union
     select $leader_id where $leader_id in (select rep_id from visible)
 ),
 final as (
@@ -24,9 +28,10 @@ final as (
         a.contact_id,
         a.contact_level,
         a.duration_min,
-        a.rep_id = $leader_id and lower(a.type) in ('meeting', 'demo') as leader_meeting,
-        a.rep_id <> $leader_id and lower(a.type) in ('content', 'social', 'event') as insight,
-        a.rep_id <> $leader_id as seller_activity
+        coalesce(a.rep_id = $leader_id and lower(trim(a.type)) in ('meeting', 'demo'), false) as leader_meeting,
+        coalesce(a.rep_id in (select rep_id from sellers)
+                 and lower(trim(a.type)) in ('content', 'social', 'event'), false) as insight,
+        a.rep_id in (select rep_id from sellers) as seller_activity
     from activities as a
     join reps as r on r.rep_id = a.rep_id
     left join accounts as acc on acc.account_id = a.account_id

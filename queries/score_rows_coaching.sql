@@ -1,9 +1,9 @@
 -- The coaching sessions behind one leader's coaching coverage for a period: sessions held (by any
--- leader) with the sellers of the leader's whole team, visible reps only, newest first.
+-- leader) with the reps below the leader who lead no one, visible reps only, newest first.
 with
 sellers as (
-    -- the sellers of the leader's whole team (queries/team_macros.sql)
-    select rep_id from team_sellers($leader_id, $visible_reps::varchar[])
+    -- the reps below the leader who lead no one (queries/team_macros.sql)
+    select rep_id from coached_reps($leader_id, $visible_reps::varchar[])
 ),
 final as (
     select c.leader_id as coach_id, c.rep_id, r.rep_name, c.session_at, c.kind, c.duration_min

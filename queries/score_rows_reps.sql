@@ -1,6 +1,8 @@
--- The reps behind one leader's quota and organisation metrics for a period: every visible member of
--- the leader's whole team with their prorated quota, won amount, attainment, employment and the
--- flags each metric selects its rows by (see scorecard/metrics.py, row_filter).
+-- The reps behind one leader's quota and organisation metrics for a period: the leader (depth 0,
+-- whose own quota and deals count as a player-coach's do) and every visible member of the team
+-- below, with their prorated quota, won amount, attainment, employment and the flags each metric
+-- selects its rows by (see scorecard/metrics.py, row_filter). Ramp and retention count the reps
+-- below who lead no one; ramp only those hired inside the data window (on or after $data_start).
 with
 visible as (
     select unnest($visible_reps::varchar[]) as rep_id
@@ -11,6 +13,8 @@ team as (
     where tm.leader_id = $leader_id
       and tm.rep_id in (select rep_id from visible)
       and $leader_id in (select rep_id from visible)
+    union all
+    select $leader_id, 0 where $leader_id in (select rep_id from visible)
 ),
 period_quota as (
     select rep_id, sum(quota_amount) as quota
@@ -27,7 +31,8 @@ deals as (
         coalesce(sum(amount) filter (where is_won and close_date >= $period_start
                                      and close_date < least($mid::date, $as_of::date)), 0) as won_to_mid,
         min(close_date) filter (where is_won) as first_won_date,
-        coalesce(sum(amount) filter (where created_date < $as_of and not (is_closed and close_date < $as_of)), 0)
+        coalesce(sum(amount) filter (where created_date < $as_of
+                                     and not coalesce(is_closed and close_date < $as_of, false)), 0)
             as open_pipeline,
         count(*) filter (where created_date < $as_of and created_date >= $as_of::date - interval 365 day)
             as recent_deals
@@ -81,10 +86,10 @@ final as (
         $period_complete and coalesce(period_quota * days_employed > 0, false)
             and won_to_mid < period_quota * days_to_mid / $period_days as behind_at_mid,
         depth = 1 and employed_now as direct_report,
-        hire_date is not null and first_won_date >= $as_of::date - interval 365 day
-            and first_won_date < $as_of as ramped,
-        is_seller and employed_then as employed_year_before,
-        is_seller and employed_now and recent_deals > 0 as carries_pipeline
+        coalesce(depth > 0 and hire_date >= $data_start::date and first_won_date >= $as_of::date - interval 365 day
+                 and first_won_date < $as_of, false) as ramped,
+        depth > 0 and is_seller and employed_then as employed_year_before,
+        employed_now and recent_deals > 0 as carries_pipeline
     from figures
 )
 select * from final order by depth, rep_name

@@ -6,8 +6,12 @@
     >>> card.explain("U0005", "2026Q3", "teams")   # each metric's value, points, weight, status
     >>> card.metric_rows("U0005", "coaching_coverage", "2026Q3")   # the CRM rows behind it
 
+"Now" is the data's as-of date (:attr:`Scorecard.today`, from ``scorecard.as_of``), never the
+machine's clock: an export that ends in December 2023 is scored as of December 2023, and the
+default period is the quarter of that date.
+
 Everything comes back as Polars frames; nothing here imports Streamlit. Results are cached per
-(data version, period, visible reps, rubric, today) inside the object, in plain Python.
+(data version, period, visible reps, rubric, as-of date) inside the object, in plain Python.
 """
 
 from __future__ import annotations
@@ -25,20 +29,26 @@ import polars as pl
 
 from scorecard import sql
 from scorecard.access import Viewer, local_viewer
+from scorecard.as_of import data_as_of
 from scorecard.calendar import Period, parse_period, quarter_containing
 from scorecard.explain import explanation, metric_rows
 from scorecard.metrics import METRICS, SCORES
-from scorecard.rubric import Rubric, RubricKeeper
+from scorecard.rubric import Rubric, RubricKeeper, rubric_file, rubric_text, save_rubric_text, with_product_lines
 from scorecard.scoring import (
     SCORE_KEYS,
+    DataFacts,
+    Window,
     assess,
     coaching_priorities,
     compute_metric_values,
-    data_presence,
+    coverage_wide,
+    data_facts,
     query_params,
     rep_metric_values,
+    same_share_elapsed,
+    score_coverage,
     score_table,
-    switched_off_reasons,
+    switched_off_for,
     visible_leaders,
     window,
 )
@@ -50,7 +60,8 @@ _CACHE_SIZE = 32
 
 @dataclass(frozen=True)
 class PeriodScores:
-    """Everything scored for one period: the leaders, each (leader, metric) assessed, the scores."""
+    """Everything scored for one period: the leaders, each (leader, metric) assessed, the scores and
+    how much of each score's weight was scored (``coverage``, see ``scoring.score_coverage``)."""
 
     period: Period
     leaders: pl.DataFrame
@@ -59,6 +70,13 @@ class PeriodScores:
     params: dict[str, Any]
     switched_off: dict[str, str]
     cache_key: tuple[Any, ...] = ()
+    window: Window | None = None
+    coverage: pl.DataFrame | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        """The period was still running on the as-of date: measured up to it, not to its end."""
+        return self.window is not None and not self.window.complete
 
 
 class Scorecard:
@@ -70,9 +88,9 @@ class Scorecard:
         self.settings = settings
         self.viewer = viewer
         self._today = today
-        self.rubric_keeper = rubric or RubricKeeper(settings.rubric)
+        self.rubric_keeper = rubric or RubricKeeper.for_settings(settings)
         self._cache: OrderedDict[tuple[Any, ...], PeriodScores] = OrderedDict()
-        self._presence: tuple[int, dict[str, str]] | None = None
+        self._facts: tuple[int, DataFacts] | None = None
         self._rep_cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = OrderedDict()
         self._lock = threading.Lock()  # the app may call one Scorecard from several sessions at once
 
@@ -92,7 +110,22 @@ class Scorecard:
 
     @property
     def today(self) -> date:
-        return self._today or date.today()
+        """"Now": the data's as-of date (the machine's clock only for an empty database), unless the
+        card was opened with ``today``."""
+        return self._today or self.data_as_of() or date.today()
+
+    def data_as_of(self) -> date | None:
+        """The as-of date of the data in force (``scorecard.as_of``), None for an empty database."""
+        with self.store.reader() as con:
+            return self._data_facts(con, self.store.data_version(con)).as_of
+
+    def _data_facts(self, con: duckdb.DuckDBPyConnection, version: int) -> DataFacts:
+        """What the data holds (rows, filled columns, span, product lines), once per data version."""
+        facts = self._facts
+        if facts is None or facts[0] != version:
+            facts = (version, data_facts(con, data_as_of(con)))
+            self._facts = facts
+        return facts[1]
 
     @property
     def rubric(self) -> Rubric:
@@ -109,8 +142,21 @@ class Scorecard:
         return self.settings.fiscal_year_start_month
 
     def current_period(self) -> Period:
-        """The quarter containing today."""
+        """The quarter containing the as-of date: the default period everywhere."""
         return quarter_containing(self.today, self._fiscal)
+
+    def window(self, period: str | Period | None = None) -> Window:
+        """The part of a period measured on the as-of date (all of it once it is over)."""
+        return window(self.period(period), self.today)
+
+    def period_status(self, period: str | Period | None = None) -> str:
+        """How much of a period is measured, in words: "complete", or "in progress: 89 of 92 days,
+        to 29 Dec 2023" for the quarter the as-of date falls in."""
+        win = self.window(period)
+        if win.complete:
+            return "complete"
+        last = win.last_day
+        return f"in progress: {win.days_elapsed} of {win.period.days} days, to {last.day} {last:%b %Y}"
 
     def period(self, label: str | Period | None = None) -> Period:
         """``"2026Q3"`` -> that fiscal quarter; a Period as is; None -> the current quarter."""
@@ -121,7 +167,8 @@ class Scorecard:
         return parse_period(label, self._fiscal)
 
     def periods(self) -> list[Period]:
-        """The quarters that have data (deals or activities), oldest first, up to the current one."""
+        """The quarters the data covers (a deal or an activity), oldest first, up to the quarter of
+        the as-of date."""
         with self.store.reader() as con:
             first, last = sql.run(con, "score_data_span").row(0)
         current = self.current_period()
@@ -138,41 +185,61 @@ class Scorecard:
     def scored(self, period: str | Period | None = None) -> PeriodScores:
         """Score every visible leader for a period (cached per data version, viewer and rubric)."""
         target = self.period(period)
+        return self._scored_window(window(target, self.today))
+
+    def _scored_window(self, win: Window) -> PeriodScores:
+        target = win.period
         rubric = self.rubric
         with self.store.reader() as con:
             version = self.store.data_version(con)
             key = (version, target.label, target.start, _reps_key(self.viewer.visible_reps), _rubric_key(rubric),
-                   self.today)
+                   win.as_of)
             with self._lock:
                 hit = self._cache.get(key)
                 if hit is not None:
                     self._cache.move_to_end(key)
                     return hit
-            win = window(target, self.today)
-            params = query_params(win, self.viewer.visible_reps, rubric, self._fiscal)
+            facts = self._data_facts(con, version)
+            params = query_params(win, self.viewer.visible_reps, rubric, self._fiscal, data_start=facts.first_day,
+                                  judge_next_step=facts.presence.get("opportunities.next_step", 0) > 0,
+                                  judge_activity=facts.presence.get("activities.opportunity_id", 0) > 0)
             leaders = visible_leaders(con, self.viewer.visible_reps)
             raw = compute_metric_values(con, params)
-            off = self._switched_off(con, version)
+        off = switched_off_for(facts, rubric, win, self._fiscal)
         assessed = assess(leaders, raw, rubric, switched_off=off, period_complete=win.complete)
-        result = PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off, key)
+        result = PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off, key, win,
+                              score_coverage(assessed, rubric))
         with self._lock:
             self._cache[key] = result
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return result
 
+    def previous_scored(self, period: str | Period | None = None) -> PeriodScores:
+        """The previous quarter scored for comparison: whole when ``period`` is over; while it runs,
+        cut at the same share elapsed (a quarter 40 days in is compared with the previous quarter's
+        first 40 days, scaled to its length), so a quarter in progress does not read as a drop."""
+        now = self.window(period)
+        return self._scored_window(same_share_elapsed(now.period.previous(self._fiscal), now))
+
     def leaders(self, period: str | Period | None = None, *, region: str | None = None,
                 level: int | None = None) -> pl.DataFrame:
-        """One row per visible leader with the eleven scores and their change vs the previous period,
-        sorted by overall score (best first)."""
+        """One row per visible leader: the eleven scores, their change against the previous period
+        (at the same share elapsed while the period runs), how much of each score's weight was
+        scored (``<score>_coverage``, 0-1; ``coverage`` in words for the overall score) and whether
+        the overall score rests on thin coverage (``thin_coverage``). Sorted by overall score, best
+        first, the leaders on thin coverage after the others: they are not ranked as if complete."""
         now = self.scored(period)
-        before = self.scored(now.period.previous(self._fiscal)).scores
+        before = self.previous_scored(now.period).scores
         changes = before.select("leader_id", *[pl.col(s).alias(f"{s}_before") for s in SCORE_KEYS])
+        assert now.coverage is not None
         frame = (
             now.leaders.join(now.scores, on="leader_id", how="left")
             .join(changes, on="leader_id", how="left")
             .with_columns([(pl.col(s) - pl.col(f"{s}_before")).alias(f"{s}_change") for s in SCORE_KEYS])
             .drop([f"{s}_before" for s in SCORE_KEYS])
+            .join(coverage_wide(now.coverage, self.rubric), on="leader_id", how="left")
+            .with_columns(pl.col("thin_coverage").fill_null(True), pl.lit(now.in_progress).alias("in_progress"))
         )
         if region is not None:
             frame = frame.filter(pl.col("region") == region)
@@ -180,8 +247,17 @@ class Scorecard:
             frame = frame.filter(pl.col("level") == level)
         return frame.select(
             "leader_id", "leader_name", "level", "region", "team_size", "direct_reports", *SCORE_KEYS,
-            *[f"{s}_change" for s in SCORE_KEYS],
-        ).sort(["overall", "leader_id"], descending=[True, False], nulls_last=True)
+            *[f"{s}_change" for s in SCORE_KEYS], *[f"{s}_coverage" for s in SCORE_KEYS], "coverage",
+            "thin_coverage", "in_progress",
+        ).sort(["thin_coverage", "overall", "leader_id"], descending=[False, True, False], nulls_last=True)
+
+    def coverage(self, period: str | Period | None = None) -> pl.DataFrame:
+        """How much of each leader's scores was scored: leader_id, score, scored, total (metrics, or
+        roles for the overall score), weight_share (0-1), coverage ("3 of 5 metrics, 60% of the
+        weight")."""
+        result = self.scored(period)
+        assert result.coverage is not None
+        return result.coverage
 
     def metric_values(self, period: str | Period | None = None) -> pl.DataFrame:
         """Long: leader_id, metric, value, sample, points, status (and reason, target, unit)."""
@@ -208,10 +284,11 @@ class Scorecard:
 
     def explain(self, leader_id: str, period: str | Period | None = None,
                 score: str | None = None) -> pl.DataFrame:
-        """Each metric behind a leader's scores: value, unit, points, weight, sample, status, reason."""
+        """Each metric behind a leader's scores: value, unit, points, weight, sample, status, reason,
+        and the coverage of the score it counts in ("3 of 5 metrics, 60% of the weight")."""
         result = self.scored(period)
         self._require_leader(result, leader_id)
-        return explanation(result.assessed, self.rubric, leader_id, score)
+        return explanation(result.assessed, self.rubric, leader_id, score, result.coverage)
 
     def scores_of(self, leader_id: str, period: str | Period | None = None) -> dict[str, float | None]:
         """The eleven scores of one leader."""
@@ -236,9 +313,10 @@ class Scorecard:
 
     def history(self, leader_id: str, quarters: int = 8, period: str | Period | None = None) -> pl.DataFrame:
         """The leader's scores for the last ``quarters`` quarters ending with ``period`` (default:
-        the current one), oldest first: period, period_start, overall and the ten scores. Quarters
-        before or after the data (no deal, no activity) are left out: scores there would come from
-        the reps extract alone."""
+        the quarter of the as-of date), oldest first: period, period_start, overall and the ten
+        scores, ``in_progress`` (the quarter of the as-of date, measured up to it) and ``coverage``
+        (of the overall score, in words). Quarters before or after the data (no deal, no activity)
+        are left out: scores there would come from the reps extract alone."""
         last = self.period(period)
         with_data = {p.label for p in self.periods()}
         frames = []
@@ -246,13 +324,19 @@ class Scorecard:
             p = last.shifted(-back, self._fiscal)
             if p.label not in with_data:
                 continue
-            scores = self.scored(p).scores.filter(pl.col("leader_id") == leader_id)
+            result = self.scored(p)
+            scores = result.scores.filter(pl.col("leader_id") == leader_id)
             if scores.height:
-                frames.append(scores.select(pl.lit(p.label).alias("period"), pl.lit(p.start).alias("period_start"),
-                                            *SCORE_KEYS))
+                assert result.coverage is not None
+                words = result.coverage.filter((pl.col("leader_id") == leader_id) & (pl.col("score") == "overall"))
+                frames.append(scores.select(
+                    pl.lit(p.label).alias("period"), pl.lit(p.start).alias("period_start"), *SCORE_KEYS,
+                    pl.lit(result.in_progress).alias("in_progress"),
+                    pl.lit(words["coverage"][0] if words.height else None, dtype=pl.String).alias("coverage")))
         if not frames:
             return pl.DataFrame(schema={"period": pl.String, "period_start": pl.Date,
-                                        **{s: pl.Float64 for s in SCORE_KEYS}})
+                                        **{s: pl.Float64 for s in SCORE_KEYS}, "in_progress": pl.Boolean,
+                                        "coverage": pl.String})
         return pl.concat(frames)
 
     def org_median(self, period: str | Period | None = None) -> dict[str, float]:
@@ -264,19 +348,40 @@ class Scorecard:
             out[s] = float(value) if isinstance(value, int | float) else float("nan")
         return out
 
-    def _switched_off(self, con: duckdb.DuckDBPyConnection, version: int) -> dict[str, str]:
-        """metric -> reason it is switched off, computed once per data version."""
-        if self._presence is None or self._presence[0] != version:
-            self._presence = (version, switched_off_reasons(data_presence(con)))
-        return self._presence[1]
-
-    def switched_off(self) -> pl.DataFrame:
-        """The metrics switched off by missing data: metric, metric_label, reason."""
+    def switched_off(self, period: str | Period | None = None) -> pl.DataFrame:
+        """The metrics the data cannot support in a period (default: the quarter of the as-of date):
+        metric, metric_label, reason (which names what would switch it on)."""
+        win = self.window(period)
         with self.store.reader() as con:
-            off = self._switched_off(con, self.store.data_version(con))
+            facts = self._data_facts(con, self.store.data_version(con))
+        off = switched_off_for(facts, self.rubric, win, self._fiscal)
         return pl.DataFrame({"metric": list(off), "metric_label": [METRICS[m].label for m in off],
                              "reason": list(off.values())},
                             schema={"metric": pl.String, "metric_label": pl.String, "reason": pl.String})
+
+    # -- the rubric's product lines ---------------------------------------------------------------
+
+    def product_lines(self) -> list[str]:
+        """The product lines the deals carry, most used first (what the rubric's lines must match)."""
+        with self.store.reader() as con:
+            return list(self._data_facts(con, self.store.data_version(con)).product_lines)
+
+    def rubric_file(self) -> Path:
+        """Where the rubric in force is read from and an edited one is saved: the ``rubric``
+        setting, else ``rubric.toml`` beside the database."""
+        return rubric_file(self.settings)[0]
+
+    def set_product_lines(self, *, strategic: list[str] | None = None,
+                          bundles: list[str] | None = None) -> Path:
+        """Name the strategic and/or bundle product lines and save them to the rubric file
+        (:meth:`rubric_file`), keeping every other setting and comment of the rubric in force.
+        Returns the file written; the scores use the new lines from the next call on."""
+        text = with_product_lines(rubric_text(self.rubric), strategic=strategic, bundles=bundles)
+        path = self.rubric_file()
+        save_rubric_text(path, text)
+        if self.rubric_keeper.path != path:
+            self.rubric_keeper = RubricKeeper(path)
+        return path
 
     @staticmethod
     def score_labels() -> dict[str, str]:

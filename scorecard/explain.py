@@ -11,30 +11,37 @@ import polars as pl
 from scorecard import sql
 from scorecard.metrics import METRICS, ROLES, SCORES, format_value
 from scorecard.rubric import Rubric
-from scorecard.scoring import metric_of, weighted
+from scorecard.scoring import metric_of, score_coverage, weighted
 
 EXPLANATION_COLUMNS = [
     "score", "score_label", "metric", "metric_label", "value", "unit", "points", "weight", "sample",
-    "min_sample", "status", "reason", "effective_weight",
+    "min_sample", "status", "reason", "effective_weight", "score_coverage",
 ]
 
 
-def explanation(assessed: pl.DataFrame, rubric: Rubric, leader_id: str, score: str | None = None) -> pl.DataFrame:
+def explanation(assessed: pl.DataFrame, rubric: Rubric, leader_id: str, score: str | None = None,
+                coverage: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per (score, metric) of a leader.
 
     ``score`` None gives all ten role and SMART scores; ``overall`` gives the five roles; a role or
     dimension key gives that score's metrics. ``effective_weight`` is the metric's share of the score
-    after the weight of metrics without data was spread over the rest.
+    after the weight of metrics without data was spread over the rest; ``score_coverage`` says how
+    much of the score's weight was scored ("3 of 5 metrics, 60% of the weight"), from ``coverage``
+    (``scoring.score_coverage``; computed here when not given).
     """
     if score is not None and score not in SCORES:
         raise KeyError(f"unknown score {score!r}; known: {', '.join(SCORES)}")
     wanted = list(ROLES) if score == "overall" else [score] if score else [s for s in SCORES if s != "overall"]
     order = {s: i for i, s in enumerate(SCORES)}
     labels = pl.DataFrame({"score": list(SCORES), "score_label": list(SCORES.values())})
+    mine = assessed.filter(pl.col("leader_id") == leader_id)
+    covered = (coverage if coverage is not None else score_coverage(mine, rubric)).filter(
+        pl.col("leader_id") == leader_id).select("score", pl.col("coverage").alias("score_coverage"))
     rows = (
-        weighted(assessed.filter(pl.col("leader_id") == leader_id), rubric)
+        weighted(mine, rubric)
         .filter(pl.col("score").is_in(wanted))
         .join(labels, on="score", how="left")
+        .join(covered, on="score", how="left")
         .with_columns(pl.col("score").replace_strict(order, return_dtype=pl.Int64).alias("_order"))
         .sort(["_order", "weight", "metric"], descending=[False, True, False])
     )
@@ -65,7 +72,8 @@ def format_explanation(frame: pl.DataFrame, scores: dict[str, float | None] | No
             current = row["score"]
             value = (scores or {}).get(current)
             lines.append("")
-            lines.append(f"{row['score_label']}: {_points(value)}")
+            lines.append(f"{row['score_label']}: {_points(value)}"
+                         + (f"  ({row['score_coverage']})" if row.get("score_coverage") else ""))
         status = {"scored": "", "not_enough_data": "  [not enough data]",
                   "switched_off": "  [switched off]"}[row["status"]]
         lines.append(

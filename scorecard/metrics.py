@@ -13,6 +13,10 @@ from typing import Literal
 
 Unit = Literal["share", "ratio", "days", "money", "per_month", "per_rep_day", "contacts", "reps"]
 Direction = Literal["higher", "lower", "range"]
+DataWindow = Literal["hires_inside", "twelve_months", "year_before"]
+"""What a metric needs of the data's time span: reps hired after the data begins (ramp time), twelve
+months of data before the as-of date (retention), the same period a year before (growth)."""
+ProductLines = Literal["strategic", "bundles"]
 
 ROLES: dict[str, str] = {
     "company_leader": "Company leader",
@@ -73,6 +77,10 @@ class Metric:
     """``team``: over the leader's whole team; ``leader``: the leader's own behaviour."""
     per_rep: bool = True
     """Also meaningful for one rep on their own (the rep page compares it with the team median)."""
+    window: DataWindow | None = None
+    """What it needs of the data's time span (None: any span)."""
+    product_lines: ProductLines | None = None
+    """The rubric's named product lines it counts (they must match product lines in the data)."""
 
 
 def _m(key: str, label: str, definition: str, unit: Unit, direction: Direction, sample: str,
@@ -94,17 +102,22 @@ METRICS: dict[str, Metric] = {
            "counts in proportion to the part of the period the rep was employed and, while the "
            "period runs, to the share of it already elapsed (attainment against pace).",
            "ratio", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),)),
+        _m("win_rate", "Win rate",
+           "Deals won / deals closed (won or lost), by count, of the team's deals closed in the period "
+           "(B2B average: about 20%). A deal without an amount still counts.",
+           "share", "higher", "closed deals", "deals", _DEALS, "closed_in_period"),
         _m("reps_at_quota", "Reps at quota",
            "Share of reps with a quota whose won amount reaches their (prorated) quota.",
            "share", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),), per_rep=False),
         _m("revenue_growth", "Revenue growth",
            "Won amount in the period up to the as-of date, against the won amount in the same "
            "days a year before, minus one.",
-           "share", "higher", "won deals a year before", "quota", _DEALS, "won_year_before"),
+           "share", "higher", "won deals a year before", "quota", _DEALS, "won_year_before",
+           window="year_before"),
         _m("strategic_mix", "Strategic mix",
            "Share of the won amount that is in the product lines the rubric names strategic.",
            "share", "higher", "won deals", "deals", _DEALS, "won_in_period",
-           (("opportunities.product_line",),)),
+           (("opportunities.product_line",),), product_lines="strategic"),
         _m("marketing_partner_pipeline", "Pipeline sourced with marketing and partners",
            "Share of the pipeline amount created in the period whose lead source is marketing or a "
            "partner (seed 000: work with the CMO).",
@@ -115,7 +128,7 @@ METRICS: dict[str, Metric] = {
            "Share of the deals in play in the period (created before the as-of date, not closed "
            "before the period) with a meeting or demo with a C-level or VP contact.",
            "share", "higher", "deals in play", "deal_activity", _DEALS, "in_play",
-           (("activities.opportunity_id",), ("activities.contact_level",))),
+           (("activities.opportunity_id",), ("activities.contact_level",), ("activities.type",))),
         _m("renewal_rate", "Renewal rate",
            "Share of the renewal deals closed in the period that were won.",
            "share", "higher", "renewals closed", "deals", _DEALS, "renewal_closed",
@@ -123,7 +136,7 @@ METRICS: dict[str, Metric] = {
         _m("leader_customer_meetings", "Leader's customer meetings",
            "The leader's own customer meetings and demos per month of the period elapsed.",
            "per_month", "higher", "days elapsed", "activity", "score_rows_activities", "leader_meeting",
-           scope="leader", per_rep=False),
+           (("activities.type",),), scope="leader", per_rep=False),
         _m("multi_threading", "Multi-threading",
            "Distinct contacts met per deal in play that has any logged activity.",
            "contacts", "higher", "deals in play with activity", "deal_activity", _DEALS,
@@ -132,22 +145,25 @@ METRICS: dict[str, Metric] = {
         _m("pipeline_hygiene", "Pipeline hygiene",
            "Share of the deals open on the as-of date that have a close date not in the past, a "
            "next step, and an activity in the last 30 days (a deal closed since then had its next "
-           "step cleared on closing, so only its close date and activity are judged).",
-           "share", "higher", "open deals", "deal_activity", _DEALS, "open_at_as_of",
-           (("opportunities.next_step",), ("activities.opportunity_id",))),
+           "step cleared on closing, so only its close date and activity are judged). An open deal "
+           "without a close date is not hygienic. Next steps are judged when the deals extract "
+           "carries any, activities when activities on deals are loaded: with neither, only the "
+           "close date is.",
+           "share", "higher", "open deals", "deal_activity", _DEALS, "open_at_as_of"),
         _m("data_completeness", "CRM data completeness",
            "Share of the optional deal fields (account, type, product line, lead source, forecast "
            "category, next step on open deals) filled on deals created in the period. A field that "
            "is empty in the whole extract is not counted against anyone.",
            "share", "higher", "deals created", "deals", _DEALS, "created_in_period"),
         _m("sales_cycle_days", "Median sales cycle",
-           "Median days from creation to close of the deals won in the period.",
-           "days", "lower", "won deals", "deals", _DEALS, "won_in_period"),
+           "Median days from creation to close of the deals won in the period (a deal that closed "
+           "before it was created, entered after the fact, has no cycle and is left out).",
+           "days", "lower", "won deals", "deals", _DEALS, "won_with_cycle"),
         _m("bundle_rate", "Bundle rate",
            "Share of the deals won in the period whose product line bundles products and services "
            "(the rubric names the bundle product lines).",
            "share", "higher", "won deals", "deals", _DEALS, "won_in_period",
-           (("opportunities.product_line",),)),
+           (("opportunities.product_line",),), product_lines="bundles"),
         _m("stage_discipline", "Stage discipline",
            "Share of the deals won in the period whose stage history records at least three "
            "distinct stages: walked through the process rather than jumped to closed.",
@@ -158,14 +174,19 @@ METRICS: dict[str, Metric] = {
            "Direct reports employed on the as-of date (about 6 to 10 is best; SDR teams about 1:8).",
            "reps", "range", "leaders", "org", _REPS, "direct_report", scope="leader", per_rep=False),
         _m("ramp_days", "Ramp time",
-           "Median days from hire to first won deal, for the reps whose first won deal closed in "
-           "the 12 months before the as-of date.",
-           "days", "lower", "reps ramped", "org", _REPS, "ramped", (("reps.hire_date",),)),
+           "Median days from hire to first won deal, for the reps below the leader hired inside the "
+           "data window whose first won deal closed in the 12 months before the as-of date (a rep "
+           "hired before the data begins may have won earlier deals the data does not hold).",
+           "days", "lower", "reps ramped", "org", _REPS, "ramped", (("reps.hire_date",),),
+           window="hires_inside"),
         _m("rep_retention", "Rep retention (12 months)",
-           "Share of the sellers employed a year before the as-of date who are still employed.",
-           "share", "higher", "sellers a year before", "org", _REPS, "employed_year_before", per_rep=False),
+           "Share of the sellers below the leader employed a year before the as-of date who are "
+           "still employed.",
+           "share", "higher", "sellers a year before", "org", _REPS, "employed_year_before",
+           (("reps.hire_date", "reps.termination_date"),), per_rep=False, window="twelve_months"),
         _m("load_balance", "Load balance",
-           "One minus the Gini coefficient of open pipeline across the sellers employed on the "
+           "One minus the Gini coefficient of open pipeline across the people of the team who carry "
+           "some (a deal created in the last year), a player-coach leader included, employed on the "
            "as-of date (1 = evenly spread, 0 = one rep holds everything).",
            "share", "higher", "sellers", "org", _REPS, "carries_pipeline", per_rep=False),
         # -- course corrector ----------------------------------------------------------------------
@@ -184,7 +205,7 @@ METRICS: dict[str, Metric] = {
            (("quotas",),)),
         _m("stalled_deal_rate", "Stalled-deal rate",
            "Share of the deals open on the as-of date and at least 21 days old with no activity in "
-           "the last 21 days.",
+           "the last 21 days (an activity of any kind, typed or not).",
            "share", "lower", "open deals 21+ days old", "deal_activity", _DEALS, "open_aged",
            (("activities.opportunity_id",),)),
         _m("recovery", "Recovery",
@@ -192,6 +213,10 @@ METRICS: dict[str, Metric] = {
            "period at 90% of quota or more.",
            "share", "higher", "reps behind pace at mid-period", "quota", _REPS, "behind_at_mid",
            (("quotas",),), needs_complete_period=True, per_rep=False),
+        _m("pipeline_created", "Pipeline created",
+           "New deals created in the period per seller per month employed (by count, so deals "
+           "without an amount count), scored as a percentile among peer leaders at the same level.",
+           "per_month", "higher", "sellers", "activity", _DEALS, "created_in_period"),
         # -- SMART: strategic ----------------------------------------------------------------------
         _m("target_account_focus", "Target-account focus",
            "Mean of two shares: the sellers' account activities on target accounts, and the "
@@ -208,12 +233,14 @@ METRICS: dict[str, Metric] = {
            "money", "higher", "won deals", "deals", _DEALS, "won_in_period"),
         # -- SMART: action -------------------------------------------------------------------------
         _m("activities_per_rep_day", "Customer activities per rep per day",
-           "Customer-facing activities (every type but 'other') by the sellers, per seller per "
-           "working day employed in the period up to the as-of date.",
+           "Customer-facing activities (every type but 'other'; an activity without a type is not "
+           "known to be customer-facing) by the sellers, per seller per working day employed in the "
+           "period up to the as-of date.",
            "per_rep_day", "higher", "seller working days", "activity", "score_rows_activities",
-           "seller_activity"),
+           "seller_activity", (("activities.type",),)),
         _m("daily_consistency", "Daily consistency",
-           "Share of the sellers' working days employed with at least one customer activity (seed "
+           "Share of the sellers' working days employed with at least one activity that is not "
+           "'other' (an activity without a type counts: with a contact, it touched a person; seed "
            "004's daily focus).",
            "share", "higher", "seller working days", "activity", "score_rows_activities",
            "seller_activity"),
@@ -224,13 +251,14 @@ METRICS: dict[str, Metric] = {
            (("activities.opportunity_id",),)),
         # -- SMART: relationships ------------------------------------------------------------------
         _m("insight_touches", "Insight touches",
-           "Share of the sellers' activities in the period that are content, social or events "
-           "(seeds 000 and 001: the buyer is 57% through due diligence before meeting sales).",
-           "share", "higher", "activities", "activity", "score_rows_activities", "insight"),
+           "Share of the sellers' typed activities in the period that are content, social or "
+           "events (seeds 000 and 001: the buyer is 57% through due diligence before meeting sales).",
+           "share", "higher", "typed activities", "activity", "score_rows_activities", "insight",
+           (("activities.type",),)),
         # -- SMART: teams --------------------------------------------------------------------------
         _m("coaching_coverage", "Coaching coverage",
-           "Coaching sessions held with the team's sellers per seller per month employed in the "
-           "period (seed 004: leaders coach every step of the way).",
+           "Coaching sessions held with the reps below the leader who lead no one, per rep per "
+           "month employed in the period (seed 004: leaders coach every step of the way).",
            "per_month", "higher", "sellers", "activity", "score_rows_coaching", None,
            (("coaching",),)),
         _m("team_selling", "Team selling",
@@ -243,6 +271,20 @@ METRICS: dict[str, Metric] = {
            "share", "higher", "reps with a quota", "quota", _REPS, "has_quota", (("quotas",),), per_rep=False),
     )
 }
+
+FILLED_ON_MOST_ROWS: dict[str, str] = {
+    "activities.type": "activities without a type",
+    "activities.contact_id": "activities without a contact",
+    "activities.contact_level": "activities without a contact level",
+    "opportunities.lead_source": "deals without a lead source",
+    "opportunities.product_line": "deals without a product line",
+    "opportunities.type": "deals without a type",
+    "reps.hire_date": "reps without a hire date",
+}
+"""Columns a metric needs filled on most rows, not merely present somewhere: blank on most rows
+(the rubric's ``coverage.mostly_blank`` share), the metrics that need them are switched off, since
+a few filled rows would score the team on what its CRM happens to record. Other columns need only
+be loaded (next steps, forecast categories and the like are what hygiene measures)."""
 
 QUERY_FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(m.query for m in METRICS.values()))
 """Each family is one query ``queries/metric_<family>.sql`` returning (leader_id, metric, value, sample)."""
@@ -272,3 +314,4 @@ def format_value(value: float | None, unit: str) -> str:
     if unit == "per_rep_day":
         return f"{value:.1f}/rep/day"
     return f"{value:.1f}"
+

@@ -8,16 +8,25 @@ with a message naming the line and key, and :class:`RubricKeeper` keeps the last
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from scorecard.metrics import METRICS, ROLES, SCORES, format_value
 
+if TYPE_CHECKING:
+    from scorecard.settings import Settings
+
 DEFAULT_RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
+SAVED_RUBRIC_NAME = "rubric.toml"
+"""Where a rubric edited in the app is saved when the ``rubric`` setting names no file: beside the
+database."""
 
 Method = Literal["band", "range", "percentile"]
 
@@ -73,6 +82,17 @@ class ScoreWeights:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """When a score rests on too little of its weight, and when a column counts as not exported."""
+
+    thin_below: float = 0.5
+    """A leader whose overall score rests on less than this share of the weight is marked thin."""
+    mostly_blank: float = 0.5
+    """A needed column blank on more than this share of its rows switches its metrics off."""
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Rubric:
     bands: dict[str, Band]
     scores: dict[str, ScoreWeights]
@@ -80,6 +100,11 @@ class Rubric:
     bundle_lines: tuple[str, ...]
     product_lines_source: str
     path: Path | None = None
+    coverage: Coverage = Coverage()
+
+    def product_lines(self, which: str) -> tuple[str, ...]:
+        """The product lines the rubric names ``strategic`` or ``bundles``."""
+        return self.strategic_lines if which == "strategic" else self.bundle_lines
 
     def weight(self, score: str, metric: str) -> float:
         return self.scores[score].weights.get(metric, 0.0)
@@ -135,10 +160,11 @@ def parse_rubric(text: str, name: str = "rubric.toml", path: Path | None = None)
     def fail(table: str, key: str | None, message: str) -> RubricError:
         return RubricError(f"{_where(name, text, table, key)}: {message}")
 
-    unknown_top = sorted(set(data) - {"product_lines", "metrics", "scores"})
+    unknown_top = sorted(set(data) - {"product_lines", "coverage", "metrics", "scores"})
     if unknown_top:
         raise fail(unknown_top[0], None, f"unknown section [{unknown_top[0]}] (expected product_lines,"
-                   " metrics, scores)")
+                   " coverage, metrics, scores)")
+    coverage = _coverage(data.get("coverage", {}), lambda key, msg: fail("coverage", key, msg))
 
     lines = data.get("product_lines", {})
     for key in ("strategic", "bundles"):
@@ -193,7 +219,23 @@ def parse_rubric(text: str, name: str = "rubric.toml", path: Path | None = None)
         bundle_lines=tuple(lines.get("bundles", [])),
         product_lines_source=str(lines.get("source", "")),
         path=path,
+        coverage=coverage,
     )
+
+
+def _coverage(spec: Any, fail: Any) -> Coverage:
+    if not isinstance(spec, dict):
+        raise fail(None, "must be a table of thin_below, mostly_blank, source")
+    unknown = sorted(set(spec) - {"thin_below", "mostly_blank", "source"})
+    if unknown:
+        raise fail(unknown[0], f"unknown key {unknown[0]!r}")
+    values: dict[str, float] = {}
+    for key, default in (("thin_below", Coverage.thin_below), ("mostly_blank", Coverage.mostly_blank)):
+        value = spec.get(key, default)
+        if not _number(value) or not 0 <= value <= 1:
+            raise fail(key, f"{key} must be a share between 0 and 1, not {value!r}")
+        values[key] = float(value)
+    return Coverage(values["thin_below"], values["mostly_blank"], str(spec.get("source", "")))
 
 
 def _band(metric: str, spec: dict[str, Any], fail: Any) -> Band:
@@ -258,14 +300,23 @@ class RubricKeeper:
     """Holds the rubric in force: re-reads an edited file when it changes, keeps the last good one.
 
     ``error`` says why the current file was refused (None when the file in force is the one on disk).
+    With ``optional``, a file that does not exist (yet) means the shipped rubric, without an error.
     """
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, optional: bool = False) -> None:
         self.path = Path(path) if path else None
+        self.optional = optional
         self.rubric: Rubric = _DEFAULT
         self.error: str | None = None
         self._stamp: tuple[float, int] | None = None
         self.current()
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> RubricKeeper:
+        """The rubric the ``rubric`` setting names, else the one saved beside the database (by the
+        Methodology page), else the shipped default."""
+        path, optional = rubric_file(settings)
+        return cls(path, optional=optional)
 
     def current(self) -> Rubric:
         if self.path is None:
@@ -273,6 +324,12 @@ class RubricKeeper:
         try:
             stat = self.path.stat()
             stamp = (stat.st_mtime, stat.st_size)
+        except FileNotFoundError as exc:
+            if self.optional:
+                self.rubric, self.error, self._stamp = _DEFAULT, None, None
+                return self.rubric
+            self.error = f"{self.path}: cannot be read: {exc}; the last good rubric stays in force"
+            return self.rubric
         except OSError as exc:
             self.error = f"{self.path}: cannot be read: {exc}; the last good rubric stays in force"
             return self.rubric
@@ -290,6 +347,81 @@ class RubricKeeper:
             return [self.error]
         self.error = None
         return []
+
+
+def rubric_file(settings: Settings) -> tuple[Path, bool]:
+    """(the rubric file in force or to save to, whether it may be absent): the file the ``rubric``
+    setting names, else ``rubric.toml`` beside the database (absent until a rubric is saved there)."""
+    if settings.rubric:
+        return Path(settings.rubric), False
+    return settings.db.parent / SAVED_RUBRIC_NAME, True
+
+
+# -- product lines -------------------------------------------------------------------------------------
+
+def product_key(name: str) -> str:
+    """A product line name without case, spaces or punctuation ("GTX Pro" and "GTXPro" are one line);
+    the same as the ``product_key`` macro in ``queries/team_macros.sql``."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def unmatched_product_lines(named: Sequence[str], in_data: Sequence[str]) -> list[str]:
+    """The rubric's product lines that match no product line in the data."""
+    keys = {product_key(line) for line in in_data}
+    return [line for line in named if product_key(line) not in keys]
+
+
+def with_product_lines(text: str, *, strategic: Sequence[str] | None = None,
+                       bundles: Sequence[str] | None = None) -> str:
+    """The rubric text with ``[product_lines]`` strategic and/or bundles replaced; every other line,
+    comments included, is kept as it was. Raises :class:`RubricError` if the result is not a rubric."""
+    lines = text.splitlines(keepends=True)
+    for key, values in (("strategic", strategic), ("bundles", bundles)):
+        if values is None:
+            continue
+        lines = _set_array(lines, "product_lines", key, [str(v).strip() for v in values if str(v).strip()])
+    result = "".join(lines)
+    parse_rubric(result)
+    return result
+
+
+def _set_array(lines: list[str], table: str, key: str, values: list[str]) -> list[str]:
+    new_line = f"{key} = [{', '.join(json.dumps(v, ensure_ascii=False) for v in values)}]\n"
+    header = re.compile(r"^\s*\[([^\]]+)\]\s*(#.*)?$")
+    key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    section = ""
+    for number, line in enumerate(lines):
+        found = header.match(line)
+        if found:
+            if section == table:  # the table ends without the key: add it at the table's end
+                return [*lines[:number], new_line, *lines[number:]]
+            section = found.group(1).strip()
+            continue
+        if section == table and key_re.match(line):
+            end = number
+            depth = line.split("#", 1)[0].count("[") - line.split("#", 1)[0].count("]")
+            while depth > 0 and end + 1 < len(lines):
+                end += 1
+                body = lines[end].split("#", 1)[0]
+                depth += body.count("[") - body.count("]")
+            return [*lines[:number], new_line, *lines[end + 1:]]
+    if section == table:
+        return [*lines, *([] if not lines or lines[-1].endswith("\n") else ["\n"]), new_line]
+    return [f"[{table}]\n", new_line, "\n", *lines]
+
+
+def save_rubric_text(path: Path, text: str) -> None:
+    """Write a checked rubric to ``path`` in one step (a reader never sees half a file)."""
+    parse_rubric(text, path.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.saving")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def rubric_text(rubric: Rubric) -> str:
+    """The text of the file a rubric was read from (the shipped file for the default rubric)."""
+    return (rubric.path or DEFAULT_RUBRIC).read_text(encoding="utf-8")
 
 
 # -- methodology ---------------------------------------------------------------------------------------

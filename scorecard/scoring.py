@@ -2,12 +2,16 @@
 
 1. :func:`compute_metric_values` runs the metric queries (``queries/metric_*.sql``) set-wise for every
    visible leader at once and returns one row per (leader, metric): value and sample size.
-2. :func:`assess` gives each row its status (scored, not enough data, switched off with the reason)
+2. :func:`switched_off_for` says which metrics the data cannot support, and why: an extract or
+   column not loaded, a column blank on most rows, a data window too short for the metric, or
+   product lines the rubric names that the data does not have.
+3. :func:`assess` gives each row its status (scored, not enough data, switched off with the reason)
    and its points: by band (floor 0, target 100, linear, clamped) or by percentile among peer
    leaders at the same level.
-3. :func:`score_table` turns points into role and SMART dimension scores: the weighted mean over the
+4. :func:`score_table` turns points into role and SMART dimension scores: the weighted mean over the
    metrics that were scored (the weight of a metric without data is spread over the rest, never
-   scored 0), and the overall score, the mean of the five role scores.
+   scored 0), and the overall score, the mean of the five role scores; :func:`score_coverage` says
+   how much of each score's weight was scored.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ import polars as pl
 
 from scorecard import sql
 from scorecard.calendar import Period
-from scorecard.metrics import METRICS, QUERY_FAMILIES, ROLES, SCORES, Metric
-from scorecard.rubric import Rubric
+from scorecard.metrics import FILLED_ON_MOST_ROWS, METRICS, QUERY_FAMILIES, ROLES, SCORES, Metric
+from scorecard.rubric import Rubric, product_key, unmatched_product_lines
 
 SCORE_KEYS: list[str] = list(SCORES)
 ROLE_KEYS: list[str] = list(ROLES)
@@ -49,15 +53,39 @@ class Window:
     def elapsed_share(self) -> float:
         return max(0, (self.as_of - self.period.start).days) / self.period.days
 
+    @property
+    def days_elapsed(self) -> int:
+        return max(0, (self.as_of - self.period.start).days)
+
+    @property
+    def last_day(self) -> date:
+        """The last day measured (inclusive)."""
+        return self.as_of - timedelta(days=1)
+
 
 def window(period: Period, today: date) -> Window:
     as_of = min(period.end_exclusive, today + timedelta(days=1))
     return Window(period, max(as_of, period.start))
 
 
+def same_share_elapsed(earlier: Period, running: Window) -> Window:
+    """The window of an earlier period cut at the share of it that ``running`` has elapsed, so a
+    quarter in progress is compared with the previous quarter at the same point, not with all of it."""
+    if running.complete:
+        return window(earlier, earlier.end)
+    days = max(1, round(running.elapsed_share * earlier.days))
+    return Window(earlier, min(earlier.start + timedelta(days=days), earlier.end_exclusive))
+
+
 def query_params(win: Window, visible_reps: list[str] | tuple[str, ...], rubric: Rubric,
-                 fiscal_year_start_month: int = 1) -> dict[str, Any]:
-    """The named parameters every metric query takes."""
+                 fiscal_year_start_month: int = 1, *, data_start: date | None = None,
+                 judge_next_step: bool = True, judge_activity: bool = True) -> dict[str, Any]:
+    """The named parameters every metric query takes.
+
+    ``data_start`` is the first day of the data (ramp time counts reps hired from then on);
+    ``judge_next_step`` and ``judge_activity`` say whether pipeline hygiene can judge next steps and
+    activities on deals (false when the data carries none).
+    """
     period = win.period
     year_before = period.year_before(fiscal_year_start_month)
     following = period.next(fiscal_year_start_month)
@@ -74,8 +102,11 @@ def query_params(win: Window, visible_reps: list[str] | tuple[str, ...], rubric:
         "year_before_as_of": year_before.start + (win.as_of - period.start),
         "next_start": following.start,
         "next_end": following.end_exclusive,
-        "strategic_lines": list(rubric.strategic_lines),
-        "bundle_lines": list(rubric.bundle_lines),
+        "strategic_lines": [product_key(line) for line in rubric.strategic_lines],
+        "bundle_lines": [product_key(line) for line in rubric.bundle_lines],
+        "data_start": data_start or period.start,
+        "judge_next_step": judge_next_step,
+        "judge_activity": judge_activity,
         "per_rep": False,
     }
 
@@ -112,9 +143,32 @@ def rep_metric_values(con: duckdb.DuckDBPyConnection, params: dict[str, Any], ru
 
 
 def data_presence(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rows per optional extract and values per optional column (see ``score_data_presence.sql``)."""
+    """Rows per extract and values per optional column (see ``score_data_presence.sql``)."""
     row = sql.run(con, "score_data_presence").row(0, named=True)
     return {k: int(v or 0) for k, v in row.items()}
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What the data holds, once per load: rows and filled values, its time span, its product lines."""
+
+    presence: dict[str, int]
+    first_day: date | None
+    """The first day with a deal or an activity (None: neither was loaded)."""
+    as_of: date | None
+    """The data's as-of date (``scorecard.as_of``)."""
+    hires_inside: int
+    """Reps hired from ``first_day`` up to ``as_of``."""
+    product_lines: tuple[str, ...]
+    """The product lines the deals carry, most used first."""
+
+
+def data_facts(con: duckdb.DuckDBPyConnection, as_of: date | None) -> DataFacts:
+    presence = data_presence(con)
+    span = sql.run(con, "score_data_window", as_of=as_of or date.max).row(0, named=True)
+    lines = sql.run(con, "score_product_lines")["product_line"].to_list() if presence.get(
+        "opportunities.product_line") else []
+    return DataFacts(presence, span["first_day"], as_of, int(span["hires_inside"] or 0), tuple(lines))
 
 
 def compute_metric_values(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> pl.DataFrame:
@@ -138,16 +192,36 @@ def metric_needs(metric: Metric) -> tuple[tuple[str, ...], ...]:
     return (*metric.requires, (source,))
 
 
-def switched_off_reasons(presence: dict[str, int]) -> dict[str, str]:
-    """metric -> why it is switched off, naming the extract or column that would switch it on."""
+def switched_off_reasons(presence: dict[str, int], mostly_blank: float = 0.5) -> dict[str, str]:
+    """metric -> why it is switched off, naming the extract or column that would switch it on.
+
+    An extract or column is missing when it holds nothing; a column of ``FILLED_ON_MOST_ROWS`` is
+    also missing when it is blank on more than ``mostly_blank`` of its extract's rows.
+    """
     reasons: dict[str, str] = {}
     for metric in METRICS.values():
         for group in metric_needs(metric):
-            if not any(presence.get(need, 0) > 0 for need in group):
+            if any(_has(presence, need, mostly_blank) for need in group):
+                continue
+            blank = [need for need in group if presence.get(need, 0) > 0]
+            if blank:
+                reasons[metric.key] = "switched off: " + "; ".join(
+                    _describe_blank(presence, need) for need in blank) + "; fill it in the CRM export to switch it on"
+            else:
                 reasons[metric.key] = "switched off: " + " or ".join(_describe_need(n) for n in group) + \
                     (" is" if len(group) == 1 else " are") + " missing or empty; load it to switch it on"
-                break
+            break
     return reasons
+
+
+def _has(presence: dict[str, int], need: str, mostly_blank: float) -> bool:
+    filled = presence.get(need, 0)
+    if filled <= 0:
+        return False
+    if need not in FILLED_ON_MOST_ROWS:
+        return True
+    rows = presence.get(need.split(".", 1)[0], 0)
+    return rows <= 0 or 1 - filled / rows <= mostly_blank
 
 
 def _describe_need(need: str) -> str:
@@ -155,6 +229,73 @@ def _describe_need(need: str) -> str:
         extract, column = need.split(".", 1)
         return f"column {column} of the {extract} extract"
     return f"the {need} extract"
+
+
+def _describe_blank(presence: dict[str, int], need: str) -> str:
+    rows = presence.get(need.split(".", 1)[0], 0)
+    blank = rows - presence.get(need, 0)
+    return (f"{FILLED_ON_MOST_ROWS[need]} ({_describe_need(need)} is blank on {blank:,} of {rows:,} rows,"
+            f" {blank / rows:.0%})")
+
+
+def window_reasons(facts: DataFacts, win: Window, fiscal_year_start_month: int = 1) -> dict[str, str]:
+    """metric -> why the data's time span is too short for it in this window (see ``Metric.window``)."""
+    first = facts.first_day
+    if first is None:
+        return {}
+    begins = f"the data begins on {_day(first)}"
+    reasons: dict[str, str] = {}
+    year_before = win.period.year_before(fiscal_year_start_month)
+    for metric in METRICS.values():
+        if metric.window == "hires_inside" and facts.hires_inside == 0:
+            reasons[metric.key] = (f"switched off: no rep was hired inside the data window ({begins}); ramp time"
+                                   " counts reps hired after the data begins, whose first won deal the data"
+                                   " holds; load deals and reps' hire dates that reach back to a hire")
+        elif metric.window == "twelve_months" and first > win.as_of - timedelta(days=365):
+            reasons[metric.key] = (f"switched off: 12-month retention needs 12 months of data before the as-of"
+                                   f" date ({_day(win.last_day)}) and {begins}; load a longer history to"
+                                   " switch it on")
+        elif metric.window == "year_before" and first > year_before.start:
+            reasons[metric.key] = (f"switched off: growth needs the same period a year before"
+                                   f" ({year_before.label}) inside the data, and {begins}; load deals back to"
+                                   f" {_day(year_before.start)} to switch it on")
+    return reasons
+
+
+def product_line_reasons(rubric: Rubric, in_data: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """metric -> why the product lines the rubric names cannot be counted: none is named, or none
+    matches a product line in the data (compared without case, spaces or punctuation)."""
+    reasons: dict[str, str] = {}
+    for metric in METRICS.values():
+        if metric.product_lines is None or not in_data:
+            continue
+        which = "strategic" if metric.product_lines == "strategic" else "bundle"
+        named = rubric.product_lines(metric.product_lines)
+        if not named:
+            reasons[metric.key] = (f"switched off: the rubric names no {which} product lines; name them on the"
+                                   " Methodology page to switch it on")
+        elif len(unmatched_product_lines(named, in_data)) == len(named):
+            shown = ", ".join(in_data[:8]) + (", ..." if len(in_data) > 8 else "")
+            reasons[metric.key] = (f"switched off: none of the rubric's {which} product lines"
+                                   f" ({', '.join(named)}) is a product line in the data (the deals carry"
+                                   f" {shown}); set them on the Methodology page to switch it on")
+    return reasons
+
+
+def switched_off_for(facts: DataFacts, rubric: Rubric, win: Window,
+                     fiscal_year_start_month: int = 1) -> dict[str, str]:
+    """Every metric the data cannot support in this window, with the reason and what would switch it
+    on: missing or mostly blank inputs first, then product lines, then the data's time span."""
+    reasons = switched_off_reasons(facts.presence, rubric.coverage.mostly_blank)
+    for extra in (product_line_reasons(rubric, facts.product_lines),
+                  window_reasons(facts, win, fiscal_year_start_month)):
+        for metric, reason in extra.items():
+            reasons.setdefault(metric, reason)
+    return {m: reasons[m] for m in METRICS if m in reasons}
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 def _catalogue_frame(rubric: Rubric) -> pl.DataFrame:
@@ -274,6 +415,52 @@ def score_table(assessed: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
     return wide.with_columns(
         pl.mean_horizontal(*ROLE_KEYS).alias("overall")
     ).select("leader_id", *SCORE_KEYS)
+
+
+COVERAGE_SCHEMA: dict[str, Any] = {"leader_id": pl.String, "score": pl.String, "scored": pl.Int64,
+                                   "total": pl.Int64, "weight_share": pl.Float64, "coverage": pl.String}
+
+
+def score_coverage(assessed: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """How much of each score was scored, per leader: leader_id, score, scored and total (metrics,
+    or roles for the overall score), weight_share (0-1) and coverage ("3 of 5 metrics, 60% of the
+    weight"). The overall score's share is the mean of the five roles' shares, as it is their mean."""
+    weights = weights_frame(rubric).filter(pl.col("weight") > 0)
+    per_score = (
+        assessed.select("leader_id", "metric", "points").join(weights, on="metric", how="inner")
+        .group_by("leader_id", "score")
+        .agg(pl.col("points").is_not_null().sum().cast(pl.Int64).alias("scored"),
+             pl.len().cast(pl.Int64).alias("total"),
+             (pl.col("weight").filter(pl.col("points").is_not_null()).sum() / pl.col("weight").sum())
+             .alias("weight_share"))
+    )
+    overall = (
+        per_score.filter(pl.col("score").is_in(ROLE_KEYS))
+        .group_by("leader_id")
+        .agg(pl.lit("overall").alias("score"), (pl.col("scored") > 0).sum().cast(pl.Int64).alias("scored"),
+             pl.lit(len(ROLE_KEYS), dtype=pl.Int64).alias("total"),
+             (pl.col("weight_share").sum() / len(ROLE_KEYS)).alias("weight_share"))
+    )
+    noun = pl.when(pl.col("score") == "overall").then(pl.lit("roles")).otherwise(pl.lit("metrics"))
+    frame = pl.concat([overall.select(per_score.columns), per_score], how="vertical")
+    return frame.with_columns(
+        pl.format("{} of {} {}, {}% of the weight", pl.col("scored"), pl.col("total"), noun,
+                  (pl.col("weight_share") * 100).round(0).cast(pl.Int64)).alias("coverage")
+    ).select(list(COVERAGE_SCHEMA)).cast(COVERAGE_SCHEMA)  # type: ignore[arg-type]
+
+
+def coverage_wide(coverage: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """One row per leader: ``<score>_coverage`` (share of the weight scored, 0-1) for the eleven
+    scores, ``coverage`` (the overall score's, in words) and ``thin_coverage`` (the overall score
+    rests on less of its weight than the rubric's ``coverage.thin_below``)."""
+    wide = coverage.select("leader_id").unique(maintain_order=True)
+    for score in SCORE_KEYS:
+        part = coverage.filter(pl.col("score") == score).select(
+            "leader_id", pl.col("weight_share").alias(f"{score}_coverage"))
+        wide = wide.join(part, on="leader_id", how="left")
+    words = coverage.filter(pl.col("score") == "overall").select("leader_id", "coverage")
+    return wide.join(words, on="leader_id", how="left").with_columns(
+        (pl.col("overall_coverage").fill_null(0.0) < rubric.coverage.thin_below).alias("thin_coverage"))
 
 
 def overall_from_points(points: dict[str, float | None], rubric: Rubric) -> float | None:

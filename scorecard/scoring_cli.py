@@ -1,6 +1,7 @@
 """``scorecard score`` and ``scorecard explain``: the scores and their explanation on the command line.
 
     scorecard score --db PATH [--period 2026Q3] [--format table|csv|json]
+        (default period: the quarter of the data's as-of date, which it names)
     scorecard explain --db PATH --leader ID [--period 2026Q3] [--score teams] [--format table|csv|json]
     scorecard explain --db PATH --leader ID --metric stalled_deal_rate     # the CRM rows behind it
 """
@@ -18,7 +19,10 @@ import polars as pl
 
 from scorecard import cli
 from scorecard.api import Scorecard
+from scorecard.as_of import format_as_of
+from scorecard.calendar import Period
 from scorecard.metrics import METRICS, SCORES
+from scorecard.scoring import coverage_wide
 from scorecard.settings import get_settings
 
 FORMATS = ("table", "csv", "json")
@@ -49,35 +53,60 @@ def _write(frame: pl.DataFrame, fmt: str, table: Callable[[pl.DataFrame], str]) 
 
 
 def score_frame(card: Scorecard, period: str | None) -> pl.DataFrame:
-    """One row per leader: id, name, level, overall, the five roles, the five SMART dimensions."""
+    """One row per leader: id, name, level, overall, the five roles, the five SMART dimensions, then
+    how much of each score's weight was scored (``<score>_coverage``, 0-1), the overall coverage in
+    words and ``thin_coverage``. Leaders on thin coverage come after the others."""
     scored = card.scored(period)  # no change column here, so the previous period is not computed
+    assert scored.coverage is not None
     return (
         scored.leaders.join(scored.scores, on="leader_id", how="left")
-        .sort(["overall", "leader_id"], descending=[True, False], nulls_last=True)
-        .select("leader_id", "leader_name", "level", *[pl.col(s).round(1) for s in SCORES])
+        .join(coverage_wide(scored.coverage, card.rubric), on="leader_id", how="left")
+        .with_columns(pl.col("thin_coverage").fill_null(True))
+        .sort(["thin_coverage", "overall", "leader_id"], descending=[False, True, False], nulls_last=True)
+        .select("leader_id", "leader_name", "level", *[pl.col(s).round(1) for s in SCORES],
+                "coverage", "thin_coverage", *[pl.col(f"{s}_coverage").round(2) for s in SCORES])
     )
 
 
 def _score_table(frame: pl.DataFrame) -> str:
-    header = f"{'leader':<7} {'name':<20} {'lvl':>3} " + " ".join(f"{_SHORT[s]:>8}" for s in SCORES)
+    header = (f"{'leader':<7} {'name':<20} {'lvl':>3} " + " ".join(f"{_SHORT[s]:>8}" for s in SCORES)
+              + "  coverage of the overall score")
     lines = [header, "-" * len(header)]
     for row in frame.iter_rows(named=True):
         cells = " ".join(f"{'-' if row[s] is None else f'{row[s]:.0f}':>8}" for s in SCORES)
-        lines.append(f"{row['leader_id']:<7} {row['leader_name'][:20]:<20} {row['level']:>3} {cells}")
+        thin = "  THIN: not ranked as complete" if row["thin_coverage"] else ""
+        lines.append(f"{row['leader_id']:<7} {row['leader_name'][:20]:<20} {row['level']:>3} {cells}"
+                     f"  {row['coverage'] or '-'}{thin}")
     lines.append("")
     lines.append("company = Company leader, customer = Customer champion, process = Process guru,"
                  " org = Organization architect, course = Course corrector;")
     lines.append("S M A R T = Strategic, Measurable, Action, Relationships, Teams. Scores 0-100,"
                  " '-' = not enough data.")
+    lines.append("Coverage: how many of the five roles were scored and how much of their weight; a leader"
+                 " scored on little of it is marked THIN and listed after the others.")
     return "\n".join(lines)
+
+
+def period_line(card: Scorecard, period: Period, chosen: bool, leaders: int) -> str:
+    """What was scored, in words: the period, its dates, whether it is in progress, and why it was
+    the one scored."""
+    status = card.period_status(period)
+    why = "" if chosen else f", the quarter of the data's as-of date ({format_as_of(card.today)[len('Data as of '):]})"
+    return (f"Scores for {period.label} ({_day(period.start)} to {_day(period.end)}, {status}){why},"
+            f" {leaders} leaders")
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     card = _open(args)
     period = card.period(args.period)
     frame = score_frame(card, period.label)
-    if args.format == "table":
-        print(f"Scores for {period.label} ({period.start} to {period.end}), {frame.height} leaders")
+    line = period_line(card, period, args.period is not None, frame.height)
+    # the period is always named: on stdout beside the table, on stderr when stdout is csv or json
+    print(line, file=sys.stdout if args.format == "table" else sys.stderr)
     _write(frame, args.format, _score_table)
     return 0
 
@@ -100,7 +129,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
         return 0
     leaders = card.scored(period.label).leaders
     name = leaders.filter(pl.col("leader_id") == args.leader)["leader_name"].to_list()
-    print(f"{args.leader} {name[0] if name else ''}, {period.label}: overall {_fmt(scores['overall'])}")
+    overall = card.coverage(period.label).filter((pl.col("leader_id") == args.leader)
+                                                 & (pl.col("score") == "overall"))["coverage"].to_list()
+    print(f"{args.leader} {name[0] if name else ''}, {period.label} ({card.period_status(period)}):"
+          f" overall {_fmt(scores['overall'])}" + (f" ({overall[0]})" if overall else ""))
     print(format_explanation(frame, scores))
     priorities = card.coaching_priorities(args.leader, period.label)
     if priorities.height:
@@ -132,13 +164,15 @@ def _fmt(value: float | None) -> str:
 
 def register(sub: argparse._SubParsersAction, with_db: Callable[..., argparse.ArgumentParser]) -> None:
     score = with_db(sub.add_parser("score", help="score every leader for a period"))
-    score.add_argument("--period", help="fiscal quarter like 2026Q3 (default: the current one)")
+    score.add_argument("--period", help="fiscal quarter like 2026Q3 (default: the quarter of the data's"
+                                        " as-of date)")
     score.add_argument("--format", choices=FORMATS, default="table")
     score.add_argument("--today", help=argparse.SUPPRESS)
 
     explain = with_db(sub.add_parser("explain", help="explain one leader's scores down to the metrics"))
     explain.add_argument("--leader", required=True, help="the leader's rep_id")
-    explain.add_argument("--period", help="fiscal quarter like 2026Q3 (default: the current one)")
+    explain.add_argument("--period", help="fiscal quarter like 2026Q3 (default: the quarter of the data's"
+                                          " as-of date)")
     explain.add_argument("--score", choices=list(SCORES), help="one score only (default: all)")
     explain.add_argument("--metric", choices=list(METRICS),
                          help="print the CRM rows behind this metric instead (deals, activities, reps)")

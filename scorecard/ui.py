@@ -87,8 +87,23 @@ def data_version() -> int:
     return _data_version(str(settings().db))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _data_as_of(version: int, db: str) -> date | None:
+    from scorecard.as_of import data_as_of as read_as_of
+
+    with store().reader() as con:
+        return read_as_of(con)
+
+
+def data_as_of() -> date | None:
+    """The as-of date of the data in force (None for an empty database), once per data version."""
+    return _data_as_of(data_version(), str(settings().db))
+
+
 def today() -> date:
-    return date.today()
+    """"Now" on every page: the data's as-of date, never the machine's clock (which only an empty
+    database falls back on)."""
+    return data_as_of() or date.today()
 
 
 def currency() -> str:
@@ -158,10 +173,26 @@ def show_login() -> None:
 
 
 def show_banner(who: Viewer) -> None:
+    """What every page shows above its content: the local-install notice, the viewer's notes, and
+    the date the data is as of (what "now" means on every page)."""
     if who.local:
         st.info("Local demo: no login, everyone sees everything.", icon=":material/info:")
     for note in who.notes:
         st.warning(note)
+    show_as_of()
+
+
+def as_of_text() -> str:
+    """"Data as of 29 Dec 2023" (or that nothing is loaded yet)."""
+    from scorecard.as_of import format_as_of
+
+    return format_as_of(data_as_of())
+
+
+def show_as_of() -> None:
+    st.caption(f"{as_of_text()}: periods, \"today\", pace and stalled deals are measured at this date.",
+               help="The date the data describes: the uploader's date, else the newest change the export"
+                    " carries, else its newest activity, deal or stage change. Never the machine's clock.")
 
 
 # -- state in the URL ----------------------------------------------------------------------------
@@ -381,7 +412,7 @@ def live_updates(every: float = LIVE_REFRESH_SECONDS) -> None:
 # -- cached package calls -------------------------------------------------------------------------
 
 def period_for(label: str | None) -> Period:
-    """The quarter a label names (``2026Q3``), the current quarter when None or unparseable."""
+    """The quarter a label names (``2026Q3``), the quarter of the as-of date when None or unparseable."""
     from scorecard.calendar import parse_period
 
     fy = settings().fiscal_year_start_month
@@ -423,8 +454,9 @@ def data_quality(version: int) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def viewer_key(who: Viewer) -> str:
-    """A short key that tells viewers apart in the caches (same e-mail and same reps: same key)."""
-    return f"{who.email}|{len(who.visible_reps)}|{hash(who.visible_reps)}"
+    """A short key that tells viewers apart in the caches (same e-mail and same reps: same key), and
+    the rubric in force (an edited rubric scores anew)."""
+    return f"{who.email}|{len(who.visible_reps)}|{hash(who.visible_reps)}|{rubric_stamp()}"
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -482,13 +514,23 @@ def person_picker(label: str, frame: pl.DataFrame, key: str, *, id_col: str = "r
 
 def period_picker(labels: list[str], key: str = "period", *, default: str | None = None,
                   sidebar: bool = False) -> str | None:
-    """Pick a quarter (newest first); the label lives in the URL parameter ``period``."""
+    """Pick a quarter (newest first); the label lives in the URL parameter ``period``. The quarter
+    of the as-of date, while it runs, reads "2023Q4 (in progress)"."""
     newest_first = sorted(labels, reverse=True)
     return choose("Period", newest_first, key, default=default or (newest_first[0] if newest_first else None),
-                  sidebar=sidebar)
+                  sidebar=sidebar, format_func=period_name)
+
+
+def period_name(label: str) -> str:
+    """A quarter's label, marked "(in progress)" when it is the quarter of the as-of date and the
+    data does not reach its end."""
+    day = today()
+    running = quarter_containing(day, settings().fiscal_year_start_month)
+    return f"{label} (in progress)" if label == running.label and day < running.end else label
 
 
 def recent_period_labels(count: int = 8) -> list[str]:
+    """The ``count`` quarters up to the quarter of the as-of date (when the data covers none)."""
     from scorecard.calendar import recent_quarters
 
     return [p.label for p in recent_quarters(today(), count, settings().fiscal_year_start_month)]
@@ -509,7 +551,7 @@ def formatted_vs_team(vs_team: pl.DataFrame) -> pl.DataFrame:
 def _rubric_keeper() -> Any:
     from scorecard.rubric import RubricKeeper
 
-    return RubricKeeper(settings().rubric)
+    return RubricKeeper.for_settings(settings())
 
 
 def rubric_in_force() -> tuple[Any, str | None]:
@@ -518,12 +560,40 @@ def rubric_in_force() -> tuple[Any, str | None]:
     return keeper.current(), keeper.error
 
 
+def rubric_stamp() -> str:
+    """A fingerprint of the rubric in force, so cached scores follow an edited rubric."""
+    from scorecard.api import _rubric_key
+
+    return _rubric_key(_rubric_keeper().current())[:12]
+
+
+def rubric_file_text() -> str:
+    """Where the rubric in force is read from, in words."""
+    from scorecard.rubric import rubric_file
+
+    path, optional = rubric_file(settings())
+    if optional and not path.exists():
+        return f"shipped default (an edited rubric is saved to {path})"
+    return str(path)
+
+
+def save_product_lines(strategic: list[str], bundles: list[str]) -> str:
+    """Save the strategic and bundle product lines to the rubric file; returns where (not cached:
+    this writes)."""
+    from scorecard.api import Scorecard
+
+    card = Scorecard(store(), settings(), current_viewer(), rubric=_rubric_keeper())
+    path = card.set_product_lines(strategic=strategic, bundles=bundles)
+    _rubric_keeper().current()
+    return str(path)
+
+
 def settings_table() -> pl.DataFrame:
     """The settings in force, as the methodology page lists them (no secrets live in settings)."""
     s = settings()
     values = {
         "Database": str(s.db), "Fiscal year starts in month": str(s.fiscal_year_start_month),
-        "Reporting currency": s.reporting_currency, "Rubric file": str(s.rubric or "shipped default"),
+        "Reporting currency": s.reporting_currency, "Rubric file": rubric_file_text(),
         "Access file": str(s.resolved_access_file()), "Inbox folder": str(s.resolved_inbox_dir()),
         "Login": "hosted (OpenID Connect)" if hosted() else "local demo, no login",
     }
@@ -634,20 +704,55 @@ def level_name(level: str) -> str:
 
 
 def ranking_table(leaders: pl.DataFrame, score: str) -> pl.DataFrame:
-    """Leaders ranked by ``score`` with the change against the previous period as an arrow."""
+    """Leaders ranked by ``score`` with the change against the previous period as an arrow and how
+    much of the score's weight was scored. Leaders on thin coverage come after the others, marked,
+    and are not given a rank as if their score were complete."""
     from scorecard.metrics import SCORES
 
-    ranked = leaders.sort(score, descending=True, nulls_last=True)
+    thin = pl.col("thin_coverage") if "thin_coverage" in leaders.columns else pl.lit(False)
+    ranked = leaders.with_columns(thin.alias("thin_coverage")).sort(
+        ["thin_coverage", score], descending=[False, True], nulls_last=True)
     change_col = f"{score}_change"
     changes = ranked[change_col].to_list() if change_col in ranked.columns else [None] * ranked.height
     keys = [k for k in SCORES if k in ranked.columns and k != score]
+    share = f"{score}_coverage"
+    coverage = (pl.col(share) if share in ranked.columns else pl.lit(None, dtype=pl.Float64))
     return ranked.select(
-        pl.int_range(1, ranked.height + 1).alias("rank"),
+        pl.when(~pl.col("thin_coverage")).then(pl.int_range(1, ranked.height + 1)).alias("rank"),
         pl.col("leader_id"), pl.col("leader_name"), pl.col(score),
         pl.Series("change", [change(c) for c in changes], dtype=pl.String),
+        coverage.alias("coverage"),
+        pl.when(pl.col("thin_coverage")).then(pl.lit("thin coverage: not ranked")).otherwise(pl.lit(""))
+        .alias("note"),
         *[pl.col(k) for k in keys],
         *[pl.col(c) for c in ("region", "level", "team_size") if c in ranked.columns],
-    )
+    ).with_columns(pl.col("rank").cast(pl.Int64))
+
+
+def thin_note(leaders: pl.DataFrame) -> str | None:
+    """What the page says when some leaders are scored on little of the weight, else None."""
+    if "thin_coverage" not in leaders.columns:
+        return None
+    thin = leaders.filter(pl.col("thin_coverage"))
+    if thin.is_empty():
+        return None
+    rubric, _ = rubric_in_force()
+    names = ", ".join(thin["leader_name"].fill_null(thin["leader_id"]).to_list()[:6])
+    more = "" if thin.height <= 6 else f" and {thin.height - 6} more"
+    return (f"{thin.height} of {leaders.height} leaders are scored on less than {rubric.coverage.thin_below:.0%} of"
+            f" the weight ({names}{more}): the data lacks what most of their metrics need, so they are listed"
+            " after the others, without a rank. The Data quality page says what would switch the metrics on.")
+
+
+def marked_names(leaders: pl.DataFrame) -> pl.DataFrame:
+    """The leaders with "(thin coverage)" after the name of those scored on little of the weight,
+    for charts that show names only."""
+    if "thin_coverage" not in leaders.columns:
+        return leaders
+    return leaders.with_columns(
+        pl.when(pl.col("thin_coverage"))
+        .then(pl.format("{} (thin coverage)", pl.col("leader_name").fill_null(pl.col("leader_id"))))
+        .otherwise(pl.col("leader_name")).alias("leader_name"))
 
 
 def ranking_column_config() -> dict[str, Any]:
@@ -655,7 +760,14 @@ def ranking_column_config() -> dict[str, Any]:
 
     config: dict[str, Any] = {
         "rank": number_column("#", "%d"), "leader_id": None, "leader_name": "Leader",
-        "change": st.column_config.TextColumn("vs last quarter"), "region": "Region",
+        "change": st.column_config.TextColumn("vs last quarter",
+                                              help="Against the previous quarter; while this quarter runs,"
+                                                   " against the previous one at the same share elapsed"),
+        "coverage": st.column_config.ProgressColumn(
+            "Weight scored", min_value=0, max_value=1, format="percent",
+            help="How much of the score's weight has the data it needs; the rest is switched off or has too"
+                 " little data, and its weight is spread over the scored metrics"),
+        "note": "Note", "region": "Region",
         "level": number_column("Level", "%d"), "team_size": number_column("Team", "%d"),
     }
     for key, label in SCORES.items():
@@ -680,7 +792,9 @@ def tv_rotation(leaders: pl.DataFrame, score: str, period: str, every: float = 1
         fresh = scores("leaders", period)  # cached on the data version: a new load shows up here
         if fresh.is_empty():
             fresh = leaders
-        st.markdown(f"## Sales-leadership scorecard · {period}")
+        fresh = marked_names(fresh)
+        st.markdown(f"## Sales-leadership scorecard · {period_name(period)}")
+        st.caption(as_of_text())
         if turn % 2 == 0:
             st.plotly_chart(charts.ranking_bars(fresh, score, font_size=22, height=900), key="tv_chart")
         else:

@@ -47,12 +47,21 @@ def test_leaders_one_row_per_leader_sorted_by_overall(card: Scorecard) -> None:
 
 
 def test_change_is_against_the_previous_quarter(card: Scorecard) -> None:
+    # the demo's current quarter runs (its data is as of today): the previous quarter is cut at the
+    # same share elapsed; a complete quarter is compared with the whole previous one
     now = card.leaders()
-    before = card.leaders(card.current_period().previous()).select("leader_id", pl.col("teams").alias("before"))
+    assert now["in_progress"].all()
+    cut = card.previous_scored()
+    assert cut.window is not None and not cut.window.complete
+    assert cut.period == card.current_period().previous()
+    before = cut.scores.select("leader_id", pl.col("teams").alias("before"))
     joined = now.join(before, on="leader_id")
     for row in joined.iter_rows(named=True):
         if row["teams"] is not None and row["before"] is not None:
             assert row["teams_change"] == pytest.approx(row["teams"] - row["before"])
+    last = card.current_period().previous()
+    whole = card.previous_scored(last)
+    assert whole.window is not None and whole.window.complete and whole.period == last.previous()
 
 
 def test_explain_lists_every_metric_of_a_score(card: Scorecard) -> None:
@@ -111,13 +120,19 @@ def _run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 
 def test_score_command_prints_one_row_per_leader(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run_cli(["score", "--db", str(demo_db_path), "--format", "csv"], capsys)
+    code, out, err = _run_cli(["score", "--db", str(demo_db_path), "--format", "csv"], capsys)
     assert code == 0
     frame = pl.read_csv(out.encode())
-    assert frame.columns == ["leader_id", "leader_name", "level", *SCORES]
+    assert frame.columns == ["leader_id", "leader_name", "level", *SCORES, "coverage", "thin_coverage",
+                             *[f"{s}_coverage" for s in SCORES]]
     assert frame.height == 16
+    assert frame["coverage"].str.contains(r"^\d of 5 roles, \d+% of the weight$").all()
+    current = Scorecard.open(demo_db_path, settings=Settings(db=demo_db_path)).current_period().label
+    # the period scored is always named: on stderr when stdout carries csv
+    assert err.startswith(f"Scores for {current} (") and "the quarter of the data's as-of date" in err
     code, out, _ = _run_cli(["score", "--db", str(demo_db_path)], capsys)
     assert code == 0 and "U0001" in out and "overall" in out.splitlines()[1]
+    assert out.startswith(f"Scores for {current} (") and "of 5 roles" in out
     period = Scorecard.open(demo_db_path, settings=Settings(db=demo_db_path)).current_period().previous().label
     code, out, _ = _run_cli(["score", "--db", str(demo_db_path), "--period", period, "--format", "json"], capsys)
     assert code == 0 and len(json.loads(out)) == 16
