@@ -62,7 +62,7 @@ from scorecard.mapping import (
 from scorecard.readers import RawTable, ReadError, read_path
 from scorecard.schema import EXTRACTS
 from scorecard.settings import get_settings
-from scorecard.store import LoadMode, LoadRecord, SourceFile, StagedFile, Store, file_stamp
+from scorecard.store import Laps, LoadMode, LoadRecord, SourceFile, StagedFile, Store, file_stamp
 
 Progress = Callable[[str, float], None]
 REFERENCED = {"reps": "rep_id", "accounts": "account_id", "opportunities": "opportunity_id"}
@@ -240,10 +240,9 @@ class Overlap:
         self._checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks")
         self._stager = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staging")
         self._staging = self._stager.submit(store.stage_files, [p for p in paths if 0 < _file_size(p) <= limit])
-        self.premapped: dict[int, MappedTable] = {}
-        """``id`` of a table -> the table mapped early."""
-        self._started: dict[str, tuple[ExtractBatch, SuiteFuture]] = {}
-        self._framed: dict[int, pl.DataFrame] = {}
+        self.premapped: list[MappedTable] = []
+        """Tables mapped as soon as they were read."""
+        self._started: dict[str, tuple[MappedTable, ExtractBatch, SuiteFuture]] = {}
 
     def __enter__(self) -> Overlap:
         return self
@@ -253,7 +252,6 @@ class Overlap:
         self._stager.shutdown(wait=True)
         self._checks.shutdown(wait=True)
         self._started.clear()
-        self._framed.clear()
         gc.collect()
 
     def after_read(self, tables: list[RawTable]) -> None:
@@ -264,24 +262,24 @@ class Overlap:
         if all(dtype == pl.String for dtype in table.frame.dtypes):
             return
         m = canonical_format.map_canonical(table)
-        self.premapped[id(table)] = m
+        self.premapped.append(m)
         table.release()
         if m.problem or m.frame is None or m.extract is None or m.extract in self._started:
             return
         batch = ExtractBatch(EXTRACTS[m.extract], _with_file(m), [m.file])
-        self._framed[id(table)] = batch.frame
-        self._started[m.extract] = (batch, self._checks.submit(suite_findings, batch))
+        self._started[m.extract] = (m, batch, self._checks.submit(suite_findings, batch))
 
     def frame_for(self, m: MappedTable) -> pl.DataFrame:
         """The mapped rows with their file name: the very frame a suite started on, if one did."""
         ahead = self._started.get(m.extract or "")
-        if ahead and self.premapped.get(id(m.table)) is m and ahead[0].frame is self._framed.get(id(m.table)):
-            return ahead[0].frame
+        if ahead and ahead[0] is m:
+            return ahead[1].frame
         return _with_file(m)
 
     @property
     def started(self) -> dict[str, tuple[ExtractBatch, SuiteFuture]]:
-        return self._started
+        """Suites already running, by extract: the batch each runs on, and its findings to come."""
+        return {name: (batch, future) for name, (_m, batch, future) in self._started.items()}
 
     def staged(self) -> dict[Path, StagedFile]:
         try:
@@ -317,46 +315,49 @@ def _produces_reps(table: RawTable, profile: MappingProfile | None) -> bool:
 
 def map_tables(tables: list[RawTable], *, store: Store, forced: MappingProfile | None = None,
                profiles: list[MappingProfile] | None = None,
-               premapped: Mapping[int, MappedTable] | None = None) -> list[MappedTable]:
+               premapped: Sequence[MappedTable] = ()) -> list[MappedTable]:
     """Recognise and map every table; people named by name are resolved against the upload's reps
-    (mapped first), else those already loaded. ``premapped`` (by ``id`` of the table) holds
-    canonical tables already mapped while the upload was read."""
+    (mapped first), else those already loaded. ``premapped`` holds canonical tables already mapped
+    while the upload was read."""
     profiles = profiles or []
-    exports = {id(t): crm.export_of(t) for t in tables}
 
-    def profile_for(table: RawTable) -> MappingProfile | None:
+    def profile_for(table: RawTable, export: crm.CrmExport | None) -> MappingProfile | None:
         if forced is not None and forced.reads(table.headers):
             return forced
         # Dynamics 365 is told from display names a hand-kept sheet may share ("Full Name", "Status"):
         # an analyst's saved profile for those headers wins over it; the other exports are certain.
-        if exports[id(table)] not in (None, "dynamics") or canonical_format.complete(table):
+        if export not in (None, "dynamics") or canonical_format.complete(table):
             return None
         found = matching_profiles(profiles, table.headers)
         if len(found) > 1:  # not the first saved: the uploader chooses (applying the choice says so)
             return ProfileChoice.between(found)
         return found[0] if found else None
 
-    chosen = {id(t): profile_for(t) for t in tables}
-    ordered = sorted(tables, key=lambda t: 0 if _produces_reps(t, chosen[id(t)]) else 1)
+    recognised = []
+    for table in tables:
+        export = crm.export_of(table)
+        recognised.append((table, export, profile_for(table, export)))
+    # People first, so that names in the other files resolve to their IDs.
+    recognised.sort(key=lambda r: 0 if _produces_reps(r[0], r[2]) else 1)
     mapped: list[MappedTable] = []
-    sf_tables = [t for t in ordered if chosen[id(t)] is None and exports[id(t)] == "salesforce"]
+    sf_tables = [table for table, export, profile in recognised if profile is None and export == "salesforce"]
     if sf_tables:
         mapped.extend(salesforce.map_tables(sf_tables))
-    rest = [t for t in ordered if t not in sf_tables]
     people: pl.DataFrame | None = None
     db_people_loaded = False
-    for table in rest:
-        if premapped and id(table) in premapped:
-            mapped.append(premapped[id(table)])
+    for table, export, profile in recognised:
+        if profile is None and export == "salesforce":
             continue
-        profile = chosen[id(table)]
+        early = next((m for m in premapped if m.table is table), None)
+        if early is not None:
+            mapped.append(early)
+            continue
         upload_reps = [m.frame for m in mapped if m.extract == "reps" and m.frame is not None]
         if upload_reps:
             people = pl.concat([f.select("rep_id", *[c for c in ("rep_name", "email") if c in f.columns])
                                 for f in upload_reps], how="diagonal_relaxed")
         elif not db_people_loaded:
             people, db_people_loaded = _db_people(store), True
-        export = exports[id(table)]
         try:
             if profile is not None:
                 mapped.append(apply_profile(table, profile, people))
@@ -593,17 +594,6 @@ def _first_seen(frames: dict[str, pl.DataFrame], as_of: date | None) -> dict[str
 
 # -- the plan: read, map, check, preview ----------------------------------------------------------
 
-class _Laps:
-    def __init__(self, timings: dict[str, float]) -> None:
-        self.timings = timings
-        self.started = self.clock = time.perf_counter()
-
-    def __call__(self, name: str) -> None:
-        now = time.perf_counter()
-        self.timings[name] = now - self.clock
-        self.clock = now
-
-
 def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingProfile | None = None,
                 append: bool = False, as_of: date | None = None, progress: Progress | None = None) -> IngestPlan:
     """Read, recognise, map, check and preview an upload. Writes nothing.
@@ -612,7 +602,7 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
     say = progress or (lambda _m, _f: None)
     paths = [Path(p) for p in paths]
     timings: dict[str, float] = {}
-    lap = _Laps(timings)
+    lap = Laps(timings)
     with Overlap(store, paths) as overlap:
         tables, unreadable = read_files(paths, typed=not mapping, overlap=overlap, say=say)
         lap("read")

@@ -100,6 +100,20 @@ _DERIVED_DDL = [
 ]
 
 
+class Laps:
+    """Seconds spent in each step of a long piece of work, for the benchmark: call with the name of
+    the step that just ended."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.started = self.clock = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + now - self.clock
+        self.clock = now
+
+
 class StoreError(RuntimeError):
     """A load or restore that cannot be done; nothing was changed."""
 
@@ -355,13 +369,7 @@ class Store:
         prepared = {name: _conform(EXTRACTS[name], frame) for name, frame in frames.items()}
 
         timings: dict[str, float] = {}
-        clock = time.perf_counter()
-
-        def lap(name: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            timings[name] = timings.get(name, 0.0) + now - clock
-            clock = now
+        lap = Laps(timings)
 
         con = self.connect()
         try:

@@ -474,8 +474,9 @@ def _map_tasks(table: RawTable) -> MappedTable:
     untyped = int(tasks.select(told.is_null().sum()).item())
     if untyped:
         notes.append(f"{untyped} of {tasks.height} tasks say nothing of their kind (Type blank"
-                     f"{'' if 'TaskSubtype' in tasks.columns else ', no TaskSubtype column'}): kept as 'other'")
-    kind = pl.coalesce(told, pl.lit("other"))
+                     f"{'' if 'TaskSubtype' in tasks.columns else ', no TaskSubtype column'}): loaded as"
+                     " activities of unknown kind")
+    kind = told
     frame = tasks.select(
         "__line", pl.col("Id").alias("activity_id"), pl.col("OwnerId").alias("rep_id"),
         _col(tasks, "CompletedDateTime", "ActivityDate", "CreatedDate").alias("activity_at"),

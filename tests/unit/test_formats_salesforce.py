@@ -256,7 +256,8 @@ def test_tasks_say_when_their_kind_is_unknown(mapped: dict[str, MappedTable]) ->
     tasks = mapped["Task.csv"]
     assert tasks.frame is not None and tasks.frame.height == 17
     assert "3 open (not yet done) tasks left out" in tasks.notes
-    assert ("16 of 17 tasks say nothing of their kind (Type blank, no TaskSubtype column): kept as 'other'"
+    assert ("16 of 17 tasks say nothing of their kind (Type blank, no TaskSubtype column): loaded as"
+            " activities of unknown kind"
             in tasks.notes)
     assert tasks.frame.filter(pl.col("type") == "call")["activity_id"].to_list() == [sfid("00T", 1)]
     events = mapped["Event.csv"]

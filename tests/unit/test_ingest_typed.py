@@ -67,7 +67,7 @@ def test_a_value_that_does_not_parse_is_still_reported_with_its_line(tmp_path: P
                     "U1,2026-01-01,2026-03-31,100000\n"
                     "U2,2026-04-01,2026-06-30,soon\n", encoding="utf-8")
     plan = plan_ingest(Store(tmp_path / "db.duckdb"), [path])
-    failed = plan.errors.filter(pl.col("rule") == "parseable number")
+    failed = plan.checks.filter((pl.col("rule") == "parseable number") & ~pl.col("passed"))
     assert failed.select("column_name", "failed_rows").rows() == [("quota_amount", 1)]
     assert "line 3" in failed["sample"][0] and "'soon'" in failed["sample"][0]
 
