@@ -161,11 +161,23 @@ def type_columns(frame: pl.DataFrame, extract: Extract, *, date_order: DateOrder
     return pl.DataFrame(out)
 
 
+NEWLINE_COUNT_ROWS = 1_000_000
+"""Up to this many rows, line numbers count the newlines inside quoted values (a description over
+two lines); the large canonical extracts, which hold none, are numbered by record."""
+
+
 def with_line_numbers(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the file line number of each row (the header is line 1)."""
+    """Add the file line number where each row starts (the header is line 1). A quoted value that
+    holds a newline pushes the rows after it one line down, as a text editor shows them."""
     if LINE in frame.columns:
         return frame
-    return frame.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
+    numbered = frame.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not text or frame.height > NEWLINE_COUNT_ROWS:
+        return numbered
+    breaks = pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text)
+    return numbered.with_columns(
+        (pl.col(LINE) + breaks.cum_sum().shift(1, fill_value=0).cast(pl.Int64)).alias(LINE))
 
 
 def normalise_header(header: str) -> str:

@@ -36,3 +36,24 @@ def test_the_salesforce_weekly_export_loads_as_delivered(tmp_path: Path) -> None
     skipped = {v.file.rsplit("/", 1)[-1] for v in result.verdicts if v.status == "skipped"}
     assert {"Contact.csv", "Lead.csv", "Campaign.csv", "Case.csv", "Competidor__c.csv",
             "ForecastingQuota.csv"} <= skipped
+
+
+def test_odd_rows_are_flagged_by_the_line_a_text_editor_shows(tmp_path: Path) -> None:
+    """Deal ...006 has a description over two lines, so the deals after it start one line further
+    down than their record number: ...028 is record 29 but starts on line 30 of Opportunity.csv.
+    ...017 (open) and ...021 (lost) have no amount; 16 of the 17 done tasks and 6 of the 8 events
+    have no type."""
+    store = Store(tmp_path / "sf.duckdb")
+    result = ingest_files(store, [salesforce_weekly_zip(tmp_path)], loaded_by="test")
+    assert result.accepted, result.report()
+    flags = store.flagged_rows()
+    late = flags.filter(flags["rule"] == "close date not before created date")
+    assert sorted(late.select("row_key", "line").rows()) == [
+        ("0068d0000000004AAA", 5), ("0068d0000000028AAA", 30), ("0068d0000000038AAA", 40)]
+    blank_amount = flags.filter((flags["rule"] == "not blank") & (flags["column_name"] == "amount"))
+    assert sorted(blank_amount["row_key"].to_list()) == ["0068d0000000017AAA", "0068d0000000021AAA"]
+    untyped = flags.filter((flags["extract"] == "activities") & (flags["column_name"] == "type"))
+    assert untyped.height == 16 + 6
+    assert result.as_of is not None and result.as_of.isoformat() == "2023-12-29"
+    with store.reader() as con:
+        assert con.execute("select as_of from loads").fetchall()[0][0].isoformat() == "2023-12-29"
