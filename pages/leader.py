@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from scorecard import charts, ui
+from scorecard import charts, drilldown, ui
 from scorecard.metrics import SCORES
+
+_FORMATS = {"ratio": "%.2fx", "days": "%.0f days", "per_month": "%.1f/month", "per_rep_day": "%.1f/day",
+            "contacts": "%.1f", "reps": "%d", "count": "%d"}
+
+
+def figure_column(column: drilldown.Column) -> Any:
+    """A team-table column in the figure's unit, as the explanation writes it, with its definition."""
+    if column.unit == "money":
+        return ui.money_column(column.label, column.help)
+    if column.unit == "share":
+        return ui.percent_column(column.label, column.help)
+    return ui.number_column(column.label, _FORMATS.get(column.unit, "%.1f"), column.help)
+
 
 who = ui.current_viewer()
 st.title("Leader")
 ui.require_data(who, ("reps",))
-version = ui.data_version()
 
 periods = [p.label for p in ui.scores("periods")] or ui.recent_period_labels()
 current = ui.scores("current_period").label
@@ -75,10 +89,12 @@ with coach_col:
         st.plotly_chart(charts.score_history(history), key="history_chart")
 
 st.markdown("#### The team")
-st.caption("Attainment against pace this period; select a rep (row or bar) to open their live page.")
+st.caption("Each figure is the metric the score counts, for the rep alone (quota attainment is measured"
+           " against pace: 1.00x = on pace on the as-of date), beside the full quarter's attainment. A"
+           " leader's row shows their whole team. Select a rep (row or bar) to open their live page.")
 if ui.missing_optional(("coaching",)):
-    st.caption("Coaching sessions are blank: upload the coaching extract to see them.")
-team = ui.leader_team(version, leader_id, who.visible_reps, period, ui.today())
+    st.caption("Coaching coverage is blank: upload the coaching extract to see it.")
+team = ui.scores("leader_team", leader_id, period)
 if team.is_empty():
     st.write("No one in this leader's team is visible to you.")
 else:
@@ -87,9 +103,12 @@ else:
         clicked = st.plotly_chart(charts.team_attainment_bars(team), key="team_bars", on_select="rerun",
                                   selection_mode="points")
     with table_col:
+        figures = drilldown.team_table_columns()
         chosen = st.dataframe(team, hide_index=True, key="team_table", on_select="rerun",
-                              selection_mode="single-row", column_order=ui.TEAM_COLUMNS,
-                              column_config=ui.team_column_config())
+                              selection_mode="single-row",
+                              column_order=["rep_name", "manager_name", *[c.key for c in figures]],
+                              column_config={"rep_name": "Rep", "manager_name": "Manager",
+                                             **{c.key: figure_column(c) for c in figures}})
     rep = ui.selected_id(clicked) or ui.selected_value(chosen, team, "rep_id")
     if rep:
         ui.open_page("rep", rep=rep, period=period)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from scorecard import charts, drilldown, ui
+from scorecard.metrics import DISPLAY_FIGURES, METRICS, format_value
 
 who = ui.current_viewer()
 st.title("Rep")
@@ -16,7 +17,9 @@ left, right = st.columns([3, 1])
 with left:
     rep_id = ui.person_picker("Rep", everyone, "rep")
 with right:
-    period_label = ui.period_picker(ui.recent_period_labels())
+    periods = [p.label for p in ui.scores("periods")] or ui.recent_period_labels()
+    current = ui.scores("current_period").label
+    period_label = ui.period_picker(periods, default=current if current in periods else None)
 if rep_id is None or period_label is None:
     st.stop()
 
@@ -25,35 +28,39 @@ if rep_id is None or period_label is None:
 def live_view(rep_id: str, period_label: str) -> None:
     """Redrawn every few seconds from caches keyed on the data version: a new load shows up
     without a reload, and an unchanged one costs only cache hits."""
-    live_version = ui.data_version()
-    view = ui.rep_view(live_version, rep_id, who.visible_reps, period_label, ui.today())
-    if view is None:
+    try:
+        view: drilldown.RepView = ui.scores("rep_view", rep_id, period_label)
+    except KeyError:
         st.warning("This rep is not in your part of the organisation.")
         return
-    assert view is not None
 
-    profile, numbers = view.profile, view.numbers
+    profile, figures = view.profile, view.figures
     facts = [profile.get("role") or "rep", profile.get("region") or ""]
     st.subheader(profile["rep_name"])
-    st.caption(" · ".join(f for f in facts if f)
-               + f" · updated with load {live_version} · {view.today:%A %d %B %Y}")
+    st.caption(" · ".join(f for f in facts if f) + f" · as of {view.today:%A %d %B %Y}")
     if profile.get("manager_id") and who.may_see(profile["manager_id"]):
         st.page_link(ui.PAGE_FILES["leader"], label=f"Leader: {profile['manager_name']}",
                      icon=":material/supervisor_account:",
                      query_params={"leader": profile["manager_id"], "period": period_label})
+    if view.leads_team:
+        st.caption("Leads a team: the metrics are scored for the whole team, on the Leader page; the"
+                   " figures below are this person's own deals and activities.")
 
+    attainment, full = METRICS["quota_attainment"], DISPLAY_FIGURES["attainment_full_period"]
+    expected = DISPLAY_FIGURES["expected_attainment"]
     cols = st.columns(6)
-    cols[0].metric("Attainment", ui.percent(numbers.get("attainment")),
-                   help="Won this period / quota for the period")
-    cols[1].metric("Expected by today", ui.percent(numbers.get("expected_attainment")),
-                   help="Share of the period elapsed: where a rep on a straight line to quota would be")
-    cols[2].metric("Open pipeline", ui.money(numbers.get("open_pipeline"), ui.currency()),
-                   help="Open deals with a close date in the period")
-    cols[3].metric("Deals at risk", f"{view.deals_at_risk} of {view.deals.height}")
-    cols[4].metric("Activities today", f"{view.feed_today.height}", help="This week: "
-                   f"{view.feed.height}")
-    cols[5].metric("Target accounts touched", ui.percent(numbers.get("target_account_coverage")),
-                   help="Target accounts with an activity in the last 30 days")
+    cols[0].metric(attainment.label, format_value(figures.get("quota_attainment"), attainment.unit),
+                   help=attainment.definition)
+    cols[1].metric(full.label, ui.percent(figures.get("attainment_full_period")),
+                   help=f"{full.definition} {expected.label}: {ui.percent(figures.get('expected_attainment'))}.")
+    cols[2].metric(DISPLAY_FIGURES["open_pipeline"].label, ui.money(figures.get("open_pipeline"), ui.currency()),
+                   help=DISPLAY_FIGURES["open_pipeline"].definition)
+    cols[3].metric(DISPLAY_FIGURES["deals_at_risk"].label, f"{view.deals_at_risk} of {view.deals.height}",
+                   help=DISPLAY_FIGURES["deals_at_risk"].definition)
+    cols[4].metric(DISPLAY_FIGURES["activities_this_week"].label, f"{view.activities_this_week}",
+                   help=f"Today: {view.feed_today.height}. {DISPLAY_FIGURES['activities_this_week'].definition}")
+    cols[5].metric(DISPLAY_FIGURES["target_accounts_touched"].label, ui.percent(view.target_accounts_touched),
+                   help=DISPLAY_FIGURES["target_accounts_touched"].definition)
 
     feed_tab, deals_tab, targets_tab, pace_tab, team_tab = st.tabs(
         ["Activity", "Open deals", "Target accounts", "Attainment vs pace", "Against the team"])
@@ -72,8 +79,7 @@ def live_view(rep_id: str, period_label: str) -> None:
         if view.deals.is_empty():
             st.write("No open deals.")
         else:
-            st.caption(f"Risk flags: stalled = no activity for {drilldown.STALLED_AFTER_DAYS} days; slipped ="
-                       " close date past or pushed out; single-threaded = one contact or none.")
+            st.caption(DISPLAY_FIGURES["deals_at_risk"].definition)
             st.dataframe(view.deals, hide_index=True, key="open_deals",
                          column_order=["opportunity_id", "account_name", "stage", "amount", "close_date",
                                        "forecast_category", "risk_flags", "days_since_activity", "contacts",
@@ -95,13 +101,14 @@ def live_view(rep_id: str, period_label: str) -> None:
                                         "open_pipeline": ui.money_column("Open pipeline"),
                                         "open_deals": "Open deals", "industry": "Industry"})
     with pace_tab:
-        if numbers.get("quota") is None:
+        if figures.get("period_quota") is None:
             st.info("No quota for this rep in the period: load the quotas extract to see pace.")
         st.plotly_chart(charts.attainment_against_pace(view.curve, ui.currency()), key="pace_chart")
     with team_tab:
-        st.caption("Against the median of the reps who share this rep's manager.")
+        st.caption("Each metric as the score computes it for this rep alone, against the median of the"
+                   " reps who share this rep's manager (those with enough data to be scored).")
         st.plotly_chart(charts.rep_against_median(view.vs_team), key="median_chart")
-        st.dataframe(ui.formatted_vs_team(view.vs_team), hide_index=True, key="vs_team")
+        st.dataframe(drilldown.vs_team_table(view.vs_team), hide_index=True, key="vs_team")
 
 
 live_view(rep_id, period_label)

@@ -1,5 +1,5 @@
--- A rep's activities from `since` up to now, newest first, with the account's name and whether
--- it is a target account; `limit_rows` caps the feed.
+-- A rep's activities from `since` up to $as_of (exclusive), newest first, with the account's name
+-- and whether it is a target account; `limit_rows` caps the feed.
 with
 feed as (
     select a.activity_id, a.activity_at, a.type, a.contact_level, a.duration_min,
@@ -8,6 +8,7 @@ feed as (
     where a.rep_id = $rep_id
       and a.rep_id in (select unnest($visible_reps::varchar[]))
       and a.activity_at >= $since::timestamp
+      and a.activity_at < $as_of
 ),
 final as (
     select f.activity_at, f.type, acc.account_name, f.contact_level, f.duration_min,

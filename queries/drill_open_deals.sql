@@ -1,26 +1,29 @@
--- A rep's open deals with their risk flags as of `today`:
---   stalled          no activity on the deal in the last 21 days
---   slipped          close date already past, or pushed later than an earlier close date (history)
---   no_next_step     next step blank
---   single_threaded  at most one distinct contact touched on the deal
---   no_exec_contact  no activity with a c_level or vp contact on the deal
+-- A rep's deals open on the as-of date ($as_of, exclusive: what happened before it counts; deals
+-- created before it and not closed before it, as the metric queries count them), with their risk
+-- flags measured on that date:
+--   stalled          at least 21 days old and no activity in the last 21 days (the deals the
+--                    stalled-deal rate counts, queries/metric_deal_activity.sql)
+--   slipped          close date before the as-of date, or pushed later than an earlier close date
+--   no_next_step     next step blank (a deal closed since the as-of date had it cleared on closing)
+--   single_threaded  at most one distinct contact met on the deal
 with
 deals as (
     select o.opportunity_id, o.account_id, o.stage, o.amount, o.close_date, o.created_date,
-           o.forecast_category, o.next_step, o.type
+           o.forecast_category, o.next_step, o.type, o.is_closed
     from opportunities as o
     where o.owner_rep_id = $rep_id
       and o.owner_rep_id in (select unnest($visible_reps::varchar[]))
-      and not coalesce(o.is_closed, false)
+      and o.created_date < $as_of
+      and not (o.is_closed and o.close_date < $as_of)
 ),
 touches as (
     select
         a.opportunity_id,
         max(a.activity_at) as last_activity_at,
-        count(distinct a.contact_id) as contacts,
-        bool_or(a.contact_level in ('c_level', 'vp')) as exec_contact
+        count(distinct a.contact_id) as contacts
     from activities as a
     where a.opportunity_id in (select opportunity_id from deals)
+      and a.activity_at < $as_of
     group by a.opportunity_id
 ),
 pushed as (
@@ -28,19 +31,21 @@ pushed as (
     from opportunity_history as h
     join deals as d using (opportunity_id)
     where h.close_date is not null
+      and h.changed_at < $as_of
     group by h.opportunity_id
 ),
 flagged as (
     select
-        d.opportunity_id, acc.account_name, d.stage, d.amount, d.close_date, d.forecast_category,
-        d.next_step, t.last_activity_at,
-        $today::date - coalesce(t.last_activity_at::date, d.created_date) as days_since_activity,
+        d.opportunity_id, acc.account_name, d.stage, d.amount, d.close_date, d.created_date,
+        d.forecast_category, d.next_step, t.last_activity_at,
+        datediff('day', coalesce(t.last_activity_at::date, d.created_date), $as_of::date - 1)
+            as days_since_activity,
         coalesce(t.contacts, 0) as contacts,
-        t.last_activity_at is null or t.last_activity_at::date < $today::date - 21 as stalled,
-        d.close_date < $today::date or coalesce(p.pushed_out, false) as slipped,
-        d.next_step is null or trim(d.next_step) = '' as no_next_step,
-        coalesce(t.contacts, 0) <= 1 as single_threaded,
-        not coalesce(t.exec_contact, false) as no_exec_contact
+        d.created_date <= $as_of::date - interval 21 day
+            and coalesce(t.last_activity_at < $as_of::date - interval 21 day, true) as stalled,
+        d.close_date < $as_of or coalesce(p.pushed_out, false) as slipped,
+        not d.is_closed and nullif(trim(d.next_step), '') is null as no_next_step,
+        coalesce(t.contacts, 0) <= 1 as single_threaded
     from deals as d
     left join touches as t using (opportunity_id)
     left join pushed as p using (opportunity_id)
@@ -49,8 +54,7 @@ flagged as (
 final as (
     select
         *,
-        stalled::int + slipped::int + no_next_step::int + single_threaded::int
-            + no_exec_contact::int as risk_count
+        stalled::int + slipped::int + no_next_step::int + single_threaded::int as risk_count
     from flagged
 )
 select * from final order by risk_count desc, amount desc nulls last, opportunity_id

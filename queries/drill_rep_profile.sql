@@ -1,5 +1,6 @@
--- One rep the viewer may see: name, role, region, manager, hire date, and the ids of the visible
--- peers who share the rep's manager (the rep included), against whom the rep page compares.
+-- One rep the viewer may see: name, role, region, manager, hire date, whether they lead a team, and
+-- the ids of the visible reps who share the rep's manager (the rep included, leavers too: the
+-- metric engine keeps those employed in the period), against whom the rep page compares.
 with
 rep as (
     select r.*, nullif(trim(r.manager_id), '') as manager_key
@@ -12,7 +13,6 @@ peers as (
     from reps as p
     join rep as r on nullif(trim(p.manager_id), '') is not distinct from r.manager_key
     where p.rep_id in (select unnest($visible_reps::varchar[]))
-      and p.termination_date is null
 ),
 final as (
     select

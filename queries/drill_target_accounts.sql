@@ -1,5 +1,6 @@
--- A rep's target accounts (is_target, owned by the rep) with their last touch by the rep, the
--- touches in the 30 days up to `today`, and the open pipeline on each; covered = touched in 30 days.
+-- A rep's target accounts (is_target, owned by the rep) with the rep's last touch before $as_of
+-- (exclusive), the touches in the 30 days up to it, and the pipeline open on each on the as-of date
+-- (created before it, not closed before it); covered = touched in those 30 days.
 with
 targets as (
     select acc.account_id, acc.account_name, acc.industry
@@ -14,10 +15,10 @@ rep_touches as materialized (
     select
         a.account_id,
         max(a.activity_at) as last_touch_at,
-        count(*) filter (where a.activity_at >= $today::date - 30) as touches_30d
+        count(*) filter (where a.activity_at >= $as_of::date - interval 30 day) as touches_30d
     from activities as a
     where a.rep_id = $rep_id
-      and a.activity_at < $today::date + 1
+      and a.activity_at < $as_of
     group by a.account_id
 ),
 touches as (
@@ -27,7 +28,8 @@ pipeline as (
     select o.account_id, sum(o.amount) as open_pipeline, count(*) as open_deals
     from opportunities as o
     where o.account_id in (select account_id from targets)
-      and not coalesce(o.is_closed, false)
+      and o.created_date < $as_of
+      and not (o.is_closed and o.close_date < $as_of)
     group by o.account_id
 ),
 final as (

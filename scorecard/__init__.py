@@ -182,22 +182,16 @@ def reps(card: Scorecard) -> pl.DataFrame:
 
 
 def leader_team(card: Scorecard, leader_id: str, period: str | Period | None = None) -> pl.DataFrame:
-    """The leader's whole team with attainment, pace, pipeline, activity and coaching for ``period``
-    (default: the current quarter), as the leader page shows it."""
-    from scorecard import drilldown
-
-    with card.store.reader() as con:
-        return drilldown.leader_team(con, leader_id, card.viewer.visible_reps, card.period(period), card.today)
+    """The leader's whole team for ``period`` (default: the current quarter), as the leader page
+    shows it: each rep's metrics as the score computes them (``quota_attainment``,
+    ``stalled_deal_rate``, ...) and the display figures (``attainment_full_period``,
+    ``open_pipeline``, ...); see :meth:`Scorecard.leader_team`."""
+    return card.leader_team(leader_id, period)
 
 
 def rep_view(card: Scorecard, rep_id: str, period: str | Period | None = None) -> RepView:
-    """One rep's live view, as the rep page shows it: profile, numbers, this week's activity feed,
-    open deals with risk flags (``.deals``), target accounts, won against pace, and the rep against
-    the team median. Raises ``KeyError`` when the viewer may not see the rep."""
-    from scorecard import drilldown
-
-    with card.store.reader() as con:
-        view = drilldown.rep_view(con, rep_id, card.viewer.visible_reps, card.period(period), card.today)
-    if view is None:
-        raise KeyError(f"no rep {rep_id!r} among the reps this viewer may see")
-    return view
+    """One rep's live view, as the rep page shows it: profile, ``figures``, this week's activity
+    feed, open deals with risk flags (``.deals``), target accounts, won against pace, and the rep
+    against the team median. Raises ``KeyError`` when the viewer may not see the rep; see
+    :meth:`Scorecard.rep_view`."""
+    return card.rep_view(rep_id, period)

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from scorecard import sql
+from scorecard import drilldown, sql
 from scorecard.access import Viewer, local_viewer
 from scorecard.as_of import data_as_of
 from scorecard.calendar import Period, parse_period, quarter_containing
@@ -92,6 +92,7 @@ class Scorecard:
         self._cache: OrderedDict[tuple[Any, ...], PeriodScores] = OrderedDict()
         self._facts: tuple[int, DataFacts] | None = None
         self._rep_cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = OrderedDict()
+        self._figures_cache: OrderedDict[tuple[Any, ...], drilldown.TeamFigures] = OrderedDict()
         self._lock = threading.Lock()  # the app may call one Scorecard from several sessions at once
 
     @classmethod
@@ -281,6 +282,52 @@ class Scorecard:
                 while len(self._rep_cache) > _CACHE_SIZE:
                     self._rep_cache.popitem(last=False)
         return hit
+
+    # -- drill-downs ----------------------------------------------------------------------------
+
+    def team_figures(self, period: str | Period | None = None) -> drilldown.TeamFigures:
+        """The figures of the Leader page's team table and the Rep page, for every visible rep and
+        leader: the metrics per rep (``rep_metric_values``) and per leader (the score's own values),
+        with the display figures beside them. Computed once per period and data version."""
+        result = self.scored(period)
+        key = ("figures", *result.cache_key)
+        with self._lock:
+            hit = self._figures_cache.get(key)
+        if hit is None:
+            rep_values = self.rep_metric_values(result.period)
+            with self.store.reader() as con:
+                hit = drilldown.team_figures(con, window(result.period, self.today), result.params, rep_values,
+                                             result.assessed)
+            with self._lock:
+                self._figures_cache[key] = hit
+                while len(self._figures_cache) > _CACHE_SIZE:
+                    self._figures_cache.popitem(last=False)
+        return hit
+
+    def leader_team(self, leader_id: str, period: str | Period | None = None) -> pl.DataFrame:
+        """The leader's whole team, one row per visible member employed in the period, with every
+        per-rep metric as the score computes it (quota_attainment, stalled_deal_rate, ...) and the
+        display figures (attainment_full_period, won_amount, period_quota, open_pipeline,
+        expected_attainment); a member who leads a team shows that team's figures (``leads_team``).
+        Lowest quota attainment first within each level."""
+        with self.store.reader() as con:  # held open, the readers the scoring opens reuse its database
+            figures = self.team_figures(period)
+            return drilldown.leader_team(con, leader_id, self.viewer.visible_reps, figures.period, self.today,
+                                         figures=figures)
+
+    def rep_view(self, rep_id: str, period: str | Period | None = None) -> drilldown.RepView:
+        """One rep's live view, as the Rep page shows it: profile, ``figures`` (the rep's metrics
+        as the score computes them, and the display figures), this week's activity feed, the deals
+        open on the as-of date with their risk flags (``.deals``), target accounts, won against
+        pace, and the rep against the team median. Raises ``KeyError`` when the viewer may not see
+        the rep."""
+        with self.store.reader() as con:  # held open, the readers the scoring opens reuse its database
+            figures = self.team_figures(period)
+            view = drilldown.rep_view(con, rep_id, self.viewer.visible_reps, figures.period, self.today,
+                                      figures=figures)
+        if view is None:
+            raise KeyError(f"no rep {rep_id!r} among the reps this viewer may see")
+        return view
 
     def explain(self, leader_id: str, period: str | Period | None = None,
                 score: str | None = None) -> pl.DataFrame:

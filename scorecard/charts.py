@@ -212,14 +212,15 @@ def attainment_against_pace(curve: pl.DataFrame, currency: str = "USD") -> go.Fi
 
 
 def team_attainment_bars(team: pl.DataFrame) -> go.Figure:
-    """Each rep's attainment against the share of the period elapsed (``drilldown.leader_team``).
+    """Each rep's attainment of the full quarter's quota against the share of the period elapsed
+    (``drilldown.leader_team``: ``attainment_full_period``, ``expected_attainment``).
 
     Green when on pace or ahead, red when behind; a click opens the rep (``customdata``).
     """
-    reps = team.filter(pl.col("attainment").is_not_null()).sort("attainment")
+    reps = team.filter(pl.col("attainment_full_period").is_not_null()).sort("attainment_full_period")
     names = _display_names(reps, "rep_name", "rep_id")
     pace = reps["expected_attainment"].to_list()
-    values = reps["attainment"].to_list()
+    values = reps["attainment_full_period"].to_list()
     colours = [AHEAD_COLOUR if (v or 0) >= (p or 0) else BEHIND_COLOUR
                for v, p in zip(values, pace, strict=True)]
     fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colours,
@@ -228,7 +229,7 @@ def team_attainment_bars(team: pl.DataFrame) -> go.Figure:
     if reps.height:
         fig.add_vline(x=pace[0] or 0, line_dash="dash", line_color=PACE_COLOUR,
                       annotation_text="pace today")
-    fig.update_xaxes(tickformat=".0%", title_text="quota attainment")
+    fig.update_xaxes(tickformat=".0%", title_text="attainment (full quarter)")
     return _layout(fig, height=max(260, 26 * reps.height + 100), clickmode="event+select")
 
 

@@ -1,13 +1,21 @@
 """Drill-downs below the score: a leader's team and one rep's live view.
 
-Everything here reads the store with a connection the caller opens (``Store.reader()``), takes the
+Every figure here that bears a metric's name is that metric of the catalogue (``scorecard.metrics``),
+computed per rep and per leader by the metric queries the score is computed with
+(``scoring.rep_metric_values`` for each rep on their own, the scored leaders for each leader's
+whole team); the other figures are the catalogue's display figures (``DISPLAY_FIGURES``), each
+with a name of its own. Periods are counted as the score counts them: from the period's first day
+up to the as-of date, exclusive (``scoring.window``).
+
+Everything reads the store with a connection the caller opens (``Store.reader()``), takes the
 viewer's ``visible_reps`` and returns Polars frames, so the app, the CLI and a notebook show the
-same numbers. ``today`` is a parameter so the figures can be checked by hand on a fixture.
+same numbers. ``today`` is the as-of date (the data's, never the machine's clock), a parameter so
+the figures can be checked by hand on a fixture.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,70 +25,221 @@ import duckdb
 import polars as pl
 
 from scorecard import sql
+from scorecard.as_of import data_as_of
 from scorecard.calendar import Period
+from scorecard.metrics import DISPLAY_FIGURES, METRICS, format_value
+from scorecard.rubric import Rubric, default_rubric
+from scorecard.scoring import (
+    Window,
+    assess,
+    compute_metric_values,
+    data_facts,
+    query_params,
+    rep_metric_values,
+    switched_off_for,
+    visible_leaders,
+    window,
+)
 
 T = TypeVar("T")
-
-STALLED_AFTER_DAYS = 21
-"""An open deal without activity for this many days is stalled (SPEC section 5)."""
 
 RISK_FLAGS: dict[str, str] = {
     "stalled": "Stalled",
     "slipped": "Slipped close date",
     "no_next_step": "No next step",
     "single_threaded": "Single-threaded",
-    "no_exec_contact": "No executive contact",
 }
 
-# The rep's metrics compared with the team median: key -> (label, unit, better direction).
-REP_METRICS: dict[str, tuple[str, str, str]] = {
-    "attainment": ("Quota attainment", "percent", "higher"),
-    "pace": ("Pace (attainment / expected by today)", "ratio", "higher"),
-    "win_rate": ("Win rate", "percent", "higher"),
-    "avg_won_deal": ("Average won deal", "money", "higher"),
-    "open_pipeline": ("Open pipeline this period", "money", "higher"),
-    "pipeline_coverage": ("Pipeline coverage of remaining quota", "ratio", "higher"),
-    "activities_per_day": ("Customer activities per working day", "number", "higher"),
-    "customer_meetings": ("Customer meetings", "number", "higher"),
-    "stalled_deal_rate": ("Stalled-deal rate", "percent", "lower"),
-    "target_account_coverage": ("Target accounts touched in 30 days", "percent", "higher"),
-    "coaching_sessions": ("Coaching sessions received", "number", "higher"),
+TEAM_METRICS: tuple[str, ...] = tuple(m.key for m in METRICS.values() if m.per_rep)
+"""The metrics that make sense for one rep on their own, in catalogue order: a column each in the
+team table, a row each in the rep's comparison with the team."""
+
+FIGURE_COLUMNS: tuple[str, ...] = ("won_amount", "period_quota", "attainment_full_period", "open_pipeline")
+"""The display figures computed per rep and per leader (``queries/drill_figures.sql``)."""
+
+TEAM_TABLE: tuple[str, ...] = tuple(
+    key for key in ("quota_attainment", "attainment_full_period", "won_amount", "period_quota",
+                    "win_rate", "open_pipeline", "pipeline_coverage", "activities_per_rep_day",
+                    "stalled_deal_rate", "coaching_coverage")
+    if key in METRICS or key in DISPLAY_FIGURES
+)
+"""The figures the Leader page's team table shows, in order (a metric the catalogue lacks is left out)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """How a page labels and formats one figure column."""
+
+    key: str
+    label: str
+    unit: str
+    help: str
+
+
+def figure_column(key: str) -> Column:
+    """The label, unit and definition of a metric or a display figure, from the catalogue."""
+    if key in METRICS:
+        metric = METRICS[key]
+        return Column(key, metric.label, metric.unit, metric.definition)
+    figure = DISPLAY_FIGURES[key]
+    return Column(key, figure.label, figure.unit, figure.definition)
+
+
+def team_table_columns() -> list[Column]:
+    return [figure_column(key) for key in TEAM_TABLE]
+
+
+# -- the figures of a period, per rep and per leader ------------------------------------------------
+
+_FIGURES_SCHEMA: dict[str, Any] = {
+    "unit_id": pl.String, **dict.fromkeys(TEAM_METRICS, pl.Float64), **dict.fromkeys(FIGURE_COLUMNS, pl.Float64),
 }
 
 
-def _visible(visible_reps: Sequence[str]) -> list[str]:
-    return list(visible_reps)
+@dataclass(frozen=True)
+class TeamFigures:
+    """Every figure of the drill-downs for one period, from the metric engine.
 
-
-def rep_numbers(con: duckdb.DuckDBPyConnection, rep_ids: Sequence[str], visible_reps: Sequence[str],
-                period: Period, today: date) -> pl.DataFrame:
-    """Each rep's numbers for ``period`` as far as ``today`` (see ``queries/drill_rep_numbers.sql``)."""
-    return sql.run(con, "drill_rep_numbers", rep_ids=list(rep_ids), visible_reps=_visible(visible_reps),
-                   period_start=period.start, period_end=period.end, today=today)
-
-
-def leader_team(con: duckdb.DuckDBPyConnection, leader_id: str, visible_reps: Sequence[str],
-                period: Period, today: date) -> pl.DataFrame:
-    """The leader's whole team with attainment, pace, pipeline, activity and coaching.
-
-    One row per visible rep below the leader (sub-leaders included, with their ``depth``), ordered
-    by depth then attainment, lowest first within a level so the reps who need help come first.
+    ``reps``: one row per visible rep (``unit_id``) with the metrics of that rep on their own
+    (``TEAM_METRICS``; null for a rep who leads a team, whom the engine scores as a leader) and the
+    display figures of their own deals. ``leaders``: one row per visible leader with the same
+    columns over their whole team, as their score counts it. ``rep_values``: the engine's per-rep
+    assessment (``scoring.rep_metric_values``: value, sample, status, team median). A metric
+    switched off by missing data is null, never 0.
     """
-    team = sql.run(con, "leader_team", leader_id=leader_id, visible_reps=_visible(visible_reps))
-    if team.is_empty():
-        return rep_numbers(con, [], visible_reps, period, today).with_columns(
-            pl.lit(None, dtype=pl.Int32).alias("depth"))
-    numbers = rep_numbers(con, team["rep_id"].to_list(), visible_reps, period, today)
+
+    window: Window
+    """The period and its as-of date (exclusive), as the score measures them."""
+    reps: pl.DataFrame
+    leaders: pl.DataFrame
+    rep_values: pl.DataFrame
+
+    @property
+    def period(self) -> Period:
+        return self.window.period
+
+    def of_rep(self, rep_id: str) -> dict[str, Any]:
+        """One rep's figures, with ``expected_attainment`` (empty when the rep is not among them)."""
+        found = self.reps.filter(pl.col("unit_id") == rep_id)
+        if found.is_empty():
+            return {}
+        return {**found.row(0, named=True), "expected_attainment": self.window.elapsed_share}
+
+
+def _wide(values: pl.DataFrame, id_col: str) -> pl.DataFrame:
+    """Long (unit, metric, value, status) -> one row per unit, a column per per-rep metric; a
+    switched-off metric is null."""
+    long = (
+        values.filter(pl.col("metric").is_in(TEAM_METRICS))
+        .select(pl.col(id_col).alias("unit_id"), "metric",
+                pl.when(pl.col("status") != "switched_off").then(pl.col("value")).alias("value"))
+    )
+    if long.is_empty():
+        return pl.DataFrame(schema={"unit_id": pl.String, **dict.fromkeys(TEAM_METRICS, pl.Float64)})
+    wide = long.pivot(on="metric", index="unit_id", values="value")
+    missing = [pl.lit(None, dtype=pl.Float64).alias(m) for m in TEAM_METRICS if m not in wide.columns]
+    return wide.with_columns(missing).select("unit_id", *[pl.col(m).cast(pl.Float64) for m in TEAM_METRICS])
+
+
+def _figures_frame(con: duckdb.DuckDBPyConnection, params: Mapping[str, Any], values: pl.DataFrame,
+                   id_col: str, per_rep: bool) -> pl.DataFrame:
+    shown = sql.run(con, "drill_figures", **{**params, "per_rep": per_rep})
     return (
-        numbers.join(team.select("rep_id", "depth"), on="rep_id", how="left")
-        .sort(["depth", "attainment", "rep_name"], nulls_last=True)
+        shown.join(_wide(values, id_col), on="unit_id", how="left")
+        .select(list(_FIGURES_SCHEMA))
+        .cast(_FIGURES_SCHEMA)  # type: ignore[arg-type]
     )
 
+
+def team_figures(con: duckdb.DuckDBPyConnection, win: Window, params: Mapping[str, Any],
+                 rep_values: pl.DataFrame, leader_values: pl.DataFrame) -> TeamFigures:
+    """The drill-down figures of one scoring window.
+
+    ``params`` are the metric queries' parameters for ``win`` (``scoring.query_params``, the visible
+    reps among them); ``rep_values`` the engine's per-rep assessment for them
+    (``scoring.rep_metric_values``) and ``leader_values`` the scored leaders' (``scoring.assess``:
+    leader_id, metric, value, status).
+    """
+    return TeamFigures(
+        window=win,
+        reps=_figures_frame(con, params, rep_values, "rep_id", per_rep=True),
+        leaders=_figures_frame(con, params, leader_values, "leader_id", per_rep=False),
+        rep_values=rep_values,
+    )
+
+
+_NO_LEADER_VALUES = pl.DataFrame(schema={"leader_id": pl.String, "metric": pl.String, "value": pl.Float64,
+                                         "status": pl.String})
+
+
+def figures_for(con: duckdb.DuckDBPyConnection, reps: Sequence[str], period: Period, today: date, *,
+                rubric: Rubric | None = None, fiscal_year_start_month: int = 1,
+                with_leaders: bool = True) -> TeamFigures:
+    """The figures of ``reps`` alone (reps the viewer may see), scored with ``rubric`` (default: the
+    shipped one) as ``Scorecard.scored`` scores them: the same window, data facts and switched-off
+    metrics. ``with_leaders`` False leaves out the leaders' team figures. ``Scorecard.team_figures``
+    computes the figures once for every visible rep and keeps them; this is for a bare connection."""
+    rubric = rubric or default_rubric()
+    win = window(period, today)
+    facts = data_facts(con, data_as_of(con))
+    params = query_params(win, list(reps), rubric, fiscal_year_start_month, data_start=facts.first_day,
+                          judge_next_step=facts.presence.get("opportunities.next_step", 0) > 0,
+                          judge_activity=facts.presence.get("activities.opportunity_id", 0) > 0)
+    off = switched_off_for(facts, rubric, win, fiscal_year_start_month)
+    rep_values = rep_metric_values(con, params, rubric, off, win.complete)
+    leaders = visible_leaders(con, list(reps))
+    leader_values = _NO_LEADER_VALUES
+    if with_leaders and leaders.height:
+        leader_values = assess(leaders, compute_metric_values(con, params), rubric, switched_off=off,
+                               period_complete=win.complete)
+    return team_figures(con, win, params, rep_values, leader_values)
+
+
+def _check_window(figures: TeamFigures, period: Period, today: date) -> None:
+    if figures.window != window(period, today):
+        raise ValueError(f"figures for {figures.period.label} as of {figures.window.as_of} do not match"
+                         f" {period.label} as of {today}")
+
+
+# -- the leader's team ----------------------------------------------------------------------------------
+
+def leader_team(con: duckdb.DuckDBPyConnection, leader_id: str, visible_reps: Sequence[str],
+                period: Period, today: date, *, figures: TeamFigures | None = None) -> pl.DataFrame:
+    """The leader's whole team with the figures of ``TEAM_TABLE`` (and every per-rep metric).
+
+    One row per visible member below the leader employed at some point of the period, with their
+    ``depth`` and ``expected_attainment`` (the share of the period elapsed). A rep's row holds their
+    own figures; a member who leads a team (``leads_team``) shows that team's figures, the numbers
+    their own score is computed from. ``figures`` are the period's figures of every visible rep
+    (``Scorecard.team_figures``); without them, the team's are computed here. Ordered by depth,
+    then quota attainment, lowest first, so the reps who need help come first.
+    """
+    win = window(period, today)
+    members = sql.run(con, "drill_team", leader_id=leader_id, visible_reps=list(visible_reps),
+                      period_start=period.start, as_of=win.as_of)
+    if figures is None:
+        figures = figures_for(con, members["rep_id"].to_list(), period, today)
+    else:
+        _check_window(figures, period, today)
+    leads = pl.col("rep_id").is_in(figures.leaders["unit_id"].implode())
+    own = members.filter(~leads).join(figures.reps, left_on="rep_id", right_on="unit_id", how="left")
+    led = members.filter(leads).join(figures.leaders, left_on="rep_id", right_on="unit_id", how="left")
+    return (
+        pl.concat([own.with_columns(pl.lit(False).alias("leads_team")),
+                   led.with_columns(pl.lit(True).alias("leads_team"))], how="vertical")
+        .with_columns(pl.lit(figures.window.elapsed_share, dtype=pl.Float64).alias("expected_attainment"))
+        .select("rep_id", "rep_name", "manager_id", "manager_name", "role", "region", "depth", "leads_team",
+                *TEAM_METRICS, *FIGURE_COLUMNS, "expected_attainment")
+        .sort(["depth", "quota_attainment", "rep_name"], nulls_last=True)
+    )
+
+
+# -- one rep ----------------------------------------------------------------------------------------------
 
 def rep_profile(con: duckdb.DuckDBPyConnection, rep_id: str,
                 visible_reps: Sequence[str]) -> dict[str, Any] | None:
     """The rep's name, role, manager and peers, or None if the viewer may not see the rep."""
-    frame = sql.run(con, "drill_rep_profile", rep_id=rep_id, visible_reps=_visible(visible_reps))
+    frame = sql.run(con, "drill_rep_profile", rep_id=rep_id, visible_reps=list(visible_reps))
     if frame.is_empty():
         return None
     return frame.row(0, named=True)
@@ -91,11 +250,16 @@ def week_start(today: date) -> date:
     return today - timedelta(days=today.weekday())
 
 
+def _after(today: date) -> date:
+    """The exclusive bound of "up to the as-of date": the day after it."""
+    return today + timedelta(days=1)
+
+
 def activity_feed(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str],
                   today: date, limit: int = 500) -> pl.DataFrame:
-    """This week's activities of the rep, newest first, each marked ``Today`` or ``This week``."""
-    feed = sql.run(con, "drill_activity_feed", rep_id=rep_id, visible_reps=_visible(visible_reps),
-                   since=week_start(today), limit_rows=limit)
+    """This week's activities of the rep up to ``today``, newest first, each ``Today`` or ``This week``."""
+    feed = sql.run(con, "drill_activity_feed", rep_id=rep_id, visible_reps=list(visible_reps),
+                   since=week_start(today), as_of=_after(today), limit_rows=limit)
     return feed.with_columns(
         pl.when(pl.col("activity_at").dt.date() == today)
         .then(pl.lit("Today")).otherwise(pl.lit("This week")).alias("when")
@@ -104,39 +268,39 @@ def activity_feed(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Seq
 
 def open_deals(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str],
                today: date) -> pl.DataFrame:
-    """The rep's open deals with one boolean column per risk flag and ``risk_flags`` in words."""
-    deals = sql.run(con, "drill_open_deals", rep_id=rep_id, visible_reps=_visible(visible_reps),
-                    today=today)
+    """The rep's deals open on ``today`` with one boolean column per risk flag and ``risk_flags`` in words."""
+    deals = sql.run(con, "drill_open_deals", rep_id=rep_id, visible_reps=list(visible_reps), as_of=_after(today))
     labels = [pl.when(pl.col(flag)).then(pl.lit(label)) for flag, label in RISK_FLAGS.items()]
     return deals.with_columns(pl.concat_str(labels, separator=", ", ignore_nulls=True).alias("risk_flags"))
 
 
 def target_account_coverage(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str],
                             today: date) -> pl.DataFrame:
-    """The rep's target accounts, uncovered ones (no touch in 30 days) first."""
-    return sql.run(con, "drill_target_accounts", rep_id=rep_id, visible_reps=_visible(visible_reps),
-                   today=today)
+    """The rep's target accounts, uncovered ones (no touch in the 30 days up to ``today``) first."""
+    return sql.run(con, "drill_target_accounts", rep_id=rep_id, visible_reps=list(visible_reps),
+                   as_of=_after(today))
 
 
 def attainment_curve(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str],
                      period: Period, quota: float | None, today: date) -> pl.DataFrame:
-    """Won to date against the straight-line pace to quota, one row per day up to ``today``.
+    """Won to date against the straight-line pace to the full quota, one row per day up to ``today``.
 
-    Columns: ``day``, ``won_to_date``, ``pace_to_date`` (quota x share of the period elapsed on
-    that day; null without a quota).
+    Columns: ``day``, ``won_to_date``, ``pace_to_date`` (quota x share of the period elapsed by the
+    end of that day; null without a quota). The last day's figures are the rep's won amount and
+    ``quota`` x expected attainment.
     """
-    return _curve_from_won(_won_by_day(con, rep_id, visible_reps, period), period, quota, today)
+    return _curve_from_won(_won_by_day(con, rep_id, visible_reps, period, today), period, quota, today)
 
 
 def _won_by_day(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str],
-                period: Period) -> pl.DataFrame:
-    return sql.run(con, "drill_won_by_day", rep_id=rep_id, visible_reps=_visible(visible_reps),
-                   period_start=period.start, period_end=period.end)
+                period: Period, today: date) -> pl.DataFrame:
+    return sql.run(con, "drill_won_by_day", rep_id=rep_id, visible_reps=list(visible_reps),
+                   period_start=period.start, as_of=window(period, today).as_of)
 
 
 def _curve_from_won(won: pl.DataFrame, period: Period, quota: float | None, today: date) -> pl.DataFrame:
-    last = min(max(today, period.start), period.end)
-    days = pl.DataFrame({"day": pl.date_range(period.start, last, "1d", eager=True)})
+    last = window(period, today).last_day
+    days = pl.DataFrame({"day": pl.date_range(period.start, max(last, period.start), "1d", eager=True)})
     return (
         days.join(won.with_columns(pl.col("day").cast(pl.Date)), on="day", how="left")
         .with_columns(
@@ -149,39 +313,81 @@ def _curve_from_won(won: pl.DataFrame, period: Period, quota: float | None, toda
     )
 
 
-def rep_vs_team_median(numbers: pl.DataFrame, rep_id: str) -> pl.DataFrame:
-    """The rep's metrics beside the median of the peers in ``numbers`` (the rep included).
+_VS_TEAM_SCHEMA: dict[str, Any] = {
+    "metric": pl.String, "label": pl.String, "unit": pl.String, "better": pl.String, "status": pl.String,
+    "reason": pl.String, "rep": pl.Float64, "team_median": pl.Float64, "ahead": pl.Boolean,
+}
 
-    Columns: ``metric``, ``label``, ``unit``, ``better``, ``rep``, ``team_median``, ``ahead``
-    (True when the rep is on the better side of the median, null when either is missing).
+
+def rep_vs_team_median(rep_values: pl.DataFrame, rep_id: str) -> pl.DataFrame:
+    """The rep's per-rep metrics beside the median of the scored reps who share the rep's manager
+    (``scoring.rep_metric_values``), in catalogue order; switched-off metrics are left out.
+
+    Columns: ``metric``, ``label``, ``unit``, ``better``, ``status``, ``reason``, ``rep``,
+    ``team_median``, ``ahead`` (the rep on the better side of the median; for a metric best inside
+    a range, at least the median's points; null when either is missing).
     """
-    rows = []
-    mine = numbers.filter(pl.col("rep_id") == rep_id)
-    for metric, (label, unit, better) in REP_METRICS.items():
-        if metric not in numbers.columns:
-            continue
-        column = numbers.get_column(metric).cast(pl.Float64)
-        rep_value = mine.get_column(metric).cast(pl.Float64).item() if mine.height else None
-        median = column.median()
-        median_value = float(median) if isinstance(median, int | float) else None
-        ahead = None
-        if rep_value is not None and median_value is not None:
-            ahead = rep_value >= median_value if better == "higher" else rep_value <= median_value
-        rows.append({"metric": metric, "label": label, "unit": unit, "better": better,
-                     "rep": rep_value, "team_median": median_value, "ahead": ahead})
-    return pl.DataFrame(rows, schema={"metric": pl.String, "label": pl.String, "unit": pl.String,
-                                      "better": pl.String, "rep": pl.Float64,
-                                      "team_median": pl.Float64, "ahead": pl.Boolean})
+    mine = rep_values.filter((pl.col("rep_id") == rep_id) & (pl.col("status") != "switched_off"))
+    if mine.is_empty():
+        return pl.DataFrame(schema=_VS_TEAM_SCHEMA)
+    median_points = (
+        rep_values.filter((pl.col("status") == "scored") & (pl.col("manager_id").eq_missing(
+            pl.lit(mine["manager_id"][0], dtype=pl.String))))
+        .group_by("metric").agg(pl.col("points").median().alias("median_points"))
+    )
+    order = {m: i for i, m in enumerate(TEAM_METRICS)}
+    better = {m: METRICS[m].direction for m in TEAM_METRICS}
+    rep, median = pl.col("value"), pl.col("team_median")
+    both = rep.is_not_null() & median.is_not_null()
+    direction = pl.col("metric").replace_strict(better, return_dtype=pl.String)
+    ahead = (
+        pl.when(~both).then(None)
+        .when(direction == "higher").then(rep >= median)
+        .when(direction == "lower").then(rep <= median)
+        .when(pl.col("points").is_not_null() & pl.col("median_points").is_not_null())
+        .then(pl.col("points") >= pl.col("median_points"))
+    )
+    return (
+        mine.join(median_points, on="metric", how="left")
+        .with_columns(pl.col("metric").replace_strict(order, return_dtype=pl.Int64).alias("_order"))
+        .sort("_order")
+        .select(
+            "metric", pl.col("metric_label").alias("label"), "unit", direction.alias("better"), "status",
+            "reason", rep.alias("rep"), median.alias("team_median"), ahead.alias("ahead"),
+        )
+        .cast(_VS_TEAM_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def vs_team_table(vs_team: pl.DataFrame) -> pl.DataFrame:
+    """The rep-against-the-team table in words: each value in its unit, as the explanation shows it."""
+    def text(values: pl.Series) -> list[str]:
+        return [format_value(v, u) for v, u in zip(values.to_list(), vs_team["unit"].to_list(), strict=True)]
+
+    status = {"scored": "", "not_enough_data": "not enough data"}
+    return pl.DataFrame({
+        "Metric": vs_team["label"].to_list(),
+        "Rep": text(vs_team["rep"]),
+        "Team median": text(vs_team["team_median"]),
+        "": ["ahead" if a else ("behind" if a is not None else "–") for a in vs_team["ahead"].to_list()],
+        "Status": [status.get(s, s) for s in vs_team["status"].to_list()],
+    }, schema={"Metric": pl.String, "Rep": pl.String, "Team median": pl.String, "": pl.String,
+               "Status": pl.String})
 
 
 @dataclass(frozen=True)
 class RepView:
-    """Everything the rep page shows, computed with one connection."""
+    """Everything the rep page shows, computed with one connection.
+
+    ``figures``: the rep's metrics (as the score computes them for the rep alone) and display
+    figures for ``period``, up to the as-of date; ``feed``, ``deals`` and ``target_accounts`` are
+    measured on ``today``, the as-of date.
+    """
 
     profile: dict[str, Any]
     period: Period
     today: date
-    numbers: dict[str, Any]
+    figures: dict[str, Any]
     feed: pl.DataFrame
     deals: pl.DataFrame
     target_accounts: pl.DataFrame
@@ -189,12 +395,28 @@ class RepView:
     vs_team: pl.DataFrame
 
     @property
+    def leads_team(self) -> bool:
+        """The rep leads a team: their metrics are scored for the team (the Leader page)."""
+        return bool(self.profile.get("team_size"))
+
+    @property
     def feed_today(self) -> pl.DataFrame:
         return self.feed.filter(pl.col("when") == "Today")
 
     @property
+    def activities_this_week(self) -> int:
+        return self.feed.height
+
+    @property
     def deals_at_risk(self) -> int:
         return int(self.deals.filter(pl.col("risk_count") > 0).height)
+
+    @property
+    def target_accounts_touched(self) -> float | None:
+        """Share of the rep's target accounts touched in the 30 days up to the as-of date."""
+        if self.target_accounts.is_empty():
+            return None
+        return float(self.target_accounts["covered"].sum()) / self.target_accounts.height
 
 
 def _on_cursor(cursor: duckdb.DuckDBPyConnection, work: Callable[..., T], *args: Any) -> T:
@@ -205,46 +427,45 @@ def _on_cursor(cursor: duckdb.DuckDBPyConnection, work: Callable[..., T], *args:
 
 
 def rep_view(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str], period: Period,
-             today: date) -> RepView | None:
+             today: date, *, figures: TeamFigures | None = None) -> RepView | None:
     """The rep page's data, or None when the viewer may not see the rep (or there is no such rep).
 
-    Once the profile has named the peers, the page's five queries do not depend on each other and
-    run side by side, each on its own cursor: DuckDB spreads one scan over the cores only by row
-    group, so the small queries and the scans of a few recent row groups leave a core idle that
-    another query can use.
+    ``figures`` are the period's figures of every visible rep (``Scorecard.team_figures``); without
+    them, the figures of the rep and their peers are computed here. Once the profile has named the
+    rep, the page's four own queries do not depend on each other and run side by side, each on its
+    own cursor: DuckDB spreads one scan over the cores only by row group, so the small queries and
+    the scans of a few recent row groups leave a core idle that another query can use.
     """
     profile = rep_profile(con, rep_id, visible_reps)
     if profile is None:
         return None
-    peers = list(profile["peer_ids"] or [rep_id])
-    if rep_id not in peers:
-        peers.append(rep_id)
-    visible = _visible(visible_reps)
-    with ThreadPoolExecutor(max_workers=5) as pool:
+    if figures is None:
+        peers = list(profile["peer_ids"] or [rep_id])
+        figures = figures_for(con, peers if rep_id in peers else [*peers, rep_id], period, today,
+                              with_leaders=False)
+    else:
+        _check_window(figures, period, today)
+    visible = list(visible_reps)
+    with ThreadPoolExecutor(max_workers=4) as pool:
         def submit(work: Callable[..., T], *args: Any) -> Future[T]:
             # A DuckDB connection runs one query at a time and is not shared between threads; a
             # cursor, made here on the calling thread, is a second connection to the same database.
             return pool.submit(_on_cursor, con.cursor(), work, *args)
 
-        numbers_job = submit(rep_numbers, peers, visible, period, today)
         feed_job = submit(activity_feed, rep_id, visible, today)
         deals_job = submit(open_deals, rep_id, visible, today)
         targets_job = submit(target_account_coverage, rep_id, visible, today)
-        won_job = submit(_won_by_day, rep_id, visible, period)
-        numbers = numbers_job.result()
+        won_job = submit(_won_by_day, rep_id, visible, period, today)
         feed, deals, targets, won = feed_job.result(), deals_job.result(), targets_job.result(), won_job.result()
-    mine = numbers.filter(pl.col("rep_id") == rep_id)
-    if mine.is_empty():  # a leaver outside the period is still shown, with their own numbers only
-        mine = rep_numbers(con, [rep_id], visible_reps, period, today)
-    own = mine.row(0, named=True) if mine.height else {}
+    own = figures.of_rep(rep_id)
     return RepView(
         profile=profile,
         period=period,
         today=today,
-        numbers=own,
+        figures=own,
         feed=feed,
         deals=deals,
         target_accounts=targets,
-        curve=_curve_from_won(won, period, own.get("quota"), today),
-        vs_team=rep_vs_team_median(numbers, rep_id),
+        curve=_curve_from_won(won, period, own.get("period_quota"), today),
+        vs_team=rep_vs_team_median(figures.rep_values, rep_id),
     )

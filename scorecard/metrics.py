@@ -315,3 +315,66 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value:.1f}/rep/day"
     return f"{value:.1f}"
 
+
+# == Display figures ==============================================================================
+# The figures the Leader and Rep pages show beside the metrics. They are not scored and have no
+# band; each has a name of its own, so it is never read as a metric of a similar name: full-quarter
+# attainment stands beside quota attainment (which is measured against pace), the rate of stalled
+# deals stays the metric's. The drill-downs compute every figure of both kinds per rep and per
+# leader from the same window as the score (``scorecard.drilldown``).
+
+FigureUnit = Literal["share", "money", "count"]
+
+
+@dataclass(frozen=True)
+class DisplayFigure:
+    """A figure the pages show that is not a metric: what it means, in the sales leader's words."""
+
+    key: str
+    label: str
+    definition: str
+    unit: FigureUnit
+
+
+DISPLAY_FIGURES: dict[str, DisplayFigure] = {
+    f.key: f
+    for f in (
+        DisplayFigure(
+            "won_amount", "Won",
+            "Amount of the deals won with a close date in the period, up to the as-of date. For a "
+            "leader: the whole team's.", "money"),
+        DisplayFigure(
+            "period_quota", "Quota (full quarter)",
+            "The quota for the whole period, not prorated. For a leader: the sum over the team.",
+            "money"),
+        DisplayFigure(
+            "attainment_full_period", "Attainment (full quarter)",
+            "Won divided by the quota for the whole period, not prorated: how much of the quarter's "
+            "quota is already won. For a leader: the reps with a quota. Quota attainment, the metric, "
+            "measures the same won amount against the quota of the days elapsed (against pace).",
+            "share"),
+        DisplayFigure(
+            "expected_attainment", "Expected by today",
+            "Share of the period elapsed on the as-of date: where a rep on a straight line to the "
+            "full quota would be.", "share"),
+        DisplayFigure(
+            "open_pipeline", "Open pipeline",
+            "Amount of the deals open on the as-of date (created before it and not closed before "
+            "it), whatever their close date. For a leader: the whole team's.", "money"),
+        DisplayFigure(
+            "deals_at_risk", "Deals at risk",
+            "Deals open on the as-of date with at least one risk flag: stalled (at least 21 days "
+            "old and no activity in the last 21 days, the deals the stalled-deal rate counts), "
+            "slipped (close date before the as-of date, or pushed later than an earlier close "
+            "date), no next step, single-threaded (at most one contact met).", "count"),
+        DisplayFigure(
+            "activities_this_week", "Activities this week",
+            "Activities of every type the rep logged from Monday of the as-of date's week up to "
+            "the as-of date.", "count"),
+        DisplayFigure(
+            "target_accounts_touched", "Target accounts touched (30 days)",
+            "Share of the rep's target accounts with an activity by the rep in the 30 days up to "
+            "the as-of date.", "share"),
+    )
+}
+"""Figure key -> definition. No key is also a metric key (``METRICS``)."""

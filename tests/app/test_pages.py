@@ -38,7 +38,7 @@ def test_database_without_optional_extracts_renders(run_app: RunApp, core_only_d
     _no_exception(at)
     assert "Nothing to show yet" not in texts(at)
     if page == "pages/leader.py":
-        assert "upload the coaching extract to see them" in texts(at)
+        assert "Coaching coverage is blank: upload the coaching extract to see it." in texts(at)
 
 
 def test_data_quality_names_the_file_that_switches_metrics_on(run_app: RunApp, core_only_db: Path) -> None:
@@ -86,8 +86,8 @@ def test_rep_page_shows_the_live_view(run_app: RunApp, demo_db_path: Path) -> No
     at = run_app(demo_db_path, "pages/rep.py", params={"rep": "U0017"})
     _no_exception(at)
     labels = [m.label for m in at.metric]
-    assert labels == ["Attainment", "Expected by today", "Open pipeline", "Deals at risk",
-                      "Activities today", "Target accounts touched"]
+    assert labels == ["Quota attainment", "Attainment (full quarter)", "Open pipeline", "Deals at risk",
+                      "Activities this week", "Target accounts touched (30 days)"]
     assert [s.value for s in at.subheader] == ["Liam Ibrahim"]
     deals = frame_with(at, "risk_flags")
     assert {"risk_flags", "amount", "close_date"} <= set(deals.columns)
@@ -175,7 +175,7 @@ def test_leader_page_explains_down_to_the_rows(run_app: RunApp, demo_db_path: Pa
     assert "Coaching coverage" in set(explanation["metric_label"])
     shown = texts(at)
     assert "Rows behind Coaching coverage" in shown
-    team = frame_with(at, "attainment")
+    team = frame_with(at, "quota_attainment")
     import duckdb
 
     with duckdb.connect(str(demo_db_path), read_only=True) as con:
@@ -184,6 +184,21 @@ def test_leader_page_explains_down_to_the_rows(run_app: RunApp, demo_db_path: Pa
     assert len(team) == direct == 9  # Farid Ueda's nine reps, none of whom has left
     priorities = frame_with(at, "Overall points to gain")
     assert 1 <= len(priorities) <= 3
+
+
+def test_the_team_table_and_the_rep_page_show_the_same_attainment(run_app: RunApp, demo_db_path: Path) -> None:
+    from scorecard.metrics import format_value
+
+    leader = run_app(demo_db_path, "pages/leader.py", params={"leader": "U0005"})
+    _no_exception(leader)
+    team = frame_with(leader, "quota_attainment")
+    row = team[team["quota_attainment"] > 0].iloc[0]  # a rep of Farid Ueda's with won deals
+    rep = run_app(demo_db_path, "pages/rep.py", params={"rep": row["rep_id"]})
+    _no_exception(rep)
+    shown = {m.label: m.value for m in rep.metric}
+    # one figure, one definition: the rep page prints the number the team table holds
+    assert shown["Quota attainment"] == format_value(row["quota_attainment"], "ratio")
+    assert shown["Attainment (full quarter)"] == f"{row['attainment_full_period'] * 100:.0f}%"
 
 
 def test_tv_view_is_the_scorecard_full_screen(run_app: RunApp, demo_db_path: Path) -> None:

@@ -84,7 +84,7 @@ def test_explanation_labels_metrics_by_score_when_several_scores_are_shown() -> 
 
 
 def test_team_bars_are_red_behind_pace_and_green_ahead() -> None:
-    team = pl.DataFrame({"rep_id": ["A", "B"], "rep_name": ["Ann", "Bob"], "attainment": [0.4, 0.8],
+    team = pl.DataFrame({"rep_id": ["A", "B"], "rep_name": ["Ann", "Bob"], "attainment_full_period": [0.4, 0.8],
                          "expected_attainment": [50 / 91, 50 / 91]})
     bar = charts.team_attainment_bars(team).data[0]
     assert list(bar.y) == ["Ann", "Bob"]  # lowest attainment first

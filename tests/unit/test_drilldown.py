@@ -1,7 +1,13 @@
 """The leader's team table and the rep's live view, on a tiny hand-made org with known answers.
 
-The org: leader L1 manages reps A and B; X is in another part of the org. Today is Wednesday
-2026-05-20, in quarter 2026Q2 (1 April - 30 June, 91 days, 50 of them elapsed; 36 working days).
+The org: V leads L1, who leads reps A and B; X is in another part of the org. The as-of date is
+Wednesday 2026-05-20, in quarter 2026Q2 (1 April - 30 June, 91 days). As the score counts it, the
+period runs up to the as-of date, exclusive of the day after: 1 April to 20 May, 50 days, 36 of them
+working days, so 50/91 of the period has elapsed.
+
+Every figure with a metric's name is the metric the score computes; the tests below compute each
+by hand and check that the team table, the rep page, the engine's per-rep values and the rows
+behind the leader's explanation all show the same number.
 """
 
 from __future__ import annotations
@@ -14,20 +20,25 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from scorecard import drilldown
+from scorecard.api import Scorecard
 from scorecard.calendar import parse_period
+from scorecard.metrics import DISPLAY_FIGURES, METRICS
+from scorecard.settings import Settings
 from scorecard.store import Store
 
 TODAY = date(2026, 5, 20)
 Q2 = parse_period("2026Q2")
 L1_VIEW = ("A", "B", "L1")  # what leader L1 may see: their own subtree
+ELAPSED = 50 / 91
+MONTH = 30.4375  # days, as the metric queries count a month
 
 
 def _frames() -> dict[str, pl.DataFrame]:
     reps = pl.DataFrame({
-        "rep_id": ["L1", "A", "B", "X"],
-        "rep_name": ["Lee Leader", "Ann Rep", "Bob Rep", "Xavier Other"],
-        "manager_id": ["", "L1", "L1", ""],
-        "role": ["leader", "ae", "ae", "ae"],
+        "rep_id": ["V", "L1", "A", "B", "X"],
+        "rep_name": ["Vera Vice", "Lee Leader", "Ann Rep", "Bob Rep", "Xavier Other"],
+        "manager_id": ["", "V", "L1", "L1", ""],
+        "role": ["vp", "leader", "ae", "ae", "ae"],
     })
     accounts = pl.DataFrame({
         "account_id": ["ACC1", "ACC2", "ACC3"],
@@ -86,34 +97,126 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
-def test_leader_team_numbers(store: Store) -> None:
-    with store.reader() as con:
-        team = drilldown.leader_team(con, "L1", L1_VIEW, Q2, TODAY)
+@pytest.fixture(scope="module")
+def card(store: Store) -> Scorecard:
+    return Scorecard.open(store.path, settings=Settings(db=store.path), today=TODAY)
+
+
+# Ann's and Bob's figures for 2026Q2 as of 20 May, by hand:
+ANN = {
+    # won 40,000 (O1, 15 April) of a 100,000 quota, of which 50/91 is due by now
+    "quota_attainment": 40000 / (100000 * ELAPSED),
+    "attainment_full_period": 0.4,
+    "won_amount": 40000.0,
+    "period_quota": 100000.0,
+    # O3 (50,000) and O4 (20,000) are open on the as-of date
+    "open_pipeline": 70000.0,
+    "expected_attainment": ELAPSED,
+    # O3 and O4 are open and older than 21 days; O4's last touch (19 April) is before 30 April
+    "stalled_deal_rate": 0.5,
+    # call, meeting and email (the 'other' on 17 May does not count) over 36 working days
+    "activities_per_rep_day": 3 / 36,
+    # two sessions over the 50 days employed in the period
+    "coaching_coverage": 2 / (50 / MONTH),
+}
+BOB = {
+    "quota_attainment": 80000 / (100000 * ELAPSED),
+    "attainment_full_period": 0.8,
+    "won_amount": 80000.0,
+    "period_quota": 100000.0,
+    "open_pipeline": 0.0,
+    "expected_attainment": ELAPSED,
+    "stalled_deal_rate": None,  # no open deal: no rate, not zero
+    "activities_per_rep_day": 1 / 36,
+    "coaching_coverage": 0.0,  # coaching is loaded and Bob had none
+}
+
+
+def _assert_figures(row: dict[str, object], expected: dict[str, float | None]) -> None:
+    for key, value in expected.items():
+        if value is None:
+            assert row[key] is None, key
+        else:
+            assert row[key] == pytest.approx(value), key
+
+
+def test_leader_team_figures(card: Scorecard) -> None:
+    team = card.leader_team("L1", "2026Q2")
     rows = {r["rep_id"]: r for r in team.iter_rows(named=True)}
     assert set(rows) == {"A", "B"}
-    ann, bob = rows["A"], rows["B"]
-    # Ann: won 40,000 of a 100,000 quota; 50 of 91 days gone, so pace = 0.4 / (50/91) = 0.728
-    assert ann["attainment"] == pytest.approx(0.4)
-    assert ann["expected_attainment"] == pytest.approx(50 / 91)
-    assert ann["pace"] == pytest.approx(0.4 * 91 / 50)
-    # one won of two closed; O3 + O4 open in the quarter = 70,000 against 60,000 still to win
-    assert ann["win_rate"] == pytest.approx(0.5)
-    assert ann["open_pipeline"] == pytest.approx(70000)
-    assert ann["pipeline_coverage"] == pytest.approx(70000 / 60000)
-    # O4's last touch was 19 April, more than 21 days ago: one of two open deals stalled
-    assert ann["stalled_deal_rate"] == pytest.approx(0.5)
-    # call + meeting + email (the 'other' on 17 May does not count) over 36 working days
-    assert ann["activities"] == 3
-    assert ann["activities_per_day"] == pytest.approx(3 / 36)
-    assert ann["customer_meetings"] == 1
-    # target accounts ACC1 (touched 20 May) and ACC3 (last touched 19 April, 31 days ago): half covered
-    assert ann["target_account_coverage"] == pytest.approx(0.5)
-    assert ann["coaching_sessions"] == 2
-    assert bob["attainment"] == pytest.approx(0.8)
-    assert bob["stalled_deal_rate"] is None  # no open deals: no rate, not zero
-    assert bob["coaching_sessions"] == 0
-    # lowest attainment first, so the rep who needs help is on top
+    _assert_figures(rows["A"], ANN)
+    _assert_figures(rows["B"], BOB)
+    assert rows["A"]["manager_name"] == "Lee Leader"
+    assert not rows["A"]["leads_team"]
+    # lowest quota attainment first, so the rep who needs help is on top
     assert team["rep_id"].to_list() == ["A", "B"]
+    # every column the page shows is in the frame, each with one catalogue definition
+    assert set(drilldown.TEAM_TABLE) <= set(team.columns)
+    assert not set(DISPLAY_FIGURES) & set(METRICS)
+
+
+def test_team_table_agrees_with_the_rows_behind_the_leaders_explanation(card: Scorecard) -> None:
+    team = {r["rep_id"]: r for r in card.leader_team("L1", "2026Q2").iter_rows(named=True)}
+    # quota attainment: the reps behind the metric, with their own attainment
+    reps = card.metric_rows("L1", "quota_attainment", "2026Q2")
+    by_rep = dict(zip(reps["rep_id"], reps["attainment"], strict=True))
+    assert by_rep["A"] == pytest.approx(team["A"]["quota_attainment"]) == pytest.approx(ANN["quota_attainment"])
+    assert by_rep["B"] == pytest.approx(team["B"]["quota_attainment"])
+    # stalled-deal rate: the open deals 21+ days old behind the metric, quiet for 21 days or not
+    deals = card.metric_rows("L1", "stalled_deal_rate", "2026Q2")
+    stalled = deals.group_by("owner_rep_id").agg(pl.col("quiet_21_days").mean().alias("rate"))
+    assert dict(stalled.iter_rows()) == {"A": pytest.approx(team["A"]["stalled_deal_rate"])}
+    # activities per rep per day: the sellers' customer activities behind the metric
+    acts = card.metric_rows("L1", "activities_per_rep_day", "2026Q2").filter(pl.col("type") != "other")
+    assert acts.filter(pl.col("rep_id") == "A").height / 36 == pytest.approx(team["A"]["activities_per_rep_day"])
+    # coaching coverage: the sessions behind the metric
+    sessions = card.metric_rows("L1", "coaching_coverage", "2026Q2")
+    assert sessions.filter(pl.col("rep_id") == "A").height / (50 / MONTH) == pytest.approx(
+        team["A"]["coaching_coverage"])
+
+
+def test_rep_page_shows_the_scores_own_per_rep_values(card: Scorecard) -> None:
+    view = card.rep_view("A", "2026Q2")
+    table = card.leader_team("L1", "2026Q2").filter(pl.col("rep_id") == "A").row(0, named=True)
+    engine = card.rep_metric_values("2026Q2").filter(pl.col("rep_id") == "A")
+    scored = {r["metric"]: r["value"] for r in engine.iter_rows(named=True) if r["status"] != "switched_off"}
+    compared = {r["metric"]: r["rep"] for r in view.vs_team.iter_rows(named=True)}
+    for metric in drilldown.TEAM_METRICS:
+        assert view.figures[metric] == table[metric] == scored.get(metric), metric
+        if metric in compared:
+            assert compared[metric] == scored[metric], metric
+    for figure in (*drilldown.FIGURE_COLUMNS, "expected_attainment"):
+        assert view.figures[figure] == pytest.approx(table[figure]), figure
+    _assert_figures(view.figures, ANN)
+    # the pace curve ends on the rep's won amount, and on the expected share of the full quota
+    assert view.curve["won_to_date"][-1] == view.figures["won_amount"]
+    assert view.curve["pace_to_date"][-1] == pytest.approx(ANN["period_quota"] * ELAPSED)
+    # the deals the rep page flags as stalled are the ones the stalled-deal rate counts
+    aged = view.deals.filter(pl.col("created_date") <= date(2026, 4, 30))
+    assert aged["stalled"].mean() == pytest.approx(view.figures["stalled_deal_rate"])
+
+
+def test_a_leaders_row_is_their_teams_figures_as_their_score_counts_them(card: Scorecard) -> None:
+    team = card.leader_team("V", "2026Q2")
+    assert team.select("rep_id", "depth", "leads_team").rows() == [
+        ("L1", 1, True), ("A", 2, False), ("B", 2, False)]
+    lee = team.row(0, named=True)
+    explained = card.metric_values("2026Q2").filter(pl.col("leader_id") == "L1")
+    for row in explained.iter_rows(named=True):
+        if row["metric"] in drilldown.TEAM_METRICS and row["status"] != "switched_off":
+            assert lee[row["metric"]] == row["value"], row["metric"]
+    # by hand: 120,000 won of 200,000 quota, 50/91 of it due; of the team's two aged open deals one stalled
+    assert lee["quota_attainment"] == pytest.approx(120000 / (200000 * ELAPSED))
+    assert lee["attainment_full_period"] == pytest.approx(0.6)
+    assert lee["won_amount"] == 120000.0
+    assert lee["open_pipeline"] == 70000.0
+    assert lee["stalled_deal_rate"] == pytest.approx(0.5)
+
+
+def test_a_bare_connection_gives_the_numbers_of_the_scorecard(store: Store, card: Scorecard) -> None:
+    with store.reader() as con:
+        bare = drilldown.leader_team(con, "L1", L1_VIEW, Q2, TODAY)
+    assert_frame_equal(bare, card.leader_team("L1", "2026Q2"))
 
 
 def test_leader_team_hides_reps_the_viewer_may_not_see(store: Store) -> None:
@@ -121,54 +224,60 @@ def test_leader_team_hides_reps_the_viewer_may_not_see(store: Store) -> None:
         only_ann = drilldown.leader_team(con, "L1", ("A", "L1"), Q2, TODAY)
         nobody = drilldown.leader_team(con, "L1", ("X",), Q2, TODAY)
     assert only_ann["rep_id"].to_list() == ["A"]
+    assert only_ann["quota_attainment"].to_list() == [pytest.approx(ANN["quota_attainment"])]
     assert nobody.is_empty()
 
 
 def test_open_deals_risk_flags(store: Store) -> None:
     with store.reader() as con:
         deals = drilldown.open_deals(con, "A", L1_VIEW, TODAY)
-    # O4: no touch since 19 April, due 10 May (past), no next step, one contact, staff only
-    # O3: touched today by a C-level and a manager contact, but pushed from 31 May to 15 June
+    # O4: no touch since 19 April, due 10 May (before the as-of date), no next step, one contact
+    # O3: touched by two contacts on 18 and 20 May, but pushed from 31 May to 15 June
     assert deals["opportunity_id"].to_list() == ["O4", "O3"]
     o4, o3 = deals.row(0, named=True), deals.row(1, named=True)
-    assert o4["risk_count"] == 5
-    assert o4["risk_flags"] == ("Stalled, Slipped close date, No next step, Single-threaded, "
-                                "No executive contact")
-    assert o4["days_since_activity"] == 31
+    assert o4["risk_count"] == 4
+    assert o4["risk_flags"] == "Stalled, Slipped close date, No next step, Single-threaded"
+    assert o4["days_since_activity"] == 31  # 19 April to 20 May
     assert o3["risk_flags"] == "Slipped close date"
     assert o3["contacts"] == 2
 
 
 @pytest.mark.parametrize(("today", "stalled"), [
-    # O4's last touch is 19 April; O3's touches (18 and 20 May) come later than either day, and
-    # a later touch still counts as the deal's last activity. On 10 May, 19 April is exactly 21
-    # days back (10 May - 21 days = 19 April): still live. On 11 May the cut is 20 April: stalled.
-    (date(2026, 5, 10), 0),
-    (date(2026, 5, 11), 1),
+    # On 9 May the last 21 days are 19 April to 9 May: O4's touch on 19 April keeps it live, while
+    # O3's touches (18 and 20 May) have not happened yet, so O3 is stalled. On 10 May the window
+    # starts on 20 April and O4 is stalled too.
+    (date(2026, 5, 9), ["O3"]),
+    (date(2026, 5, 10), ["O3", "O4"]),
 ])
-def test_stalled_deals_at_the_21_day_boundary(store: Store, today: date, stalled: int) -> None:
+def test_stalled_deals_at_the_21_day_boundary(card: Scorecard, store: Store, today: date,
+                                              stalled: list[str]) -> None:
     with store.reader() as con:
-        ann = drilldown.rep_numbers(con, ["A"], L1_VIEW, Q2, today).row(0, named=True)
         deals = drilldown.open_deals(con, "A", L1_VIEW, today)
-    assert ann["open_deals"] == 2
-    assert ann["stalled_deals"] == stalled
-    assert ann["stalled_deal_rate"] == pytest.approx(stalled / 2)
-    # the deal list flags the same deals as the rep's numbers count
-    assert deals.filter(pl.col("stalled"))["opportunity_id"].to_list() == ["O4"] * stalled
+        figures = drilldown.figures_for(con, ["A"], Q2, today)
+    assert sorted(deals.filter(pl.col("stalled"))["opportunity_id"].to_list()) == stalled
+    # the stalled-deal rate counts the same deals, and the rows behind the metric name them
+    assert figures.of_rep("A")["stalled_deal_rate"] == pytest.approx(len(stalled) / 2)
+    as_then = Scorecard.open(store.path, settings=Settings(db=store.path), today=today)
+    rows = as_then.metric_rows("L1", "stalled_deal_rate", "2026Q2")
+    assert sorted(rows.filter(pl.col("quiet_21_days"))["opportunity_id"].to_list()) == stalled
 
 
 def test_activity_feed_today_and_this_week(store: Store) -> None:
     with store.reader() as con:
         feed = drilldown.activity_feed(con, "A", L1_VIEW, TODAY)
+        before = drilldown.activity_feed(con, "A", L1_VIEW, date(2026, 5, 19))
     # the week began on Monday 18 May: a1 (today) and a2 (Monday); a5 on Sunday 17 May is last week
     assert feed["when"].to_list() == ["Today", "This week"]
     assert feed["type"].to_list() == ["call", "meeting"]
     assert feed["account_name"].to_list() == ["Acme", "Acme"]
+    # as of 19 May, the call of 20 May has not happened yet
+    assert before["type"].to_list() == ["meeting"]
 
 
 def test_target_accounts_uncovered_first(store: Store) -> None:
     with store.reader() as con:
         targets = drilldown.target_account_coverage(con, "A", L1_VIEW, TODAY)
+    # the 30 days up to 20 May start on 21 April: Acme was touched twice, Initech (19 April) not
     assert targets["account_name"].to_list() == ["Initech", "Acme"]
     assert targets["covered"].to_list() == [False, True]
     assert targets["touches_30d"].to_list() == [0, 2]
@@ -186,33 +295,44 @@ def test_attainment_curve_against_pace(store: Store) -> None:
     assert by_day[TODAY]["pace_to_date"] == pytest.approx(100000 * 50 / 91)
 
 
-def test_rep_view_against_team_median(store: Store) -> None:
-    with store.reader() as con:
-        view = drilldown.rep_view(con, "A", L1_VIEW, Q2, TODAY)
-    assert view is not None
+def test_rep_view_against_team_median(card: Scorecard) -> None:
+    view = card.rep_view("A", "2026Q2")
     assert view.profile["manager_name"] == "Lee Leader"
     assert view.deals_at_risk == 2
     assert view.feed_today.height == 1
+    assert view.activities_this_week == 2
+    assert view.target_accounts_touched == pytest.approx(0.5)
     metrics = {r["metric"]: r for r in view.vs_team.iter_rows(named=True)}
-    # the team is Ann (0.4) and Bob (0.8): median attainment 0.6, Ann is behind
-    assert metrics["attainment"]["team_median"] == pytest.approx(0.6)
-    assert metrics["attainment"]["ahead"] is False
-    # stalled-deal rate is lower-is-better: only Ann has open deals, so the median is hers
-    assert metrics["stalled_deal_rate"]["team_median"] == pytest.approx(0.5)
-    assert metrics["stalled_deal_rate"]["ahead"] is True
+    # Ann 0.728 and Bob 1.456 against pace, both scored: median 1.092, Ann is behind
+    assert metrics["quota_attainment"]["team_median"] == pytest.approx(0.6 / ELAPSED)
+    assert metrics["quota_attainment"]["ahead"] is False
+    # coaching: Ann 1.22 and Bob 0 sessions a month; Ann is ahead of the median 0.61
+    assert metrics["coaching_coverage"]["team_median"] == pytest.approx(1 / (50 / MONTH))
+    assert metrics["coaching_coverage"]["ahead"] is True
+    # Ann's two aged open deals are under the 10 the rubric asks before the rate is scored: her rate
+    # is shown as not enough data, and no scored peer makes a median
+    assert metrics["stalled_deal_rate"]["status"] == "not_enough_data"
+    assert metrics["stalled_deal_rate"]["rep"] == pytest.approx(0.5)
+    assert metrics["stalled_deal_rate"]["team_median"] is None
+    assert metrics["stalled_deal_rate"]["ahead"] is None
+    shown = drilldown.vs_team_table(view.vs_team).row(0, named=True)
+    assert shown == {"Metric": "Quota attainment", "Rep": "0.73x", "Team median": "1.09x", "": "behind",
+                     "Status": ""}
 
 
-def test_rep_view_shows_what_each_part_shows_alone(store: Store) -> None:
+def test_rep_view_shows_what_each_part_shows_alone(store: Store, card: Scorecard) -> None:
     # the view runs its queries side by side on cursors; the page must show the same frames
+    view = card.rep_view("A", "2026Q2")
     with store.reader() as con:
-        view = drilldown.rep_view(con, "A", L1_VIEW, Q2, TODAY)
-        assert view is not None
-        assert view.numbers["quota"] == 100000.0
         assert_frame_equal(view.deals, drilldown.open_deals(con, "A", L1_VIEW, TODAY))
         assert_frame_equal(view.feed, drilldown.activity_feed(con, "A", L1_VIEW, TODAY))
         assert_frame_equal(view.target_accounts,
                            drilldown.target_account_coverage(con, "A", L1_VIEW, TODAY))
         assert_frame_equal(view.curve, drilldown.attainment_curve(con, "A", L1_VIEW, Q2, 100000.0, TODAY))
+        bare = drilldown.rep_view(con, "A", L1_VIEW, Q2, TODAY)
+    assert bare is not None
+    assert bare.figures == view.figures
+    assert_frame_equal(bare.vs_team, view.vs_team)
     # Ann's curve ends at the 40,000 won on 15 April
     assert view.curve["won_to_date"][-1] == 40000
 
@@ -231,4 +351,4 @@ def test_coaching_is_unknown_without_the_coaching_extract(tmp_path: Path) -> Non
     store.load(frames, loaded_by="test")
     with store.reader() as con:
         team = drilldown.leader_team(con, "L1", L1_VIEW, Q2, TODAY)
-    assert team["coaching_sessions"].to_list() == [None, None]
+    assert team["coaching_coverage"].to_list() == [None, None]  # switched off, never 0

@@ -135,10 +135,13 @@ def test_leader_team_gives_each_reps_attainment_for_the_period(tiny_store: Store
     card = scorecard.open_scorecard(tiny_store.path, build_demo=False, today=TODAY)
     team = {row["rep_id"]: row for row in scorecard.leader_team(card, "M1", "2026Q2").iter_rows(named=True)}
     assert set(team) == {"R1", "R2"}
-    # R1 won 40 of a 100 quota: attainment 0.4; O2 (70) is the open pipeline
-    assert team["R1"]["attainment"] == pytest.approx(0.4)
+    # R1 won 40 of a 100 quota: 0.4 of the full quarter; with 45 of its 91 days gone, 40 against
+    # the 100 x 45/91 due so far is the quota attainment the score counts; O2 (70) is still open
+    assert team["R1"]["attainment_full_period"] == pytest.approx(0.4)
+    assert team["R1"]["quota_attainment"] == pytest.approx(40 / (100 * 45 / 91))
     assert team["R1"]["open_pipeline"] == pytest.approx(70.0)
-    assert team["R2"]["attainment"] is None  # no quota, no attainment (never a zero)
+    assert team["R2"]["quota_attainment"] is None  # no quota, no attainment (never a zero)
+    assert team["R2"]["attainment_full_period"] is None
 
 
 def test_rep_view_shows_the_open_deals_and_respects_the_viewer(tiny_store: Store) -> None:
