@@ -112,6 +112,8 @@ ANN = {
     # O3 (50,000) and O4 (20,000) are open on the as-of date
     "open_pipeline": 70000.0,
     "expected_attainment": ELAPSED,
+    # O1 won and O2 lost, both closed in the period
+    "win_rate": 0.5,
     # O3 and O4 are open and older than 21 days; O4's last touch (19 April) is before 30 April
     "stalled_deal_rate": 0.5,
     # call, meeting and email (the 'other' on 17 May does not count) over 36 working days
@@ -126,6 +128,7 @@ BOB = {
     "period_quota": 100000.0,
     "open_pipeline": 0.0,
     "expected_attainment": ELAPSED,
+    "win_rate": 1.0,
     "stalled_deal_rate": None,  # no open deal: no rate, not zero
     "activities_per_rep_day": 1 / 36,
     "coaching_coverage": 0.0,  # coaching is loaded and Bob had none
@@ -166,6 +169,11 @@ def test_team_table_agrees_with_the_rows_behind_the_leaders_explanation(card: Sc
     deals = card.metric_rows("L1", "stalled_deal_rate", "2026Q2")
     stalled = deals.group_by("owner_rep_id").agg(pl.col("quiet_21_days").mean().alias("rate"))
     assert dict(stalled.iter_rows()) == {"A": pytest.approx(team["A"]["stalled_deal_rate"])}
+    # win rate: the deals closed in the period behind the metric, won or not
+    closed = card.metric_rows("L1", "win_rate", "2026Q2")
+    rates = closed.group_by("owner_rep_id").agg(pl.col("is_won").mean().alias("rate"))
+    assert dict(rates.iter_rows()) == {"A": pytest.approx(team["A"]["win_rate"]),
+                                       "B": pytest.approx(team["B"]["win_rate"])}
     # activities per rep per day: the sellers' customer activities behind the metric
     acts = card.metric_rows("L1", "activities_per_rep_day", "2026Q2").filter(pl.col("type") != "other")
     assert acts.filter(pl.col("rep_id") == "A").height / 36 == pytest.approx(team["A"]["activities_per_rep_day"])
@@ -211,6 +219,7 @@ def test_a_leaders_row_is_their_teams_figures_as_their_score_counts_them(card: S
     assert lee["won_amount"] == 120000.0
     assert lee["open_pipeline"] == 70000.0
     assert lee["stalled_deal_rate"] == pytest.approx(0.5)
+    assert lee["win_rate"] == pytest.approx(2 / 3)  # O1 and O5 won, O2 lost
 
 
 def test_a_bare_connection_gives_the_numbers_of_the_scorecard(store: Store, card: Scorecard) -> None:
