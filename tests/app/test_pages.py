@@ -278,3 +278,68 @@ def test_small_org_without_activities_is_not_scored_zero(run_app: RunApp, small_
     assert (ranking["note"] == "thin coverage: not ranked").all()
     assert (ranking["coverage"] < 0.5).all()
     assert "3 of 3 leaders are scored on less than 50% of the weight" in texts(at)
+
+
+# -- the data's as-of date, the quarter in progress, coverage and the rubric's product lines ------------
+
+@pytest.fixture
+def past_org_db(tmp_path: Path) -> Path:
+    """The org of tests/unit/test_as_of.py (data ending 15 Nov 2023), its deals with product lines."""
+    import polars as pl
+
+    from scorecard.store import Store
+    from tests.unit.test_as_of import past_org_frames
+
+    frames = past_org_frames()
+    frames["opportunities"] = frames["opportunities"].with_columns(
+        pl.when(pl.col("owner_rep_id") == "L").then(pl.lit("GTXPro")).otherwise(pl.lit("MG Special"))
+        .alias("product_line"))
+    store = Store(tmp_path / "past.duckdb")
+    store.load(frames, loaded_by="test")
+    return store.path
+
+
+def test_the_banner_of_every_page_says_the_data_as_of_date(run_app: RunApp, past_org_db: Path) -> None:
+    # the router writes the banner above whichever page it runs (AppTest shows it on the first page
+    # only: later runs resend only what changed), and the TV view carries it in its heading
+    at = run_app(past_org_db)
+    _no_exception(at)
+    assert [c.value for c in at.caption][0] == (
+        'Data as of 15 Nov 2023: periods, "today", pace and stalled deals are measured at this date.')
+    tv = run_app(past_org_db, params={"tv": "1"})
+    _no_exception(tv)
+    assert "## Sales-leadership scorecard · 2023Q4 (in progress)" in [m.value for m in tv.markdown]
+    assert "Data as of 15 Nov 2023" in [c.value for c in tv.caption]
+
+
+def test_scorecard_defaults_to_the_quarter_of_the_as_of_date(run_app: RunApp, past_org_db: Path) -> None:
+    at = run_app(past_org_db, "pages/scorecard_page.py")
+    _no_exception(at)
+    picker = at.selectbox(key="url_period")
+    assert picker.value == "2023Q4"
+    assert picker.options[0] == "2023Q4 (in progress)"  # newest first: the periods the data covers
+    assert [o for o in picker.options] == ["2023Q4 (in progress)", "2023Q3", "2023Q2", "2023Q1"]
+    shown = texts(at)
+    assert ("2023Q4 is in progress (46 of 92 days, to 15 Nov 2023): scores measure it up to the as-of date,"
+            " and each change is against the previous quarter at the same share elapsed.") in shown
+    ranking = frame_with(at, "rank")
+    # no accounts, forecasts or history: every leader's overall score rests on under half its weight
+    assert ranking["note"].eq("thin coverage: not ranked").all() and ranking["rank"].isna().all()
+    assert "3 of 3 leaders are scored on less than 50% of the weight" in shown
+
+
+def test_methodology_sets_the_strategic_lines_from_the_data(run_app: RunApp, past_org_db: Path) -> None:
+    at = run_app(past_org_db, "pages/methodology.py")
+    _no_exception(at)
+    assert ("Strategic: Analytics (not in the data), Platform (not in the data), Platform + Services (not in"
+            " the data).") in texts(at)
+    strategic = at.multiselect(key="strategic_lines")
+    assert list(strategic.options) == ["MG Special", "GTXPro"]  # most used first
+    strategic.set_value(["GTXPro"])
+    at.multiselect(key="bundle_lines").set_value(["MG Special"])
+    at.button[0].click().run()
+    _no_exception(at)
+    saved = past_org_db.parent / "rubric.toml"
+    assert 'strategic = ["GTXPro"]' in saved.read_text(encoding="utf-8")
+    assert f"Saved to {saved}: strategic GTXPro; bundles MG Special." in [s.value for s in at.success]
+    assert "Strategic: GTXPro." in texts(at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -176,3 +177,68 @@ def test_history_leaves_out_quarters_before_the_data(tmp_path: Path) -> None:
     # the first deal was created on 15 January 2026: nothing is scored before 2026Q1
     vp = "3f1e0c01-5b2a-ef11-8409-000d3a1b0001"
     assert card.history(vp, quarters=8, period="2026Q3")["period"].to_list() == ["2026Q1", "2026Q2", "2026Q3"]
+
+
+def test_leaders_carry_their_coverage(card: Scorecard) -> None:
+    frame = card.leaders()
+    assert {*(f"{s}_coverage" for s in SCORES), "coverage", "thin_coverage", "in_progress"} <= set(frame.columns)
+    # the demo org loads every extract: nobody is scored on thin coverage
+    assert not frame["thin_coverage"].any()
+    row = frame.row(0, named=True)
+    words = card.coverage().filter((pl.col("leader_id") == row["leader_id"]) & (pl.col("score") == "overall"))
+    assert row["coverage"] == words["coverage"][0]
+    assert row["overall_coverage"] == pytest.approx(words["weight_share"][0])
+    explained = card.explain(row["leader_id"], score="teams")
+    assert explained["score_coverage"].n_unique() == 1
+    assert explained["score_coverage"][0].endswith("of 4 metrics, " + explained["score_coverage"][0].split(", ")[1])
+
+
+def test_product_lines_the_rubric_names_are_set_from_the_data(tmp_path: Path) -> None:
+    from scorecard.store import Store
+    from tests.unit.test_as_of import past_org_frames
+
+    frames = past_org_frames()
+    lines = {"D1": "GTXPro", "D2": "MG Special", "D4": "GTXPro", "D6": "MG Special"}
+    frames["opportunities"] = frames["opportunities"].with_columns(
+        pl.col("opportunity_id").replace_strict(lines, default="GTX Basic").alias("product_line"))
+    db = tmp_path / "lines.duckdb"
+    Store(db).load(frames, loaded_by="test")
+    card = Scorecard.open(db, settings=Settings(db=db))
+    assert card.product_lines() == ["GTX Basic", "GTXPro", "MG Special"]  # most used first
+    # the shipped rubric names the demo org's lines: strategic mix and bundle rate are switched off
+    off = dict(zip(card.switched_off()["metric"], card.switched_off()["reason"], strict=True))
+    assert "none of the rubric's strategic product lines" in off["strategic_mix"]
+    assert "(the deals carry GTX Basic, GTXPro, MG Special)" in off["strategic_mix"]
+    mix = card.explain("L", score="strategic").filter(pl.col("metric") == "strategic_mix").row(0, named=True)
+    assert mix["status"] == "switched_off" and mix["points"] is None
+    # named the way the sales team writes them, saved beside the database, in force at once
+    saved = card.set_product_lines(strategic=["GTX Pro"], bundles=["MG Special"])
+    assert saved == tmp_path / "rubric.toml" and 'strategic = ["GTX Pro"]' in saved.read_text(encoding="utf-8")
+    assert "strategic_mix" not in set(card.switched_off()["metric"])
+    values = {r["metric"]: r for r in card.metric_values().filter(pl.col("leader_id") == "L").iter_rows(named=True)}
+    # Lena's team won D1 80k and D4 20k in GTXPro of 170k won; bundles: D2 and D6 of 4 won deals
+    assert values["strategic_mix"]["value"] == pytest.approx(100 / 170)
+    assert values["bundle_rate"]["value"] == pytest.approx(0.5)
+    # a new card on the same database reads the saved rubric
+    assert Scorecard.open(db, settings=Settings(db=db)).rubric.strategic_lines == ("GTX Pro",)
+
+
+def test_a_salesforce_export_is_scored_as_of_its_own_date(tmp_path: Path) -> None:
+    # tests/exports_fixtures.py: a weekly Data Export whose newest SystemModstamp is 29 Dec 2023, loaded
+    # years later; Andrés Peña, the org's best seller, is also a leader (a player-coach)
+    from scorecard.ingest import ingest_files
+    from scorecard.store import Store
+    from tests.exports_fixtures import SALESFORCE_WEEKLY, zip_export
+
+    db = tmp_path / "salesforce.duckdb"
+    result = ingest_files(Store(db), [zip_export(SALESFORCE_WEEKLY, tmp_path)], loaded_by="test")
+    assert result.accepted, result.report()
+    card = Scorecard.open(db, settings=Settings(db=db))
+    assert card.data_as_of() == date(2023, 12, 29)
+    assert card.current_period().label == "2023Q4"
+    assert card.period_status() == "in progress: 90 of 92 days, to 29 Dec 2023"
+    andres = card.scores_of("0058d0000000002AAA")
+    assert andres["overall"] is not None and andres["overall"] > 0
+    # tasks carry no type: the metrics that need one are switched off, saying why
+    off = dict(zip(card.switched_off()["metric"], card.switched_off()["reason"], strict=True))
+    assert off["activities_per_rep_day"].startswith("switched off: activities without a type")

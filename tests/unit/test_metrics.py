@@ -28,6 +28,7 @@ import pytest
 from scorecard.access import Viewer
 from scorecard.api import Scorecard
 from scorecard.calendar import parse_period
+from scorecard.metrics import METRICS
 from scorecard.settings import Settings
 from scorecard.store import Store
 
@@ -536,3 +537,172 @@ def test_a_running_quarter_is_measured_against_pace(handmade_db: Path) -> None:
     # recovery is only measured once the quarter is over
     assert got["recovery"]["status"] == "not_enough_data"
     assert got["recovery"]["reason"] == "measured once the period is over"
+
+
+# -- win rate and pipeline created --------------------------------------------------------------------
+
+def test_win_rate_by_count_of_deals_closed_in_the_period(values: dict) -> None:
+    # closed in the period: M1 O1 O2 O3 O4 won, O9 lost (O12 closed in December); M2 O5 O6 won.
+    check(values, "win_rate", {"M1": (4 / 5, 5), "M2": (1.0, 2), "V1": (6 / 7, 7), "M3": (None, 0)})
+    # M1: 80% against the band 10%..30% (B2B average about 20%): 100 points; M2 has too few deals
+    assert values[("M1", "win_rate")]["points"] == 100.0
+    assert values[("M2", "win_rate")]["status"] == "not_enough_data"
+
+
+def test_pipeline_created_per_seller_month(values: dict) -> None:
+    # deals created in the period: M1 O2 O3 O4 O9 O10 O11 (6); M2 O6 (1); M3 none.
+    # seller months: M1 A1 A2 A3 3 x 90 days; M2 B1 90 + B2 45 days; V1 405 days; M3 D1 90 days.
+    check(values, "pipeline_created", {"M1": (6 / (270 / 30.4375), 3), "M2": (1 / (135 / 30.4375), 2),
+                                       "V1": (7 / (405 / 30.4375), 5), "M3": (0.0, 1)})
+
+
+# -- the player-coach: a leader's team includes the leader ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def past(tmp_path_factory: pytest.TempPathFactory) -> Scorecard:
+    from tests.unit.test_as_of import past_org_frames
+
+    path = tmp_path_factory.mktemp("past_org") / "past.duckdb"
+    Store(path).load(past_org_frames(), loaded_by="test")
+    return Scorecard.open(path, settings=Settings(db=path))
+
+
+@pytest.fixture(scope="module")
+def past_values(past: Scorecard) -> dict[tuple[str, str], dict[str, object]]:
+    # 2023Q4 as of 15 Nov 2023 (tests/unit/test_as_of.py): 46 of 92 days
+    return {(r["leader_id"], r["metric"]): r for r in past.metric_values().iter_rows(named=True)}
+
+
+def test_a_player_coachs_own_deals_count_for_her_team(past_values: dict) -> None:
+    # Lena sells herself: won D1 80k and D2 40k, lost D3. Her team's won deals: D1, D2, D4 (Rita 20k),
+    # D6 (Raj 30k); lost D3, D5. Win rate 4/6 (without her own: 2/3).
+    check(past_values, "win_rate", {"L": (4 / 6, 6), "K": (1 / 3, 3), "V": (5 / 9, 9)})
+    # quota to date: Lena, Rita, Raj 100k each x 46/92 = 150k; won 120k + 20k + 30k = 170k
+    # (without her own deals and quota: 50k / 100k). Vera: 220k / 200k; Kurt: Sam 50k / 50k.
+    check(past_values, "quota_attainment", {"L": (170 / 150, 3), "V": (1.1, 4), "K": (1.0, 1)})
+    # reps at quota: Lena herself (120k >= 50k); not Rita, not Raj
+    check(past_values, "reps_at_quota", {"L": (1 / 3, 3)})
+    check(past_values, "avg_deal_size", {"L": (42_500.0, 4)})
+    # as a player-coach she is one of her team's sellers: 3 x 33 working days (2 Oct - 15 Nov);
+    # active days: Rita 10 and 14 Nov, Lena 8 Nov (a task without a type still counts on the day)
+    check(past_values, "daily_consistency", {"L": (3 / 99, 99), "K": (2 / 33, 33), "V": (5 / 132, 132)})
+    # Kurt sells nothing: his team's sellers are Sam alone
+    # typed customer activities only: a1 and a2 (Lena's untyped task is not known to be customer-facing)
+    check(past_values, "activities_per_rep_day", {"L": (2 / 99, 99)})
+    # open pipeline on the as-of date: Lena 0, Raj 25k, Rita 50k: Gini 2*(0+50+150)/(3*75) - 4/3
+    check(past_values, "load_balance", {"L": (1 - (400 / 225 - 4 / 3), 3)})
+
+
+def test_metrics_about_the_leader_as_a_manager_leave_her_own_selling_out(past_values: dict) -> None:
+    # coaching: one session with Rita, over the reps below who lead no one (Rita, Raj: 2 x 46 days)
+    check(past_values, "coaching_coverage", {"L": (1 / (92 / 30.4375), 2)})
+    check(past_values, "span_of_control", {"L": (2.0, 1), "V": (2.0, 1), "K": (1.0, 1)})
+    # her own customer meetings: her one activity has no type, so it is not known to be a meeting
+    check(past_values, "leader_customer_meetings", {"L": (0.0, 46)})
+
+
+def test_a_player_coach_scores_above_zero(past: Scorecard) -> None:
+    lena = past.scores_of("L")
+    assert lena["company_leader"] is not None and lena["company_leader"] > 0
+    assert lena["overall"] is not None and lena["overall"] > 0
+
+
+# -- rows real CRMs produce: kept, left out only where they distort ----------------------------------
+
+def test_odd_deals_count_only_where_they_make_sense(past: Scorecard, past_values: dict) -> None:
+    # D6 closed before it was created: won (win rate, avg deal size) but no sales cycle. Cycles of
+    # the other won deals: D1 49, D2 48, D4 70 days: median 49 over 3.
+    check(past_values, "sales_cycle_days", {"L": (49.0, 3)})
+    rows = past.metric_rows("L", "sales_cycle_days")
+    assert sorted(rows["opportunity_id"].to_list()) == ["D1", "D2", "D4"]
+    # D5 has no amount: counted in the win rate (above), not in the average deal size nor the sums
+    deals = past.metric_rows("L", "win_rate")
+    assert sorted(deals["opportunity_id"].to_list()) == ["D1", "D2", "D3", "D4", "D5", "D6"]
+    # D9 is open without a close date: not hygienic, in no period's pipeline
+    hygiene = past.metric_rows("L", "pipeline_hygiene")
+    assert dict(zip(hygiene["opportunity_id"], hygiene["hygienic"], strict=True)) == \
+        {"D7": False, "D8": True, "D9": False}
+    assert "D9" not in past.metric_rows("L", "pipeline_coverage")["opportunity_id"].to_list()
+
+
+def test_ramp_counts_only_reps_hired_inside_the_data_window(past_values: dict) -> None:
+    # Rita (hired 2015) first won D13 in March 2023 in the data, but she may have won long before it
+    # begins (10 January 2023): only Raj counts, hired 1 February 2023, first won D6 on 30 October.
+    check(past_values, "ramp_days", {"L": (271.0, 1), "V": (271.0, 1), "K": (None, 0)})
+
+
+# -- a scorecard from deals alone ---------------------------------------------------------------------
+
+def deals_only_frames() -> dict[str, pl.DataFrame]:
+    """Reps and deals only: Tom's org, managers Ada (A1, A2) and Bo (B1, B2); 2024Q2 as of 30 June.
+
+    Ada's team closes 10 deals in the quarter (5 won at 50k, 30 days each), Bo's 20 (5 won at 20k, 60
+    days each); the same quarter a year before each team won 5 deals at 25k. Open on 30 June: Ada 14
+    deals with a close date and a next step; Bo 10, 5 of them without a close date (nor an amount).
+    """
+    rows: list[tuple[str, str, date, date | None, bool, bool, float | None, str | None]] = []
+
+    def add(owner: str, n: int, created: str, close: str | None, closed: bool, won: bool,
+            amount: float | None, next_step: str | None = None) -> None:
+        for _ in range(n):
+            rows.append((f"O{len(rows) + 1}", owner, _d(created), _d(close) if close else None, closed, won,
+                         amount, next_step))
+
+    add("A1", 4, "2024-04-01", "2024-05-01", True, True, 50_000.0)
+    add("A1", 2, "2024-04-01", "2024-05-01", True, False, 10_000.0)
+    add("A2", 1, "2024-04-01", "2024-05-01", True, True, 50_000.0)
+    add("A2", 3, "2024-04-01", "2024-05-01", True, False, 10_000.0)
+    add("B1", 3, "2024-04-01", "2024-05-31", True, True, 20_000.0)
+    add("B1", 7, "2024-04-01", "2024-05-31", True, False, 0.0)
+    add("B2", 2, "2024-04-01", "2024-05-31", True, True, 20_000.0)
+    add("B2", 8, "2024-04-01", "2024-05-31", True, False, 0.0)
+    add("A1", 5, "2023-04-01", "2023-05-01", True, True, 25_000.0)  # the year before
+    add("B1", 5, "2023-04-01", "2023-05-31", True, True, 25_000.0)
+    add("A1", 7, "2024-06-01", "2024-08-15", False, False, 10_000.0, "Demo")
+    add("A2", 7, "2024-06-01", "2024-08-15", False, False, 10_000.0, "Demo")
+    add("B1", 5, "2024-06-01", "2024-08-15", False, False, 10_000.0, "Call")
+    add("B2", 5, "2024-06-01", None, False, False, None, "Call")
+    reps = pl.DataFrame({"rep_id": ["T", "A", "B", "A1", "A2", "B1", "B2"],
+                         "rep_name": ["Tom", "Ada", "Bo", "Al", "Ali", "Ben", "Bea"],
+                         "manager_id": [None, "T", "T", "A", "A", "B", "B"]})
+    opportunities = pl.DataFrame(
+        [(*r, "Closed" if r[4] else "Open") for r in rows], orient="row",
+        schema={"opportunity_id": pl.String, "owner_rep_id": pl.String, "created_date": pl.Date,
+                "close_date": pl.Date, "is_closed": pl.Boolean, "is_won": pl.Boolean, "amount": pl.Float64,
+                "next_step": pl.String, "stage": pl.String})
+    return {"reps": reps, "opportunities": opportunities}
+
+
+def test_an_org_with_deals_alone_is_told_apart_on_what_deals_show(tmp_path: Path) -> None:
+    path = tmp_path / "deals.duckdb"
+    Store(path).load(deals_only_frames(), loaded_by="test", as_of=date(2024, 6, 30))
+    card = Scorecard.open(path, settings=Settings(db=path))
+    assert card.current_period().label == "2024Q2" and card.period_status() == "complete"
+    got = {(r["leader_id"], r["metric"]): r for r in card.metric_values().iter_rows(named=True)}
+    # win rate: Ada 5/10, Bo 5/20; points on 10%..30%: 100 and 75
+    check(got, "win_rate", {"A": (0.5, 10), "B": (0.25, 20)})
+    assert (got[("A", "win_rate")]["points"], got[("B", "win_rate")]["points"]) == (100.0, pytest.approx(75.0))
+    # won against the same quarter a year before: Ada 250k / 125k - 1, Bo 100k / 125k - 1
+    check(got, "revenue_growth", {"A": (1.0, 5), "B": (-0.2, 5)})
+    # deal size (peer percentile): Ada 50k (100), Bo 20k (0); cycle: 30 days (100), 60 days (80)
+    check(got, "avg_deal_size", {"A": (50_000.0, 5), "B": (20_000.0, 5)})
+    assert (got[("A", "avg_deal_size")]["points"], got[("B", "avg_deal_size")]["points"]) == (100.0, 0.0)
+    check(got, "sales_cycle_days", {"A": (30.0, 5), "B": (60.0, 5)})
+    assert got[("B", "sales_cycle_days")]["points"] == pytest.approx(80.0)
+    # pipeline created per seller month (2 sellers x 91 days each): Ada 10 + 14 deals, Bo 20 + 10
+    check(got, "pipeline_created", {"A": (24 / (182 / 30.4375), 2), "B": (30 / (182 / 30.4375), 2)})
+    # hygiene, with no activities loaded: the close date and the next step are judged; Bo's 5 open
+    # deals without a close date are not hygienic
+    check(got, "pipeline_hygiene", {"A": (1.0, 14), "B": (0.5, 10)})
+    # everything that needs quotas, activities, accounts, ... is switched off, and says so
+    off = dict(zip(card.switched_off()["metric"], card.switched_off()["reason"], strict=True))
+    scored = {m for (leader, m), r in got.items() if leader == "A" and r["status"] != "switched_off"}
+    assert scored == {"win_rate", "revenue_growth", "data_completeness", "sales_cycle_days", "pipeline_hygiene",
+                      "span_of_control", "load_balance", "pipeline_created", "avg_deal_size"}
+    assert set(off) == set(METRICS) - scored
+    assert "the quotas extract" in off["quota_attainment"]
+    assert "the activities extract" in off["daily_consistency"]
+    assert "column hire_date of the reps extract" in off["ramp_days"]
+    # the two managers are told apart
+    a, b = card.scores_of("A"), card.scores_of("B")
+    assert a["company_leader"] == pytest.approx(100.0) and b["company_leader"] == pytest.approx((2 * 75 + 0) / 4)

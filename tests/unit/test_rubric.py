@@ -15,7 +15,13 @@ from scorecard.rubric import (
     default_rubric,
     methodology_markdown,
     parse_rubric,
+    product_key,
+    rubric_file,
+    save_rubric_text,
+    unmatched_product_lines,
+    with_product_lines,
 )
+from scorecard.settings import Settings
 
 SHIPPED = DEFAULT_RUBRIC.read_text(encoding="utf-8")
 
@@ -83,7 +89,7 @@ def test_unknown_metric_is_refused_with_its_line() -> None:
 
 
 def test_unknown_metric_in_weights_is_refused() -> None:
-    text = _edit("quota_attainment = 3, reps_at_quota = 2", "quota_attainment = 3, reps_at_quota = 2, hustle = 1")
+    text = _edit("win_rate = 2, reps_at_quota = 2", "win_rate = 2, reps_at_quota = 2, hustle = 1")
     with pytest.raises(RubricError) as err:
         parse_rubric(text)
     assert f"line {_line_of(text, 'hustle = 1')}" in str(err.value)
@@ -141,3 +147,55 @@ def test_methodology_doc_is_generated_from_the_catalogue() -> None:
         assert f"(`{metric.key}`)" in expected
     assert "Benchmark: 60-70% of reps at quota is healthy" in expected
     assert "0 at 30%, 100 at 65%" in expected
+
+
+def test_win_rate_band_comes_from_the_b2b_average() -> None:
+    band = default_rubric().bands["win_rate"]
+    assert (band.floor, band.target, band.min_sample) == (0.1, 0.3, 5)
+    assert "20%" in band.source and "specification section 5" in band.source
+    assert band.points(0.2) == pytest.approx(50.0)  # the average scores the middle
+    assert default_rubric().weight("company_leader", "win_rate") == 2.0
+
+
+def test_coverage_settings_and_their_bounds() -> None:
+    coverage = default_rubric().coverage
+    assert (coverage.thin_below, coverage.mostly_blank) == (0.5, 0.5)
+    assert coverage.source.strip()
+    with pytest.raises(RubricError, match=r"line \d+, coverage.thin_below: thin_below must be a share between 0"):
+        parse_rubric(_edit("thin_below = 0.5", "thin_below = 50"))
+    with pytest.raises(RubricError, match="unknown key 'thin'"):
+        parse_rubric(_edit("thin_below = 0.5", "thin = 0.5"))
+
+
+def test_product_lines_are_matched_without_case_spaces_or_punctuation() -> None:
+    assert product_key("GTX Pro") == product_key("gtxpro") == product_key("GTX-Pro") == "gtxpro"
+    assert product_key("Platform + Services") != product_key("Platform")
+    assert unmatched_product_lines(["GTX Pro", "Analytics"], ["GTXPro", "MG Special"]) == ["Analytics"]
+
+
+def test_product_lines_are_set_in_the_rubric_text_keeping_the_rest() -> None:
+    edited = with_product_lines(SHIPPED, strategic=["GTX Pro", 'Say "hi"'], bundles=[])
+    rubric = parse_rubric(edited)
+    assert rubric.strategic_lines == ("GTX Pro", 'Say "hi"') and rubric.bundle_lines == ()
+    # only the two lines changed: every comment, band and weight is kept
+    changed = [(a, b) for a, b in zip(SHIPPED.splitlines(), edited.splitlines(), strict=True) if a != b]
+    assert [b for _, b in changed] == ['strategic = ["GTX Pro", "Say \\"hi\\""]', "bundles = []"]
+    # a rubric without the key gets it in its [product_lines] table
+    no_bundles = SHIPPED.replace('bundles = ["Core + Services", "Platform + Services"]\n', "")
+    assert parse_rubric(with_product_lines(no_bundles, bundles=["Kit"])).bundle_lines == ("Kit",)
+
+
+def test_an_edited_rubric_is_saved_beside_the_database_unless_a_file_is_named(tmp_path: Path) -> None:
+    settings = Settings(db=tmp_path / "scorecard.duckdb")
+    path, optional = rubric_file(settings)
+    assert (path, optional) == (tmp_path / "rubric.toml", True)
+    keeper = RubricKeeper.for_settings(settings)
+    assert keeper.error is None and keeper.current() is default_rubric()  # nothing saved yet
+    save_rubric_text(path, with_product_lines(SHIPPED, strategic=["GTX Pro"]))
+    keeper._stamp = None
+    assert keeper.current().strategic_lines == ("GTX Pro",)
+    named = tmp_path / "mine.toml"
+    assert rubric_file(Settings(db=settings.db, rubric=named)) == (named, False)
+    assert RubricKeeper.for_settings(Settings(db=settings.db, rubric=named)).error is not None  # missing: said
+    with pytest.raises(RubricError):
+        save_rubric_text(path, "not = [a rubric")

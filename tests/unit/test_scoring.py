@@ -12,11 +12,17 @@ from scorecard.metrics import METRICS
 from scorecard.rubric import default_rubric
 from scorecard.scoring import (
     SCORE_KEYS,
+    DataFacts,
     assess,
     coaching_priorities,
+    product_line_reasons,
+    same_share_elapsed,
+    score_coverage,
     score_table,
+    switched_off_for,
     switched_off_reasons,
     window,
+    window_reasons,
 )
 
 RUBRIC = default_rubric()
@@ -167,3 +173,95 @@ def test_window_of_a_running_quarter() -> None:
     assert running.elapsed_share == pytest.approx(46 / 92)
     assert not running.complete
     assert window(q3, date(2026, 12, 1)).complete
+
+
+def test_a_previous_quarter_is_cut_at_the_same_share_elapsed() -> None:
+    q3 = parse_period("2026Q3")  # 92 days
+    running = window(q3, date(2026, 8, 15))  # 46 of 92 days: half
+    q2 = parse_period("2026Q2")  # 2026-04-01 .. 2026-06-30, 91 days
+    cut = same_share_elapsed(q2, running)
+    # half of 91 days is 45.5, rounded to 46: 1 April - 16 May, as of 17 May (exclusive)
+    assert cut.as_of == date(2026, 5, 17) and not cut.complete
+    # a complete quarter is compared with the whole previous one
+    assert same_share_elapsed(q2, window(q3, date(2026, 12, 1))).complete
+
+
+# -- never a score for missing data -----------------------------------------------------------------
+
+def _presence(**changes: int) -> dict[str, int]:
+    """Every extract with ``activities`` (default 100) rows, every column filled on all of them."""
+    rows = changes.get("activities", 100)
+    presence = {need: rows for m in METRICS.values() for group in m.requires for need in group}
+    presence.update({"reps": rows, "opportunities": rows, "activities": rows, "accounts": rows})
+    presence.update(changes)
+    return presence
+
+
+def test_a_column_blank_on_most_rows_switches_its_metrics_off() -> None:
+    # a Salesforce export: Task.Type blank on 506 of 507 tasks
+    reasons = switched_off_reasons(_presence(**{"activities": 507, "activities.type": 1}))
+    expected = ("switched off: activities without a type (column type of the activities extract is blank on"
+                " 506 of 507 rows, 100%); fill it in the CRM export to switch it on")
+    for metric in ("activities_per_rep_day", "insight_touches", "leader_customer_meetings", "executive_access"):
+        assert reasons[metric] == expected
+    # an activity without a type is still an activity: consistency and stalled deals stay on
+    assert not {"daily_consistency", "stalled_deal_rate", "multi_threading"} & set(reasons)
+    # half blank is not most: on; deals without a lead source on 60 of 100: off
+    assert not switched_off_reasons(_presence(**{"activities.type": 50}))
+    off = switched_off_reasons(_presence(**{"opportunities.lead_source": 40}))
+    assert set(off) == {"marketing_partner_pipeline"}
+    assert "deals without a lead source" in off["marketing_partner_pipeline"]
+    # the share is the rubric's setting
+    assert set(switched_off_reasons(_presence(**{"opportunities.lead_source": 40}), mostly_blank=0.7)) == set()
+
+
+def _facts(first: date, hires_inside: int = 1, lines: tuple[str, ...] = ()) -> DataFacts:
+    return DataFacts(_presence(), first, date(2023, 12, 29), hires_inside, lines)
+
+
+def test_a_data_window_too_short_switches_metrics_off() -> None:
+    q4 = window(parse_period("2023Q4"), date(2023, 12, 29))
+    reasons = window_reasons(_facts(date(2023, 3, 1), hires_inside=0), q4)
+    assert set(reasons) == {"ramp_days", "rep_retention", "revenue_growth"}
+    assert reasons["revenue_growth"] == (
+        "switched off: growth needs the same period a year before (2022Q4) inside the data, and the data"
+        " begins on 1 Mar 2023; load deals back to 1 Oct 2022 to switch it on")
+    assert reasons["rep_retention"].startswith(
+        "switched off: 12-month retention needs 12 months of data before the as-of date (29 Dec 2023)")
+    assert reasons["ramp_days"].startswith("switched off: no rep was hired inside the data window")
+    # data from 1 October 2022 on, with a hire inside it: all three are on
+    assert window_reasons(_facts(date(2022, 10, 1)), q4) == {}
+    # retention needs the 12 months up to the as-of date: data from 30 Dec 2022 on, not from 31 Dec
+    assert set(window_reasons(_facts(date(2022, 12, 30)), q4)) == {"revenue_growth"}
+    assert set(window_reasons(_facts(date(2022, 12, 31)), q4)) == {"rep_retention", "revenue_growth"}
+
+
+def test_product_lines_the_data_lacks_switch_their_metrics_off() -> None:
+    # the shipped rubric names the demo org's lines; the deals carry others
+    reasons = product_line_reasons(RUBRIC, ("GTXPro", "MG Special", "GTX Basic"))
+    assert reasons["strategic_mix"] == (
+        "switched off: none of the rubric's strategic product lines (Analytics, Platform, Platform + Services)"
+        " is a product line in the data (the deals carry GTXPro, MG Special, GTX Basic); set them on the"
+        " Methodology page to switch it on")
+    assert "none of the rubric's bundle product lines" in reasons["bundle_rate"]
+    # one line that matches (without case, spaces or punctuation) is enough
+    assert product_line_reasons(RUBRIC, ("platform", "core+services", "GTXPro")) == {}
+    # a missing column is said first, naming the column rather than the lines
+    facts = DataFacts(_presence(**{"opportunities.product_line": 0}), date(2020, 1, 1), date(2023, 12, 29), 1,
+                      ("GTXPro",))
+    off = switched_off_for(facts, RUBRIC, window(parse_period("2023Q4"), date(2023, 12, 29)))
+    assert "column product_line of the opportunities extract" in off["strategic_mix"]
+
+
+def test_coverage_says_how_much_of_each_score_was_scored(assessed: pl.DataFrame) -> None:
+    coverage = score_coverage(assessed, RUBRIC).filter(pl.col("leader_id") == "L1")
+    words = dict(zip(coverage["score"], coverage["coverage"], strict=True))
+    # company leader: quota attainment (3) and reps at quota (2) of 6 metrics weighing 11
+    assert words["company_leader"] == "2 of 6 metrics, 45% of the weight"
+    # course corrector: forecast 3, coverage 2, stalled 2 of 3+2+2+2+1 = 10
+    assert words["course_corrector"] == "3 of 5 metrics, 70% of the weight"
+    assert words["teams"] == "0 of 4 metrics, 0% of the weight"
+    # overall: 2 of the 5 roles, the mean of the roles' shares (5/11 + 7/10 + 0 + 0 + 0) / 5
+    assert words["overall"] == "2 of 5 roles, 23% of the weight"
+    share = coverage.filter(pl.col("score") == "overall")["weight_share"][0]
+    assert share == pytest.approx((5 / 11 + 7 / 10) / 5)
