@@ -627,7 +627,8 @@ def metric_label(metric: str) -> str:
 
 
 def formatted_explanation(explanation: pl.DataFrame) -> pl.DataFrame:
-    """``Scorecard.explain`` with the value in its unit and the status in words."""
+    """``Scorecard.explain`` with the value in its unit, the status in words and how much of each
+    score's weight was scored (``score_coverage``)."""
     from scorecard.metrics import format_value
 
     values = [format_value(v, u) for v, u in zip(explanation["value"].to_list(),
@@ -639,6 +640,8 @@ def formatted_explanation(explanation: pl.DataFrame) -> pl.DataFrame:
         pl.col("effective_weight"), pl.col("sample"), pl.col("min_sample"),
         pl.col("status").replace_strict(status, default=pl.col("status")).alias("status"),
         pl.col("reason"),
+        (pl.col("score_coverage") if "score_coverage" in explanation.columns
+         else pl.lit(None, dtype=pl.String)).alias("score_coverage"),
     )
 
 
@@ -653,6 +656,8 @@ EXPLANATION_COLUMNS: dict[str, Any] = {
         help="The metric's share of the score once the weight of metrics without data is spread over"
              " the rest (0% when it is not scored)"),
     "sample": "Sample", "min_sample": "Minimum", "status": "Status", "reason": "Why",
+    "score_coverage": st.column_config.TextColumn(
+        "Score scored on", help="How many of the score's metrics were scored and how much of its weight"),
 }
 
 
@@ -724,6 +729,8 @@ def ranking_table(leaders: pl.DataFrame, score: str) -> pl.DataFrame:
         coverage.alias("coverage"),
         pl.when(pl.col("thin_coverage")).then(pl.lit("thin coverage: not ranked")).otherwise(pl.lit(""))
         .alias("note"),
+        (pl.col("coverage") if "coverage" in ranked.columns else pl.lit(None, dtype=pl.String))
+        .alias("overall_scored_on"),
         *[pl.col(k) for k in keys],
         *[pl.col(c) for c in ("region", "level", "team_size") if c in ranked.columns],
     ).with_columns(pl.col("rank").cast(pl.Int64))
@@ -767,7 +774,9 @@ def ranking_column_config() -> dict[str, Any]:
             "Weight scored", min_value=0, max_value=1, format="percent",
             help="How much of the score's weight has the data it needs; the rest is switched off or has too"
                  " little data, and its weight is spread over the scored metrics"),
-        "note": "Note", "region": "Region",
+        "note": "Note", "overall_scored_on": st.column_config.TextColumn(
+            "Overall scored on", help="How many of the five roles were scored and how much of their weight"),
+        "region": "Region",
         "level": number_column("Level", "%d"), "team_size": number_column("Team", "%d"),
     }
     for key, label in SCORES.items():

@@ -325,6 +325,7 @@ def test_scorecard_defaults_to_the_quarter_of_the_as_of_date(run_app: RunApp, pa
     ranking = frame_with(at, "rank")
     # no accounts, forecasts or history: every leader's overall score rests on under half its weight
     assert ranking["note"].eq("thin coverage: not ranked").all() and ranking["rank"].isna().all()
+    assert ranking["overall_scored_on"].str.match(r"^\d of 5 roles, \d+% of the weight$").all()
     assert "3 of 3 leaders are scored on less than 50% of the weight" in shown
 
 
