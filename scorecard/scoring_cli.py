@@ -39,8 +39,11 @@ def _open(args: argparse.Namespace) -> Scorecard:
     db = Path(args.db) if args.db else settings.db
     if not db.exists():
         raise SystemExit(f"error: no database at {db} (build one with `scorecard demo --db {db}`)")
-    today = date.fromisoformat(args.today) if getattr(args, "today", None) else None
-    return Scorecard.open(db, settings=settings, today=today)
+    try:
+        as_of = date.fromisoformat(args.as_of) if getattr(args, "as_of", None) else None
+    except ValueError:
+        raise SystemExit(f"error: --as-of {args.as_of!r} is not a date like 2023-12-29") from None
+    return Scorecard.open(db, settings=settings, today=as_of)
 
 
 def _write(frame: pl.DataFrame, fmt: str, table: Callable[[pl.DataFrame], str]) -> None:
@@ -87,11 +90,12 @@ def _score_table(frame: pl.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def period_line(card: Scorecard, period: Period, chosen: bool, leaders: int) -> str:
+def period_line(card: Scorecard, period: Period, chosen: bool, leaders: int, *, as_of_given: bool = False) -> str:
     """What was scored, in words: the period, its dates, whether it is in progress, and why it was
     the one scored."""
     status = card.period_status(period)
-    why = "" if chosen else f", the quarter of the data's as-of date ({format_as_of(card.today)[len('Data as of '):]})"
+    source = "the as-of date given" if as_of_given else "the data's as-of date"
+    why = "" if chosen else f", the quarter of {source} ({format_as_of(card.today)[len('Data as of '):]})"
     return (f"Scores for {period.label} ({_day(period.start)} to {_day(period.end)}, {status}){why},"
             f" {leaders} leaders")
 
@@ -104,7 +108,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     card = _open(args)
     period = card.period(args.period)
     frame = score_frame(card, period.label)
-    line = period_line(card, period, args.period is not None, frame.height)
+    line = period_line(card, period, args.period is not None, frame.height, as_of_given=bool(args.as_of))
     # the period is always named: on stdout beside the table, on stderr when stdout is csv or json
     print(line, file=sys.stdout if args.format == "table" else sys.stderr)
     _write(frame, args.format, _score_table)
@@ -167,7 +171,8 @@ def register(sub: argparse._SubParsersAction, with_db: Callable[..., argparse.Ar
     score.add_argument("--period", help="fiscal quarter like 2026Q3 (default: the quarter of the data's"
                                         " as-of date)")
     score.add_argument("--format", choices=FORMATS, default="table")
-    score.add_argument("--today", help=argparse.SUPPRESS)
+    score.add_argument("--as-of", dest="as_of", metavar="DATE",
+                       help="measure as of this date (YYYY-MM-DD) instead of the data's as-of date")
 
     explain = with_db(sub.add_parser("explain", help="explain one leader's scores down to the metrics"))
     explain.add_argument("--leader", required=True, help="the leader's rep_id")
@@ -177,7 +182,8 @@ def register(sub: argparse._SubParsersAction, with_db: Callable[..., argparse.Ar
     explain.add_argument("--metric", choices=list(METRICS),
                          help="print the CRM rows behind this metric instead (deals, activities, reps)")
     explain.add_argument("--format", choices=FORMATS, default="table")
-    explain.add_argument("--today", help=argparse.SUPPRESS)
+    explain.add_argument("--as-of", dest="as_of", metavar="DATE",
+                         help="measure as of this date (YYYY-MM-DD) instead of the data's as-of date")
 
 
 if register not in cli._EXTENSIONS:

@@ -199,3 +199,8 @@ def test_score_command_scores_the_quarter_of_the_as_of_date(past_db: Path,
     assert cli.main(["score", "--db", str(past_db), "--period", "2023Q3", "--format", "json"]) == 0
     err = capsys.readouterr().err
     assert err.startswith("Scores for 2023Q3 (1 Jul 2023 to 30 Sep 2023, complete), 3 leaders")
+    # another date can be asked for: the quarter of that date is scored, as of it
+    assert cli.main(["score", "--db", str(past_db), "--as-of", "2023-08-15"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "Scores for 2023Q3 (1 Jul 2023 to 30 Sep 2023, in progress: 46 of 92 days, to 15 Aug 2023), the quarter"
+        " of the as-of date given (15 Aug 2023), 3 leaders")
