@@ -447,10 +447,10 @@ def org_overview(version: int, visible: tuple[str, ...]) -> org.OrgOverview:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def data_quality(version: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(latest check results, column fill) for the data-quality page."""
+def data_quality(version: int) -> org.DataQuality:
+    """The latest checks, the flagged rows and the column fill, for the data-quality page."""
     with store().reader() as con:
-        return org.latest_checks(con), org.column_fill(con)
+        return org.data_quality(con)
 
 
 def viewer_key(who: Viewer) -> str:

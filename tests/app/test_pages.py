@@ -67,7 +67,7 @@ def test_data_quality_on_the_full_demo(run_app: RunApp, demo_db_path: Path) -> N
     assert len(summary) == checked  # one row per extract checked when the demo was loaded
     assert summary["failed_rules"].sum() == not_passed
     if not_passed:
-        assert len(frame_with(at, "severity")) == not_passed
+        assert len(frame_with(at, "outcome")) == not_passed
 
 
 def test_org_overview_shows_hierarchy_and_row_counts(run_app: RunApp, demo_db_path: Path) -> None:
