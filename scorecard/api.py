@@ -440,10 +440,11 @@ class Scorecard:
 
 
 def _rubric_key(rubric: Rubric) -> str:
-    """A fingerprint of the rubric's content (weights, bands, product lines) for the cache key."""
+    """A fingerprint of the rubric's content (weights, bands, product lines, coverage settings) for the
+    cache key."""
     content = repr((sorted(rubric.bands.items()), sorted((k, sorted(v.weights.items()))
                                                           for k, v in rubric.scores.items()),
-                    rubric.strategic_lines, rubric.bundle_lines))
+                    rubric.strategic_lines, rubric.bundle_lines, rubric.coverage))
     return hashlib.sha1(content.encode()).hexdigest()
 
 
