@@ -16,8 +16,8 @@ Each rule also names the **engine** that runs it:
 
 - ``gx``: a column rule, run by a Great Expectations suite (``data_checks.suites`` builds one suite
   per extract from these rules; escalation is GX's ``mostly``);
-- ``relational``: a rule across rows or extracts (foreign keys, the hierarchy, currencies, rows
-  already loaded), run in Polars by ``data_checks.runner``;
+- ``polars``: a rule across rows or extracts (foreign keys, the hierarchy, currencies, rows already
+  loaded) or over every text value at once (length, NUL bytes), run in Polars by ``data_checks.runner``;
 - ``file``: a rule about the file itself (readable, recognised, has rows), decided while it is read
   and mapped by the ingest path.
 
@@ -33,7 +33,7 @@ from datetime import date
 from typing import Literal, Protocol
 
 Outcome = Literal["reject", "flag", "note"]
-Engine = Literal["gx", "relational", "file"]
+Engine = Literal["gx", "polars", "file"]
 OUTCOMES: tuple[Outcome, ...] = ("reject", "flag", "note")
 
 MOST = 0.5
@@ -59,6 +59,29 @@ class ExtractSpec(Protocol):
     def columns(self) -> Sequence[ColumnSpec]: ...
     @property
     def key(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits that are checks (each a setting of the scorecard, ``SCORECARD_...``)."""
+
+    text_value_limit: int = 2_000
+    """The longest text value, in characters: a 50 MB name is refused, not sent to every page."""
+    hierarchy_depth_limit: int = 30
+    """The deepest reporting chain: a deeper one is refused with the chain named, never cut."""
+
+
+DEFAULT_LIMITS = Limits()
+
+KEYS_AND_ADDRESSES: dict[str, tuple[str, ...]] = {
+    "reps": ("rep_id", "manager_id", "email"), "accounts": ("account_id", "owner_rep_id"),
+    "opportunities": ("opportunity_id", "owner_rep_id", "account_id"),
+    "activities": ("activity_id", "rep_id", "account_id", "opportunity_id", "contact_id"),
+    "quotas": ("rep_id",), "forecasts": ("leader_id",), "opportunity_history": ("opportunity_id",),
+    "coaching": ("leader_id", "rep_id"), "opportunity_team": ("opportunity_id", "rep_id"),
+}
+"""Columns that identify someone or something: a NUL byte in them makes a row no one can find (a
+person who can never log in), so it rejects the file."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +130,8 @@ FLAG_IF_BLANK: dict[tuple[str, str], str] = {
 deals may have no amounts yet); other required columns reject blanks."""
 
 NOTE_IF_BLANK: dict[tuple[str, str], tuple[str, str]] = {
-    ("opportunities", "account_id"): ("account given", "deals without an account (early-stage deals in hand-kept sheets) are"
-                                     " left out of target-account metrics only"),
+    ("opportunities", "account_id"): ("account given", "deals without an account (early-stage deals in hand-kept"
+                                                       " sheets) are left out of target-account metrics only"),
 }
 """Optional columns whose blanks are worth a note: (rule, why)."""
 
@@ -237,21 +260,32 @@ def column_rules(extract: ExtractSpec) -> list[Rule]:
     return out
 
 
-def relational_rules(extract: ExtractSpec) -> list[Rule]:
-    """The rules of one extract that look across rows or extracts (run in Polars)."""
+def polars_rules(extract: ExtractSpec, limits: Limits = DEFAULT_LIMITS) -> list[Rule]:
+    """The rules of one extract run in Polars: across rows or extracts, and over every text value."""
     name = extract.name
-    out = [Rule(f"{column} found in {target}", name, (column,), outcome, "relational", "foreign_key",
+    text = tuple(c.name for c in extract.columns if c.type == "VARCHAR")
+    out = [Rule(f"text at most {limits.text_value_limit:,} characters", name, text, "reject", "polars",
+                "max_length", params={"limit": limits.text_value_limit},
+                why="a value that long is no name or ID (a 50 MB name would be sent to every page)")]
+    keys = tuple(c for c in KEYS_AND_ADDRESSES.get(name, ()) if c in {col.name for col in extract.columns})
+    if keys:
+        out.append(Rule("no NUL byte in keys and e-mails", name, keys, "reject", "polars", "no_nul",
+                        why="a key or e-mail with a NUL byte matches nothing: such a person could never log in"))
+    out += [Rule(f"{column} found in {target}", name, (column,), outcome, "polars", "foreign_key",
                 reject_above, {"target": target},
                 why="a reference to nobody" + (" breaks the hierarchy" if outcome == "reject" else
                                                ": the row is kept and belongs to no team or account"))
            for column, target, outcome, reject_above in FOREIGN_KEYS.get(name, ())]
     if name == "reps":
-        out.append(Rule("not their own manager", name, ("manager_id",), "reject", "relational", "self_manager",
+        out.append(Rule("not their own manager", name, ("manager_id",), "reject", "polars", "self_manager",
                         why="a rep managing themself breaks the hierarchy"))
-        out.append(Rule("no cycle in the hierarchy", name, ("manager_id",), "reject", "relational", "cycle",
+        out.append(Rule("no cycle in the hierarchy", name, ("manager_id",), "reject", "polars", "cycle",
                         why="a loop in the hierarchy has no top"))
+        out.append(Rule(f"hierarchy at most {limits.hierarchy_depth_limit} levels deep", name, ("manager_id",),
+                        "reject", "polars", "depth", params={"limit": limits.hierarchy_depth_limit},
+                        why="teams are built down to this depth: a deeper chain would be cut without a word"))
     if name == "opportunities":
-        out.append(Rule("currency has a conversion rate", name, ("currency",), "flag", "relational", "currency_rate",
+        out.append(Rule("currency has a conversion rate", name, ("currency",), "flag", "polars", "currency_rate",
                         why="such amounts count in the reporting currency unconverted"))
     return out
 
@@ -259,7 +293,7 @@ def relational_rules(extract: ExtractSpec) -> list[Rule]:
 def loaded_orphans_rule(extract: str, column: str, replaced: str) -> Rule:
     """Rows already loaded that a replacing upload would leave pointing at nobody (a note: they stay)."""
     return Rule(f"loaded {extract}.{column} still found in {replaced}", replaced, (column,), "note",
-                "relational", "loaded_orphans", why="rows already loaded stay; the metrics lose them")
+                "polars", "loaded_orphans", why="rows already loaded stay; the metrics lose them")
 
 
 def file_rule(name: str) -> Rule:
@@ -267,10 +301,10 @@ def file_rule(name: str) -> Rule:
     return Rule(name, None, (), outcome, "file", name, why=why)
 
 
-def catalogue(extracts: Iterable[ExtractSpec]) -> list[Rule]:
-    """Every rule of the data model: the file rules, then each extract's column and relational rules."""
+def catalogue(extracts: Iterable[ExtractSpec], limits: Limits = DEFAULT_LIMITS) -> list[Rule]:
+    """Every rule of the data model: the file rules, then each extract's column and Polars rules."""
     rules = [file_rule(name) for name in FILE_RULES]
     for extract in extracts:
         rules.extend(column_rules(extract))
-        rules.extend(relational_rules(extract))
+        rules.extend(polars_rules(extract, limits))
     return rules

@@ -27,15 +27,17 @@ import pandas as pd
 import polars as pl
 
 from data_checks.rules import (
+    DEFAULT_LIMITS,
     NAME_COLUMNS,
     VALUE_SETS,
     ExtractSpec,
+    Limits,
     Outcome,
     Rule,
     column_rules,
     file_rule,
     loaded_orphans_rule,
-    relational_rules,
+    polars_rules,
 )
 from data_checks.suites import KEY, checked_columns, expectation
 
@@ -262,7 +264,62 @@ def _without_unparsed(batch: ExtractBatch, rule: Rule, lines: list[int]) -> list
     return [n for n in lines if n not in skip]
 
 
-# -- relational rules (Polars) ------------------------------------------------------------------
+# -- rules run in Polars -------------------------------------------------------------------------
+
+def _max_length(batch: ExtractBatch, rule: Rule) -> Finding | None:
+    limit = int(rule.params["limit"])  # type: ignore[call-overload]
+    columns = [c for c in rule.columns if c in batch.frame.columns]
+    if not columns:
+        return None
+    too_long = batch.frame.select(LINE, *columns).filter(
+        pl.any_horizontal(pl.col(c).str.len_chars() > limit for c in columns))
+    finding = Finding(rule, too_long.height, too_long[LINE].to_list())
+    if too_long.height:
+        which = [c for c in columns if too_long.select((pl.col(c).str.len_chars() > limit).any()).item()]
+        finding.message = f" (in {', '.join(which)})"
+    return finding
+
+
+def _no_nul(batch: ExtractBatch, rule: Rule) -> Finding | None:
+    columns = [c for c in rule.columns if c in batch.frame.columns]
+    if not columns:
+        return None
+    bad = batch.frame.select(LINE, *columns).filter(
+        pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in columns))
+    return Finding(rule, bad.height, bad[LINE].to_list())
+
+
+def _depth(batch: ExtractBatch, rule: Rule) -> Finding | None:
+    """Reps more than ``limit`` managers below the top (cycles are their own rule)."""
+    if "manager_id" not in batch.frame.columns:
+        return None
+    limit = int(rule.params["limit"])  # type: ignore[call-overload]
+    frame = batch.frame
+    managers = dict(zip(frame["rep_id"].to_list(), frame["manager_id"].to_list(), strict=True))
+    depth: dict[str, int] = {}
+    for start in managers:
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node not in depth and node in managers and node not in path:
+            path.append(node)
+            nxt = managers[node]
+            node = nxt if nxt != node else None
+        base = depth.get(node, 0) if node is not None else 0
+        for i, rep in enumerate(reversed(path), 1):
+            depth[rep] = base + i
+    deep = sorted((d, r) for r, d in depth.items() if d > limit)
+    too_deep = frame.filter(pl.col("rep_id").is_in([r for _, r in deep]))
+    finding = Finding(rule, too_deep.height, too_deep[LINE].to_list())
+    if deep:
+        chain: list[str] = []
+        node = deep[-1][1]
+        while node is not None and len(chain) < 6:
+            chain.append(node)
+            node = managers.get(node)
+        finding.message = (f": the deepest chain is {deep[-1][0]:,} levels ({' -> '.join(chain)} -> ...);"
+                           " raise SCORECARD_HIERARCHY_DEPTH_LIMIT if it is real")
+    return finding
+
 
 def _foreign_key(batch: ExtractBatch, rule: Rule, references: References) -> Finding | None:
     column, target = rule.columns[0], str(rule.params["target"])
@@ -325,10 +382,16 @@ def _currency_rate(batch: ExtractBatch, rule: Rule, references: References) -> F
     return finding
 
 
-def relational_findings(batch: ExtractBatch, references: References) -> list[Finding]:
+def polars_findings(batch: ExtractBatch, references: References, limits: Limits) -> list[Finding]:
     out: list[Finding] = []
-    for rule in relational_rules(batch.extract):
-        if rule.kind == "foreign_key":
+    for rule in polars_rules(batch.extract, limits):
+        if rule.kind == "max_length":
+            found = _max_length(batch, rule)
+        elif rule.kind == "no_nul":
+            found = _no_nul(batch, rule)
+        elif rule.kind == "depth":
+            found = _depth(batch, rule)
+        elif rule.kind == "foreign_key":
             found = _foreign_key(batch, rule, references)
         elif rule.kind == "self_manager":
             found = _self_manager(batch, rule)
@@ -337,7 +400,7 @@ def relational_findings(batch: ExtractBatch, references: References) -> list[Fin
         elif rule.kind == "currency_rate":
             found = _currency_rate(batch, rule, references)
         else:
-            raise ValueError(f"no engine runs the relational rule {rule.kind!r}")
+            raise ValueError(f"no engine runs the Polars rule {rule.kind!r}")
         if found is None:
             continue
         if (rule.reject_above is not None and batch.frame.height
@@ -452,7 +515,8 @@ SuiteFuture = Future[list[Finding]]
 
 def run_checks(batches: Mapping[str, ExtractBatch], references: References,
                progress: Callable[[str, float], None] | None = None,
-               started: Mapping[str, tuple[ExtractBatch, SuiteFuture]] | None = None) -> CheckRun:
+               started: Mapping[str, tuple[ExtractBatch, SuiteFuture]] | None = None,
+               limits: Limits = DEFAULT_LIMITS) -> CheckRun:
     """Every rule on every extract of an upload (nothing is written).
 
     ``started`` holds suites already running on another thread (the ingest starts the largest
@@ -460,8 +524,8 @@ def run_checks(batches: Mapping[str, ExtractBatch], references: References,
     batch checked now, and is waited for last.
     """
     ahead = dict(started or {})
-    # The relational rules (Polars, no GIL) first, while a suite started earlier may still run.
-    relational = {name: relational_findings(batch, references) for name, batch in batches.items()}
+    # The Polars rules (no GIL) first, while a suite started earlier may still run.
+    in_polars = {name: polars_findings(batch, references, limits) for name, batch in batches.items()}
     column: dict[str, list[Finding] | SuiteFuture] = {}
     for i, (name, batch) in enumerate(batches.items()):
         if progress:
@@ -475,7 +539,7 @@ def run_checks(batches: Mapping[str, ExtractBatch], references: References,
     flags: list[pl.DataFrame] = []
     for name, batch in batches.items():
         done = column[name]
-        findings = (done.result() if isinstance(done, Future) else done) + relational[name]
+        findings = (done.result() if isinstance(done, Future) else done) + in_polars[name]
         rows.extend(result_row(batch, f) for f in findings)
         flags.append(flagged_rows(batch, findings))
     results = pl.DataFrame(rows, schema=RESULT_SCHEMA) if rows else pl.DataFrame(schema=RESULT_SCHEMA)

@@ -1,6 +1,7 @@
 -- Rebuilds team_members: one row per (leader, rep below them), at any depth.
 -- A leader's team is everyone below them in the manager_id hierarchy, however many levels deep.
--- Depth is capped so that a cycle that slipped past the checks cannot loop forever.
+-- Depth is capped at $max_depth (the hierarchy depth limit, which the checks enforce: a deeper
+-- hierarchy is refused before it gets here), so that a cycle can never loop forever.
 create or replace table team_members as
 with recursive
 reps_in as (
@@ -14,7 +15,7 @@ walk(leader_id, rep_id, depth) as (
     select r.manager_id as leader_id, w.rep_id, w.depth + 1 as depth
     from walk as w
     join reps_in as r on r.rep_id = w.leader_id
-    where r.manager_id is not null and w.depth < 30
+    where r.manager_id is not null and w.depth < $max_depth
 ),
 final as (
     select leader_id, rep_id, min(depth) as depth

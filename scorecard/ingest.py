@@ -33,7 +33,7 @@ from types import TracebackType
 
 import polars as pl
 
-from data_checks.rules import FOREIGN_KEYS
+from data_checks.rules import FOREIGN_KEYS, Limits
 from data_checks.runner import (
     FILE,
     FLAG_SCHEMA,
@@ -59,7 +59,7 @@ from scorecard.mapping import (
     matching_profiles,
     profiles_dir,
 )
-from scorecard.readers import RawTable, ReadError, read_path
+from scorecard.readers import RawTable, ReadError, ZipLimits, read_path
 from scorecard.schema import EXTRACTS
 from scorecard.settings import get_settings
 from scorecard.store import Laps, LoadMode, LoadRecord, SourceFile, StagedFile, Store, file_stamp
@@ -193,14 +193,17 @@ def canonical_reader_types(stem: str, headers: list[str]) -> dict[str, str] | No
 def read_files(paths: Sequence[Path], *, typed: bool, overlap: Overlap,
                say: Progress) -> tuple[list[RawTable], list[dict[str, object]]]:
     """Every table of every file (largest file first), and a refusal for each file that cannot be read."""
-    limit = get_settings().upload_limit_mb * 1_000_000
+    settings = get_settings()
+    limit = settings.upload_limit_mb * 1_000_000
+    zip_limits = ZipLimits(settings.zip_unpacked_limit_mb * 1_000_000, settings.zip_ratio_limit)
     read: dict[int, list[RawTable]] = {}
     refused: list[dict[str, object]] = []
     for n, i in enumerate(sorted(range(len(paths)), key=lambda i: -_file_size(paths[i]))):
         path = paths[i]
         say(f"reading {path.name}", 0.3 * n / max(len(paths), 1))
         try:
-            read[i] = read_path(path, limit_bytes=limit, typed=canonical_reader_types if typed else None)
+            read[i] = read_path(path, limit_bytes=limit, typed=canonical_reader_types if typed else None,
+                                zip_limits=zip_limits)
         except ReadError as exc:
             refused.append(file_row(exc.file, None, None, "readable file", exc.message))
             continue
@@ -479,8 +482,10 @@ def check_upload(store: Store, batches: Mapping[str, ExtractBatch], modes: Mappi
     """Every rule of the catalogue on the upload: (results, flagged rows)."""
     if not batches:
         return pl.DataFrame(schema=RESULT_SCHEMA), pl.DataFrame(schema=FLAG_SCHEMA)
+    settings = get_settings()
+    limits = Limits(text_value_limit=settings.text_value_limit, hierarchy_depth_limit=settings.hierarchy_depth_limit)
     run = run_checks(batches, references_for(store, batches, modes),
-                     progress=lambda msg, f: say(msg, 0.4 + 0.45 * f), started=overlap.started)
+                     progress=lambda msg, f: say(msg, 0.4 + 0.45 * f), started=overlap.started, limits=limits)
     orphans = _loaded_orphans(store, batches, modes)
     results = pl.concat([run.results, pl.DataFrame(orphans, schema=RESULT_SCHEMA)]) if orphans else run.results
     return results, run.flagged

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -93,7 +94,18 @@ class RawTable:
         return ", ".join(bits) or "spreadsheet"
 
 
-def read_path(path: Path, *, limit_bytes: int | None = None, typed: ReaderTypes | None = None) -> list[RawTable]:
+@dataclass(frozen=True)
+class ZipLimits:
+    """How much a zip may unpack to, checked before and while it is unpacked (a zip bomb is
+    refused with a verdict instead of filling memory)."""
+
+    unpacked_bytes: int = 800_000_000
+    ratio: float = 200.0
+    """The most a member may unpack to, as a multiple of its packed size."""
+
+
+def read_path(path: Path, *, limit_bytes: int | None = None, typed: ReaderTypes | None = None,
+              zip_limits: ZipLimits | None = None) -> list[RawTable]:
     """Read every table in ``path`` (CSV/TSV, XLSX, or a zip of those). Raises :class:`ReadError`.
 
     ``typed`` says which columns of a text table may be parsed while reading (see the module doc).
@@ -101,6 +113,7 @@ def read_path(path: Path, *, limit_bytes: int | None = None, typed: ReaderTypes 
     path = Path(path)
     if not path.is_file():
         raise ReadError(path.name, "no such file")
+    _refuse_unread_kinds(path.name, path.suffix.lower())
     size = path.stat().st_size
     if limit_bytes is not None and size > limit_bytes:
         raise ReadError(path.name, f"the file is {size / 1e6:,.1f} MB, larger than the upload limit of"
@@ -108,13 +121,37 @@ def read_path(path: Path, *, limit_bytes: int | None = None, typed: ReaderTypes 
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(b"PK\x03\x04") and path.suffix.lower() not in SHEET_SUFFIXES:
-        return _read_zip(path, limit_bytes, typed)
+        return _read_zip(path, limit_bytes, typed, zip_limits or ZipLimits())
     if path.suffix.lower() in SHEET_SUFFIXES:
         return _read_workbook(path.name, path, path.read_bytes())
     return [_read_text(path.name, path, path.stem, source=path, typed=typed)]
 
 
-def _read_zip(path: Path, limit_bytes: int | None, typed: ReaderTypes | None = None) -> list[RawTable]:
+def _refuse_unread_kinds(name: str, suffix: str) -> None:
+    """Only tables are read: a name that ends in anything else (``reps.csv.exe``) is refused."""
+    if suffix not in TEXT_SUFFIXES | SHEET_SUFFIXES | {".zip"}:
+        raise ReadError(name, f"files of type {suffix} are not read; send CSV, XLSX or zip files")
+
+
+def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, budget: int, ratio: float) -> bytes:
+    """A member's bytes, read in pieces and refused as soon as it unpacks to more than ``budget``
+    bytes or more than ``ratio`` times its packed size (the sizes a zip declares can lie)."""
+    limit = min(budget, int(max(member.compress_size, 1) * ratio))
+    parts: list[bytes] = []
+    size = 0
+    with archive.open(member) as fh:
+        while chunk := fh.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                why = (f"more than {ratio:,.0f} times its packed size" if limit < budget
+                       else f"more than the archive's limit of {budget / 1e6:,.0f} MB left")
+                raise ReadError(name, f"unpacks to {why}: refused as a possible zip bomb; raise"
+                                      " SCORECARD_ZIP_UNPACKED_LIMIT_MB or SCORECARD_ZIP_RATIO_LIMIT if it is real")
+            parts.append(chunk)
+    return b"".join(parts)
+
+
+def _read_zip(path: Path, limit_bytes: int | None, typed: ReaderTypes | None, limits: ZipLimits) -> list[RawTable]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
@@ -124,16 +161,19 @@ def _read_zip(path: Path, limit_bytes: int | None, typed: ReaderTypes | None = N
         members = [m for m in archive.infolist() if not m.is_dir()
                    and not m.filename.startswith("__MACOSX/") and not PurePosixPath(m.filename).name.startswith(".")]
         total = sum(m.file_size for m in members)
-        if limit_bytes is not None and total > 4 * limit_bytes:
-            raise ReadError(path.name, f"the archive unpacks to {total / 1e6:,.0f} MB, more than four times the"
-                                       " upload limit")
+        if total > limits.unpacked_bytes:
+            raise ReadError(path.name, f"the archive says it unpacks to {total / 1e6:,.0f} MB, more than the limit"
+                                       f" of {limits.unpacked_bytes / 1e6:,.0f} MB (SCORECARD_ZIP_UNPACKED_LIMIT_MB)")
         if not members:
             raise ReadError(path.name, "the zip archive holds no files")
+        budget = limits.unpacked_bytes
         for member in members:
             inner = PurePosixPath(member.filename)
             name = f"{path.name}/{inner.name}"
-            data = archive.read(member)
             suffix = inner.suffix.lower()
+            _refuse_unread_kinds(name, suffix)
+            data = _unpack(archive, member, name, budget, limits.ratio)
+            budget -= len(data)
             if suffix in SHEET_SUFFIXES:
                 tables.extend(_read_workbook(name, path, data))
             elif suffix in TEXT_SUFFIXES:
@@ -204,6 +244,9 @@ def _binary_kind(head: bytes) -> str | None:
     return None
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
 def _read_text(name: str, path: Path, stem: str, *, data: bytes | None = None,
                source: Path | None = None, typed: ReaderTypes | None = None) -> RawTable:
     if data is None:
@@ -225,7 +268,8 @@ def _read_text(name: str, path: Path, stem: str, *, data: bytes | None = None,
         raise ReadError(name, "this is a binary file, not a CSV file") from None
 
     utf8 = encoding in ("utf-8", "utf-8-sig")
-    if utf8 and data is None and source is not None:
+    lone_cr = _LONE_CR.search(sample) is not None
+    if utf8 and data is None and source is not None and not lone_cr:
         text_sample = sample.decode("utf-8", errors="ignore")
         csv_source: Path | bytes = source
     else:
@@ -240,6 +284,8 @@ def _read_text(name: str, path: Path, stem: str, *, data: bytes | None = None,
             encoding = "cp1252"
         if text.startswith("\ufeff"):
             text = text[1:]
+        if lone_cr:  # lines ended by CR alone (old Mac exports), or mixed with CRLF: one kind of end
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         text_sample = text[:SAMPLE_BYTES]
         csv_source = text.encode("utf-8")
     delimiter = sniff_delimiter(text_sample)

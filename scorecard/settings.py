@@ -22,6 +22,16 @@ class Settings(BaseSettings):
     """First month of the fiscal year (1 = January)."""
     reporting_currency: str = "USD"
     upload_limit_mb: int = 200
+    """A larger file is refused with a verdict."""
+    zip_unpacked_limit_mb: int = 800
+    """A zip whose members unpack to more than this is refused before (and while) it is unpacked."""
+    zip_ratio_limit: float = 200.0
+    """A zip member that unpacks to more than this many times its packed size is refused (a zip bomb;
+    CRM exports pack 5 to 20 times)."""
+    text_value_limit: int = 2_000
+    """The longest text value (a name, an ID, a next step) a file may hold, in characters."""
+    hierarchy_depth_limit: int = 30
+    """The deepest reporting chain the hierarchy may have (a deeper one is refused with the chain named)."""
     access_file: Path | None = None
     """TOML file naming executives and sales ops by e-mail; default: ``access.toml`` beside the database."""
     rubric: Path | None = None

@@ -214,8 +214,12 @@ class Store:
     """
 
     def __init__(self, path: Path | str, archive_dir: Path | str | None = None,
-                 reporting_currency: str = "USD") -> None:
+                 reporting_currency: str = "USD", hierarchy_depth_limit: int | None = None) -> None:
+        from scorecard.settings import get_settings
+
         self.path = Path(path)
+        self.hierarchy_depth_limit = hierarchy_depth_limit or get_settings().hierarchy_depth_limit
+        """Teams are built this many levels down (the checks refuse a deeper hierarchy)."""
         self.archive_dir = Path(archive_dir) if archive_dir else self.path.parent / "archive"
         self.reporting_currency = reporting_currency
 
@@ -410,7 +414,7 @@ class Store:
                 self._write_flags(con, load_id, flags, prepared, modes)
                 lap("flags")
                 if "reps" in prepared:
-                    sql.execute(con, "derive_team_members")
+                    sql.execute(con, "derive_team_members", max_depth=self.hierarchy_depth_limit + 1)
                     sql.execute(con, "derive_leaders")
                     lap("hierarchy")
                 if as_of is None:  # a load that carries no dates (a quota sheet) keeps the data's date

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from data_checks.rules import FILE_RULES, catalogue, column_rules
+from data_checks.rules import FILE_RULES, Limits, catalogue, column_rules
 from data_checks.runner import CheckRun, ExtractBatch, References, run_checks
 from data_checks.suites import suites
 from scorecard.schema import EXTRACTS
@@ -170,3 +170,33 @@ def test_a_key_of_two_columns_is_unique_as_a_pair() -> None:
                              "period end after period start": ("reject", 1)}
     sample = run.results.filter(pl.col("rule") == "unique rep_id, period_start")["sample"][0]
     assert [line.split(":")[0] for line in sample.splitlines()] == ["quotas.csv line 2", "quotas.csv line 5"]
+
+
+def test_a_text_value_over_the_limit_rejects_the_file() -> None:
+    reps = pl.DataFrame({"rep_id": ["A", "B"], "rep_name": ["Ann", "x" * 2_001], "manager_id": [None, "A"]})
+    run = check("reps", reps, References({"reps": reps["rep_id"]}))
+    row = run.results.filter(pl.col("rule") == "text at most 2,000 characters").row(0, named=True)
+    assert (row["outcome"], row["failed_rows"]) == ("reject", 1)
+    assert row["message"].endswith("(in rep_name)")
+    tight = run_checks({"reps": batch("reps", reps)}, References({"reps": reps["rep_id"]}),
+                       limits=Limits(text_value_limit=3))
+    assert failures(tight)["text at most 3 characters"] == ("reject", 1)  # "Ann" is 3: only B's name
+
+
+def test_a_nul_byte_in_a_key_or_an_email_rejects_the_file() -> None:
+    reps = pl.DataFrame({"rep_id": ["A", "B"], "rep_name": ["Ann", "Bob"], "manager_id": [None, "A"],
+                         "email": ["ann@example.com", "bob@example.com\x00"]})
+    assert failures(check("reps", reps, References({"reps": reps["rep_id"]}))) == {
+        "no NUL byte in keys and e-mails": ("reject", 1)}
+
+
+def test_a_hierarchy_deeper_than_the_limit_is_refused_with_its_chain() -> None:
+    # R0 at the top, R1 under R0, ... R5 five levels below R0: depths 1 to 6
+    ids = [f"R{i}" for i in range(6)]
+    reps = pl.DataFrame({"rep_id": ids, "rep_name": ids, "manager_id": [None, *ids[:-1]]})
+    refs = References({"reps": reps["rep_id"]})
+    assert failures(check("reps", reps, refs)) == {}
+    run = run_checks({"reps": batch("reps", reps)}, refs, limits=Limits(hierarchy_depth_limit=4))
+    row = run.results.filter(pl.col("rule") == "hierarchy at most 4 levels deep").row(0, named=True)
+    assert (row["outcome"], row["failed_rows"]) == ("reject", 2)  # R4 (depth 5) and R5 (depth 6)
+    assert "the deepest chain is 6 levels (R5 -> R4 -> R3 -> R2 -> R1 -> R0 -> ...)" in row["message"]

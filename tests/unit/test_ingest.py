@@ -327,3 +327,20 @@ def test_after_a_restore_the_latest_checks_are_those_of_the_restored_data(tmp_pa
     # the restored deal is flagged again, as it was when it first landed
     assert store.flagged_rows().select("load_id", "row_key", "rule", "column_name").rows() == [
         (3, "O1", "not blank", "amount")]
+
+
+def test_a_hierarchy_as_deep_as_the_limit_is_loaded_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Teams are built down to the depth limit the checks enforce, never cut shorter."""
+    monkeypatch.setenv("SCORECARD_HIERARCHY_DEPTH_LIMIT", "40")
+    # R0 at the top, R35 thirty-five levels below it
+    rows = "".join(f"R{i},Rep {i},{f'R{i - 1}' if i else ''}\n" for i in range(36))
+    store = Store(tmp_path / "db.duckdb")
+    result = ingest_files(store, [write(tmp_path / "reps.csv", REPS + rows)], loaded_by="t")
+    assert result.accepted, result.report()
+    with store.reader() as con:
+        assert con.execute("select depth from team_members where leader_id = 'R0' and rep_id = 'R35'").fetchall() == [
+            (35,)]
+    monkeypatch.setenv("SCORECARD_HIERARCHY_DEPTH_LIMIT", "30")
+    refused = ingest_files(Store(tmp_path / "other.duckdb"), [tmp_path / "reps.csv"], loaded_by="t")
+    assert not refused.accepted
+    assert "rule 'hierarchy at most 30 levels deep': 6 of 36 rows" in refused.report()  # R30 to R35

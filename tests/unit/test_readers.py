@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from scorecard.formats.values import parse_amounts, parse_booleans, parse_dates
-from scorecard.readers import ReadError, detect_encoding, read_path, sniff_delimiter
+from scorecard.readers import ReadError, ZipLimits, detect_encoding, read_path, sniff_delimiter
 
 TEXT = "rep_id;rep_name\nU1;Mía Muñoz\nU2;\"Ben\nBrooks\"\n"
 
@@ -122,3 +122,42 @@ def test_xlsx_header_written_twice_keeps_both(tmp_path: Path) -> None:
     book.save(path)
     [table] = read_path(path)
     assert table.headers == ["rep_id", "rep_name", "rep_name_duplicated_0"]
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_a_zip_bomb_is_refused_by_its_ratio_before_it_fills_memory(tmp_path: Path) -> None:
+    # 20 MB of one repeated line packs to about 20 KB: a ratio near 1,000, over the limit of 200
+    bomb = _zip(tmp_path / "export.zip", {"activities.csv": b"activity_id,rep_id\n" + b"A1,U1\n" * 3_500_000})
+    with pytest.raises(ReadError, match="more than 200 times its packed size: refused as a possible zip bomb"):
+        read_path(bomb, zip_limits=ZipLimits(unpacked_bytes=800_000_000, ratio=200))
+    # the same file under a ratio limit it keeps is read
+    [table] = read_path(bomb, zip_limits=ZipLimits(unpacked_bytes=800_000_000, ratio=5_000))
+    assert table.rows == 3_500_000
+
+
+def test_a_zip_is_refused_when_its_members_unpack_past_the_limit(tmp_path: Path) -> None:
+    rows = b"rep_id,rep_name,manager_id\n" + b"".join(b"U%06d,Name %06d,\n" % (i, i) for i in range(60_000))
+    archive = _zip(tmp_path / "two.zip", {"reps.csv": rows, "more/reps.csv": rows})  # 2 x 1.26 MB
+    with pytest.raises(ReadError, match="says it unpacks to 3 MB, more than the limit of 2 MB"):
+        read_path(archive, zip_limits=ZipLimits(unpacked_bytes=2_000_000, ratio=1_000))
+    assert len(read_path(archive, zip_limits=ZipLimits(unpacked_bytes=3_000_000, ratio=1_000))) == 2
+
+
+def test_a_file_named_for_another_kind_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "reps.csv.exe"
+    path.write_text("rep_id,rep_name,manager_id\nU1,Ann,\n")
+    with pytest.raises(ReadError, match=r"files of type \.exe are not read"):
+        read_path(path)
+
+
+def test_lines_ended_by_cr_alone_or_mixed_read_as_lines(tmp_path: Path) -> None:
+    path = tmp_path / "reps.csv"
+    path.write_bytes(b"rep_id,rep_name,manager_id\r\nA,Ann,\rB,Bob,A\r\nC,Cy,A\n")
+    [table] = read_path(path)
+    assert table.frame.rows() == [("A", "Ann", None), ("B", "Bob", "A"), ("C", "Cy", "A")]
