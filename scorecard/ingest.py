@@ -62,7 +62,17 @@ from scorecard.mapping import (
 from scorecard.readers import RawTable, ReadError, ZipLimits, read_path
 from scorecard.schema import EXTRACTS
 from scorecard.settings import get_settings
-from scorecard.store import Laps, LoadMode, LoadRecord, SourceFile, StagedFile, Store, file_stamp
+from scorecard.store import (
+    DataChangedError,
+    Laps,
+    LoadMode,
+    LoadRecord,
+    SourceFile,
+    StagedFile,
+    Store,
+    StoreError,
+    file_stamp,
+)
 
 Progress = Callable[[str, float], None]
 REFERENCED = {"reps": "rep_id", "accounts": "account_id", "opportunities": "opportunity_id"}
@@ -126,6 +136,11 @@ class IngestPlan:
     has changed by the time it is archived."""
     staged: dict[Path, StagedFile] = field(default_factory=dict)
     """Copies of the files made for the archive while they were checked."""
+    data_version: int = 0
+    """The load the upload was checked against: if another lands before this one is confirmed, the
+    upload is checked again on the data then in place."""
+    options: dict[str, object] = field(default_factory=dict)
+    """How it was asked for (mapping, append, as_of), to check it again the same way."""
 
     @property
     def rejections(self) -> pl.DataFrame:
@@ -148,10 +163,13 @@ class IngestResult:
     changes: pl.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     as_of: date | None = None
+    notes: list[str] = field(default_factory=list)
+    """What happened to the upload as a whole (checked again because another load landed first)."""
 
     def report(self) -> str:
         """The verdict in words: used by the CLI and written beside inbox files."""
-        return _report(self.accepted, self.load, self.verdicts, self.changes, self.as_of)
+        return "\n".join([_report(self.accepted, self.load, self.verdicts, self.changes, self.as_of),
+                          *(f"note: {n}" for n in self.notes)])
 
 
 # -- what the database already holds ---------------------------------------------------------------
@@ -608,6 +626,7 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
     paths = [Path(p) for p in paths]
     timings: dict[str, float] = {}
     lap = Laps(timings)
+    version = store.data_version() if store.path.exists() else 0
     with Overlap(store, paths) as overlap:
         tables, unreadable = read_files(paths, typed=not mapping, overlap=overlap, say=say)
         lap("read")
@@ -634,7 +653,8 @@ def plan_ingest(store: Store, paths: Sequence[Path], *, mapping: str | MappingPr
         checks = pl.concat([pl.DataFrame(refusals, schema=RESULT_SCHEMA), results]) if refusals else results
         plan = IngestPlan(paths=paths, tables=mapped, frames=frames, modes=modes, checks=checks,
                           verdicts=_verdicts(mapped, checks, refusals), changes=changes, flagged=flagged,
-                          as_of=data_as_of, read_typed=not mapping, stamps=overlap.stamps)
+                          as_of=data_as_of, read_typed=not mapping, stamps=overlap.stamps, data_version=version,
+                          options={"mapping": mapping, "append": append, "as_of": as_of})
         staged = overlap.staged()
         if plan.accepted:
             plan.staged = staged
@@ -681,8 +701,31 @@ def _verdicts(mapped: list[MappedTable], results: pl.DataFrame,
 
 # -- 5. loading -----------------------------------------------------------------------------------
 
-def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) -> IngestResult:
-    """Land an accepted plan in one transaction; for a rejected plan only record the check results."""
+def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str,
+                progress: Progress | None = None) -> IngestResult:
+    """Land an accepted plan in one transaction; for a rejected plan only record the check results.
+
+    If another load landed after the plan was checked, the upload is checked again on the data now
+    in place (its relational checks and preview depend on it) and landed only if it still passes."""
+    try:
+        return _commit(store, plan, loaded_by=loaded_by, source=source)
+    except DataChangedError:
+        store.discard_staged(plan.staged)
+        mapping = plan.options.get("mapping")
+        as_of = plan.options.get("as_of")
+        again = plan_ingest(store, plan.paths, mapping=mapping if isinstance(mapping, str | MappingProfile) else None,
+                            append=bool(plan.options.get("append")),
+                            as_of=as_of if isinstance(as_of, date) else None, progress=progress)
+        result = _commit(store, again, loaded_by=loaded_by, source=source)
+        result.notes.append("another load landed while this upload waited to be confirmed: it was checked again"
+                            " against the data now in place")
+        return result
+    except StoreError:
+        store.discard_staged(plan.staged)
+        raise
+
+
+def _commit(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) -> IngestResult:
     timings = dict(plan.timings)
     if not plan.accepted:
         store.record_checks(plan.checks, load_id=None, accepted=False)
@@ -706,7 +749,7 @@ def commit_plan(store: Store, plan: IngestPlan, *, loaded_by: str, source: str) 
     }
     record = store.load(plan.frames, loaded_by=loaded_by, source=source, files=files, modes=plan.modes,
                         check_summary=summary, frame_sources=_frame_sources(plan), flags=plan.flagged,
-                        as_of=plan.as_of)
+                        as_of=plan.as_of, expected_version=plan.data_version)
     timings["load"] = time.perf_counter() - t0
     timings.update({f"load_{part}": seconds for part, seconds in record.timings.items()})
     store.record_checks(plan.checks, load_id=record.load_id, accepted=True)
@@ -742,7 +785,7 @@ def ingest_files(store: Store, paths: Sequence[Path], *, loaded_by: str, source:
     plan = plan_ingest(store, paths, mapping=mapping, append=append, as_of=as_of, progress=progress)
     if progress:
         progress("loading" if plan.accepted else "rejected: recording the verdict", 0.95)
-    result = commit_plan(store, plan, loaded_by=loaded_by, source=source)
+    result = commit_plan(store, plan, loaded_by=loaded_by, source=source, progress=progress)
     if progress:
         progress("done", 1.0)
     return result

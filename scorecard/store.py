@@ -11,6 +11,7 @@ the newest accepted load: caches and live pages key on it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import math
@@ -120,6 +121,30 @@ class StoreError(RuntimeError):
 
 class DatabaseBusyError(StoreError):
     """Another process holds the database for writing."""
+
+
+class DataChangedError(StoreError):
+    """Another load landed after this one was checked: its checks must run again on the data now in place."""
+
+
+def fault_message(exc: BaseException, what: str = "load") -> str:
+    """What a failed write means for the person who asked for it: the data is as it was, why, and
+    what to do (never a traceback)."""
+    text = str(exc)
+    where = getattr(exc, "filename", None)
+    place = f" ({where})" if where else ""
+    code = getattr(exc, "errno", None)
+    lowered = text.lower()
+    if code == errno.ENOSPC or any(words in lowered for words in ("no space left", "disk full", "disk is full")):
+        return (f"the disk is full{place}: nothing was changed by this {what} and the data is as it was;"
+                " free some space (old loads in the archive can be moved away) and try again")
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or isinstance(exc, PermissionError) \
+            or "read-only" in lowered:
+        return (f"a folder cannot be written{place}: nothing was changed by this {what} and the data is as"
+                " it was; make the database folder and the archive (SCORECARD_ARCHIVE_DIR) writable and try"
+                " again")
+    return (f"the {what} failed ({type(exc).__name__}: {text[:200]}): nothing was changed and the data is as"
+            " it was")
 
 
 @dataclass(frozen=True)
@@ -295,11 +320,13 @@ class Store:
         folder.mkdir(parents=True)
         staged: dict[Path, StagedFile] = {}
         for n, path in enumerate(paths, 1):
+            copy = folder / f"{n}-{path.name}"
             try:
                 stamp = file_stamp(path)
-                copy = folder / f"{n}-{path.name}"
                 staged[path] = StagedFile(copy, _copy_hashing(path, copy), stamp)
-            except OSError:
+            except OSError:  # a full disk, say: no half copy is left behind
+                with contextlib.suppress(OSError):
+                    copy.unlink(missing_ok=True)
                 continue
         return staged
 
@@ -350,6 +377,7 @@ class Store:
         frame_sources: Mapping[str, Sequence[tuple[Path, str]]] | None = None,
         flags: pl.DataFrame | None = None,
         as_of: date | None = None,
+        expected_version: int | None = None,
     ) -> LoadRecord:
         """Land ``frames`` (extract name -> canonical frame) in one transaction.
 
@@ -361,7 +389,27 @@ class Store:
         of the rows, and a restore reads them again and checks the fingerprint.
         ``flags`` lists the rows loaded with a flag (extract, row_key, file, line, rule, column_name);
         ``as_of`` is the data's as-of date (kept from the previous load when not given).
+        ``expected_version`` is the data version the frames were checked against: if another load
+        landed since, nothing is written and :class:`DataChangedError` says so.
+
+        A write that fails (a full disk, a folder that cannot be written, a killed process) leaves
+        the data as it was; the error says so in words (:func:`fault_message`).
         """
+        try:
+            return self._load(frames, loaded_by=loaded_by, source=source, files=files, modes=modes,
+                              check_summary=check_summary, note=note, restored_from=_restored_from,
+                              archive_frames=_archive_frames, frame_sources=frame_sources, flags=flags,
+                              as_of=as_of, expected_version=expected_version)
+        except StoreError:
+            raise
+        except (OSError, duckdb.IOException) as exc:
+            raise StoreError(fault_message(exc)) from exc
+
+    def _load(self, frames: Mapping[str, pl.DataFrame], *, loaded_by: str, source: str,
+              files: Sequence[SourceFile], modes: Mapping[str, LoadMode] | None,
+              check_summary: Mapping[str, object] | None, note: str, restored_from: int | None,
+              archive_frames: bool, frame_sources: Mapping[str, Sequence[tuple[Path, str]]] | None,
+              flags: pl.DataFrame | None, as_of: date | None, expected_version: int | None) -> LoadRecord:
         if not frames:
             raise StoreError("nothing to load: no extract was given")
         modes = dict(modes or {})
@@ -383,6 +431,10 @@ class Store:
             con.execute("begin transaction")
             try:
                 load_id = int(con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchall()[0][0])
+                if expected_version is not None and load_id - 1 != expected_version:
+                    raise DataChangedError(f"load {load_id - 1} landed after this upload was checked against load"
+                                           f" {expected_version}: check it again")
+                self._remove_orphan_archives(con)
                 loaded_at = _now()
                 archive = self.archive_dir / str(load_id)
                 if archive.exists():  # left by a load that never committed
@@ -391,7 +443,7 @@ class Store:
                 # The archive (raw files, their sha256, one Parquet file per extract) is written on
                 # another thread while DuckDB inserts; the load commits only once both are done.
                 with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
-                    archived = pool.submit(_archive, archive, files, prepared, modes, _archive_frames,
+                    archived = pool.submit(_archive, archive, files, prepared, modes, archive_frames,
                                            frame_sources or {}, flags)
                     row_counts: dict[str, int] = {}
                     lap("open")
@@ -429,7 +481,7 @@ class Store:
                     {
                         "as_of": as_of,
                         "id": load_id, "at": loaded_at, "by": loaded_by, "source": source,
-                        "note": note, "restored": _restored_from,
+                        "note": note, "restored": restored_from,
                         "extracts": sorted(prepared), "files": json.dumps(file_records),
                         "rows": json.dumps(row_counts),
                         "checks": json.dumps(check_summary or {}, default=str),
@@ -448,8 +500,18 @@ class Store:
         finally:
             con.close()
             lap("close")
-        return LoadRecord(load_id, loaded_at, loaded_by, source, row_counts, file_records, _restored_from,
+        return LoadRecord(load_id, loaded_at, loaded_by, source, row_counts, file_records, restored_from,
                           timings, as_of)
+
+    def _remove_orphan_archives(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Archive folders of loads that never committed (a killed process, a full disk). Called while
+        this process holds the database's write lock, so no other load is under way."""
+        if not self.archive_dir.is_dir():
+            return
+        landed = {int(r[0]) for r in con.execute("select load_id from loads").fetchall()}
+        for folder in self.archive_dir.iterdir():
+            if folder.is_dir() and folder.name.isdigit() and int(folder.name) not in landed:
+                shutil.rmtree(folder, ignore_errors=True)
 
     @staticmethod
     def _write_flags(con: duckdb.DuckDBPyConnection, load_id: int, flags: pl.DataFrame | None,
@@ -527,15 +589,18 @@ class Store:
             pl.lit(load_id, dtype=pl.Int32).alias("load_id"),
             pl.lit(accepted).alias("accepted"),
         )
-        con = self.connect()
         try:
-            self.initialise(con)
-            con.register("incoming", frame)
-            con.execute("begin transaction")
-            con.execute("insert into check_results by name select * from incoming")
-            con.execute("commit")
-        finally:
-            con.close()
+            con = self.connect()
+            try:
+                self.initialise(con)
+                con.register("incoming", frame)
+                con.execute("begin transaction")
+                con.execute("insert into check_results by name select * from incoming")
+                con.execute("commit")
+            finally:
+                con.close()
+        except (OSError, duckdb.IOException) as exc:
+            raise StoreError(fault_message(exc, "record of the checks")) from exc
 
     # -- restore ------------------------------------------------------------------------------
 

@@ -344,3 +344,45 @@ def test_a_hierarchy_as_deep_as_the_limit_is_loaded_whole(tmp_path: Path, monkey
     refused = ingest_files(Store(tmp_path / "other.duckdb"), [tmp_path / "reps.csv"], loaded_by="t")
     assert not refused.accepted
     assert "rule 'hierarchy at most 30 levels deep': 6 of 36 rows" in refused.report()  # R30 to R35
+
+
+def test_an_upload_confirmed_after_another_load_is_checked_again(tmp_path: Path) -> None:
+    """Deals checked while B was a rep, confirmed after a reps file without B landed: the checks run
+    again on the data now in place, and both deals' owner is nobody: rejected, nothing changes."""
+    store = Store(tmp_path / "db.duckdb")
+    assert ingest_files(store, [write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n")], loaded_by="t").accepted
+    header = "opportunity_id,owner_rep_id,created_date,close_date,stage,is_closed,is_won,amount\n"
+    deals = write(tmp_path / "opportunities.csv",
+                  header + "O1,B,2026-01-05,2026-02-01,Won,true,true,5\nO2,B,2026-01-05,2026-02-01,Lost,true,false,3\n")
+    plan = plan_ingest(store, [deals])
+    assert plan.accepted and plan.data_version == 1
+    other = tmp_path / "other"
+    other.mkdir()
+    assert ingest_files(store, [write(other / "reps.csv", REPS + "A,Ann,\n")], loaded_by="t").accepted
+    result = commit_plan(store, plan, loaded_by="t", source="cli")
+    assert not result.accepted
+    assert "rule 'owner_rep_id found in reps': 2 of 2 rows" in result.report()
+    assert "checked again against the data now in place" in result.report()
+    assert count(store, "opportunities") == 0 and store.data_version() == 2
+
+
+def test_a_full_disk_is_a_verdict_and_leaves_no_copies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    from scorecard.cli import main
+
+    store = Store(tmp_path / "db.duckdb")
+    assert ingest_files(store, [write(tmp_path / "reps.csv", REPS + "A,Ann,\n")], loaded_by="t").accepted
+
+    def full(*_args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("scorecard.store._archive", full)
+    code = main(["ingest", "--db", str(store.path), str(write(tmp_path / "reps.csv", REPS + "A,Ann,\nB,Bob,A\n"))])
+    assert code == 2
+    said = capsys.readouterr().err
+    assert "error: the disk is full: nothing was changed by this load and the data is as it was" in said
+    assert count(store, "reps") == 1 and store.data_version() == 1
+    staging = store.archive_dir / ".staging"
+    assert not [p for p in staging.rglob("*") if p.is_file()]  # the upload's copies are gone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -73,7 +74,7 @@ def test_a_load_that_fails_half_way_changes_nothing(tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(Store, "_write_extract", fail_on_second)
     new_reps = REPS.with_columns(pl.lit("Someone Else").alias("rep_name"))
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match="the disk is full: nothing was changed by this load and the data is as it"):
         store.load({"reps": new_reps, "opportunities": _opps(["o9"], [5.0])}, loaded_by="b")
     monkeypatch.undo()
 
@@ -116,9 +117,13 @@ def test_a_killed_load_leaves_the_last_good_state(tmp_path: Path) -> None:
 
     assert _table(store, "reps", "rep_id") == before
     assert store.data_version() == 1
-    # and the database takes the next load normally
+    assert (store.archive_dir / "2").is_dir()  # the killed load's archive folder, left half written
+    (store.archive_dir / "7").mkdir()  # and one of another killed load
+    # the database takes the next load normally, and the orphaned folders are cleared
     assert store.load({"reps": REPS.head(2)}, loaded_by="b").load_id == 2
     assert store.row_counts()["reps"] == 2
+    assert sorted(p.name for p in store.archive_dir.iterdir() if p.name.isdigit()) == ["1", "2"]
+    assert json.loads((store.archive_dir / "2" / "load.json").read_text())["row_counts"] == {"reps": 2}
 
 
 def test_restore_brings_back_an_earlier_load(tmp_path: Path) -> None:
@@ -169,3 +174,27 @@ def test_opportunity_snapshots_and_currency(tmp_path: Path) -> None:
                             " order by load_id, opportunity_id").fetchall()
     assert snaps == [(1, "o1", pytest.approx(110.0), 100.0), (1, "o2", 200.0, None),
                      (2, "o1", pytest.approx(330.0), 300.0)]
+
+
+def test_a_folder_that_cannot_be_written_is_said_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.load({"reps": REPS}, loaded_by="a")
+
+    def read_only(*_args: object) -> None:
+        raise PermissionError(13, "Permission denied", str(store.archive_dir / "2"))
+
+    monkeypatch.setattr("scorecard.store._archive", read_only)
+    with pytest.raises(StoreError, match=r"a folder cannot be written \(.*/2\): nothing was changed"):
+        store.load({"reps": REPS.head(1)}, loaded_by="b")
+    monkeypatch.undo()
+    assert store.data_version() == 1 and store.row_counts()["reps"] == 4
+    assert not (store.archive_dir / "2").exists()
+
+
+def test_a_load_checked_against_an_older_version_is_refused(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.load({"reps": REPS}, loaded_by="a")
+    store.load({"reps": REPS.head(3)}, loaded_by="b")
+    with pytest.raises(StoreError, match="load 2 landed after this upload was checked against load 1"):
+        store.load({"reps": REPS.head(1)}, loaded_by="c", expected_version=1)
+    assert store.data_version() == 2 and store.row_counts()["reps"] == 3
