@@ -148,7 +148,16 @@ VALUE_SETS: dict[tuple[str, str], tuple[str, ...]] = {
 
 NAME_COLUMNS: dict[str, tuple[str, ...]] = {"reps": ("rep_name", "email"), "accounts": ("account_name",)}
 """Text shown on pages: a spreadsheet formula or HTML markup in it rejects the file."""
-FORMULA_PATTERN = r"^\s*[=+@\-]\s*[A-Za-z(]"
+FORMULA_PATTERN = r"^\s*[=+@\t\r]|^\s*-\s*[\w(]"
+"""What a spreadsheet would run (OWASP's CSV injection prefixes, and the bypasses ``=0+HYPERLINK(..)``,
+``=+SUM(1,2)``, ``-0+cmd|..``): a value that begins with ``=``, ``+``, ``@``, a tab or a carriage
+return, or with ``-`` and then a word, a number or a bracket."""
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "reps": ("role", "region", "segment"), "accounts": ("industry", "segment", "region"),
+    "opportunities": ("stage", "type", "product_line", "lead_source", "next_step"),
+}
+"""Other text people type into a CRM: a formula there is flagged (the row is kept, and every file
+the scorecard writes neutralises it)."""
 HTML_PATTERN = r"<\s*/?\s*[A-Za-z][^>]*>"
 
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
@@ -267,7 +276,13 @@ def polars_rules(extract: ExtractSpec, limits: Limits = DEFAULT_LIMITS) -> list[
     out = [Rule(f"text at most {limits.text_value_limit:,} characters", name, text, "reject", "polars",
                 "max_length", params={"limit": limits.text_value_limit},
                 why="a value that long is no name or ID (a 50 MB name would be sent to every page)")]
-    keys = tuple(c for c in KEYS_AND_ADDRESSES.get(name, ()) if c in {col.name for col in extract.columns})
+    present = {col.name for col in extract.columns}
+    typed = tuple(c for c in FREE_TEXT.get(name, ()) if c in present)
+    if typed:
+        out.append(Rule("no spreadsheet formula in text", name, typed, "flag", "polars", "matches",
+                        params={"regex": FORMULA_PATTERN},
+                        why="a next step or stage written as a formula would run in a spreadsheet"))
+    keys = tuple(c for c in KEYS_AND_ADDRESSES.get(name, ()) if c in present)
     if keys:
         out.append(Rule("no NUL byte in keys and e-mails", name, keys, "reject", "polars", "no_nul",
                         why="a key or e-mail with a NUL byte matches nothing: such a person could never log in"))

@@ -280,6 +280,20 @@ def _max_length(batch: ExtractBatch, rule: Rule) -> Finding | None:
     return finding
 
 
+def _matches(batch: ExtractBatch, rule: Rule) -> Finding | None:
+    columns = [c for c in rule.columns if c in batch.frame.columns]
+    if not columns:
+        return None
+    regex = str(rule.params["regex"])
+    hits = batch.frame.select(LINE, *columns).filter(
+        pl.any_horizontal(pl.col(c).str.contains(regex).fill_null(False) for c in columns))
+    finding = Finding(rule, hits.height, hits[LINE].to_list())
+    if hits.height:
+        which = [c for c in columns if hits.select(pl.col(c).str.contains(regex).any()).item()]
+        finding.message = f" (in {', '.join(which)})"
+    return finding
+
+
 def _no_nul(batch: ExtractBatch, rule: Rule) -> Finding | None:
     columns = [c for c in rule.columns if c in batch.frame.columns]
     if not columns:
@@ -389,6 +403,8 @@ def polars_findings(batch: ExtractBatch, references: References, limits: Limits)
             found = _max_length(batch, rule)
         elif rule.kind == "no_nul":
             found = _no_nul(batch, rule)
+        elif rule.kind == "matches":
+            found = _matches(batch, rule)
         elif rule.kind == "depth":
             found = _depth(batch, rule)
         elif rule.kind == "foreign_key":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from data_checks.rules import FILE_RULES, Limits, catalogue, column_rules
 from data_checks.runner import CheckRun, ExtractBatch, References, run_checks
@@ -200,3 +201,20 @@ def test_a_hierarchy_deeper_than_the_limit_is_refused_with_its_chain() -> None:
     row = run.results.filter(pl.col("rule") == "hierarchy at most 4 levels deep").row(0, named=True)
     assert (row["outcome"], row["failed_rows"]) == ("reject", 2)  # R4 (depth 5) and R5 (depth 6)
     assert "the deepest chain is 6 levels (R5 -> R4 -> R3 -> R2 -> R1 -> R0 -> ...)" in row["message"]
+
+
+@pytest.mark.parametrize("name", ["=0+HYPERLINK(\"http://x\",\"y\")", "=+SUM(1,2)", "-0+cmd|' /C calc'!A0",
+                                  "@SUM(1)", "+1+2", "\t=1+1", " =A1"])
+def test_formula_bypasses_in_a_name_reject_the_file(name: str) -> None:
+    accounts = pl.DataFrame({"account_id": ["X1"], "account_name": [name]})
+    assert failures(check("accounts", accounts))["no spreadsheet formula"] == ("reject", 1)
+
+
+def test_a_formula_in_free_text_is_flagged_and_the_row_kept() -> None:
+    run = check("opportunities", opportunities(next_step=["=HYPERLINK(\"http://x\")", "call back", "- 2 calls"]))
+    bad = failures(run)
+    assert bad["no spreadsheet formula in text"] == ("flag", 2)
+    assert sorted(run.flagged.filter(pl.col("rule") == "no spreadsheet formula in text")["row_key"]) == ["O1", "O3"]
+    # ordinary names pass: a hyphen inside a name is no formula
+    plain = pl.DataFrame({"account_id": ["X1", "X2"], "account_name": ["Hewlett-Packard", "AT&T (EMEA)"]})
+    assert "no spreadsheet formula" not in failures(check("accounts", plain))
