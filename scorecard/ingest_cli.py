@@ -31,7 +31,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction, with_db: Callable[..., argparse.ArgumentParser]) -> None:
     parser = with_db(sub.add_parser("ingest", help="check and load CRM files (CSV, XLSX, zip)"))
     parser.add_argument("files", nargs="+", help="CSV, TSV, XLSX files or zip archives of them")
-    parser.add_argument("--mapping", help="name of a saved mapping profile to read the files with")
+    parser.add_argument("--mapping", help="name of a saved mapping profile to read the files with (when two saved"
+                                          " profiles match a file's headers, the verdict names both: pick one)")
     parser.add_argument("--append", action="store_true",
                         help="add activities and coaching to what is loaded instead of replacing them")
     parser.add_argument("--by", help="who is loading (recorded in the load history; default: your user)")

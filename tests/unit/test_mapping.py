@@ -159,10 +159,17 @@ def test_both_sheets_load_and_open_deals_without_dates_are_kept_and_flagged(
     assert code == 0, out
     assert "sales_pipeline.csv (mapping profile 'sales pipeline'" in out
     store = Store(db)
-    assert rows(store, "select count(*), count(close_date), count(created_date), count(amount)"
-                       " from opportunities") == [(13, 8, 11, 8)]
-    # the flagged deals are named by their lines: open without close date (5, 6, 7, 10, 12),
-    # no engage date (6, 7)
+    # all 13 deals are in: 5 open without close date or amount; the 2 without an engage date are
+    # taken as first seen at the data's as-of date (the latest date in it: 21 Apr 2026)
+    assert rows(store, "select count(*), count(close_date), count(amount) from opportunities") == [(13, 8, 8)]
+    assert rows(store, "select opportunity_id, created_date::varchar from opportunities"
+                       " where opportunity_id in ('PE84CX4O', 'ZNBS69V1') order by 1") == [
+        ("PE84CX4O", "2026-04-21"), ("ZNBS69V1", "2026-04-21")]
+    # flagged and kept, each by its file line: open without close date (lines 5, 6, 7, 10, 12),
+    # no engage date (lines 6, 7)
+    assert rows(store, "select column_name, list(line order by line) from flagged_rows"
+                       " where column_name in ('close_date', 'created_date') group by 1 order by 1") == [
+        ("close_date", [5, 6, 7, 10, 12]), ("created_date", [6, 7])]
     for line in (5, 6, 7, 10, 12):
         assert f"sales_pipeline.csv line {line}" in out, out
 
