@@ -139,11 +139,11 @@ def test_extra_extract_is_appended_and_the_rejected_one_changes_nothing(tour: di
     assert tour["accepted"] is True
     assert tour["rejected"] is False
     assert tour["rejected_report"].startswith("REJECTED")
-    # the bad file has two rows; row 1 names rep NOBODY and an activity_at of "yesterday-ish", so each
-    # broken rule fails on exactly one of the two rows, on those two columns only
-    rules = tour["rejected_rules"]
-    assert {rule["column_name"] for rule in rules} == {"rep_id", "activity_at"}
-    assert all((rule["failed_rows"], rule["total_rows"]) == (1, 2) for rule in rules)
+    # the bad file has two rows with one activity ID (a reject, on both rows); row 1 also names rep
+    # NOBODY and an activity_at of "yesterday-ish" (flags, on one row of the two)
+    rules = {rule["column_name"]: (rule["outcome"], rule["failed_rows"], rule["total_rows"])
+             for rule in tour["rejected_rules"]}
+    assert rules == {"activity_id": ("reject", 2, 2), "rep_id": ("flag", 1, 2), "activity_at": ("flag", 1, 2)}
     with duckdb.connect(tour["sandbox"], read_only=True) as con:
         tour_rows = con.execute(
             "select activity_id, rep_id from activities where activity_id like 'TOUR-%' order by 1").fetchall()
