@@ -266,41 +266,32 @@ def _without_unparsed(batch: ExtractBatch, rule: Rule, lines: list[int]) -> list
 
 # -- rules run in Polars -------------------------------------------------------------------------
 
-def _max_length(batch: ExtractBatch, rule: Rule) -> Finding | None:
-    limit = int(rule.params["limit"])  # type: ignore[call-overload]
+def _text_rule(batch: ExtractBatch, rule: Rule, breaks: Callable[[pl.Expr], pl.Expr]) -> Finding | None:
+    """Rows where any of the rule's text columns ``breaks`` it, and which columns did."""
     columns = [c for c in rule.columns if c in batch.frame.columns]
     if not columns:
         return None
-    too_long = batch.frame.select(LINE, *columns).filter(
-        pl.any_horizontal(pl.col(c).str.len_chars() > limit for c in columns))
-    finding = Finding(rule, too_long.height, too_long[LINE].to_list())
-    if too_long.height:
-        which = [c for c in columns if too_long.select((pl.col(c).str.len_chars() > limit).any()).item()]
+    hits = batch.frame.select(LINE, *columns).filter(
+        pl.any_horizontal(breaks(pl.col(c)).fill_null(False) for c in columns))
+    finding = Finding(rule, hits.height, hits[LINE].to_list())
+    if hits.height:
+        which = [c for c in columns if hits.select(breaks(pl.col(c)).any()).item()]
         finding.message = f" (in {', '.join(which)})"
     return finding
+
+
+def _max_length(batch: ExtractBatch, rule: Rule) -> Finding | None:
+    limit = int(rule.params["limit"])  # type: ignore[call-overload]
+    return _text_rule(batch, rule, lambda col: col.str.len_chars() > limit)
 
 
 def _matches(batch: ExtractBatch, rule: Rule) -> Finding | None:
-    columns = [c for c in rule.columns if c in batch.frame.columns]
-    if not columns:
-        return None
     regex = str(rule.params["regex"])
-    hits = batch.frame.select(LINE, *columns).filter(
-        pl.any_horizontal(pl.col(c).str.contains(regex).fill_null(False) for c in columns))
-    finding = Finding(rule, hits.height, hits[LINE].to_list())
-    if hits.height:
-        which = [c for c in columns if hits.select(pl.col(c).str.contains(regex).any()).item()]
-        finding.message = f" (in {', '.join(which)})"
-    return finding
+    return _text_rule(batch, rule, lambda col: col.str.contains(regex))
 
 
 def _no_nul(batch: ExtractBatch, rule: Rule) -> Finding | None:
-    columns = [c for c in rule.columns if c in batch.frame.columns]
-    if not columns:
-        return None
-    bad = batch.frame.select(LINE, *columns).filter(
-        pl.any_horizontal(pl.col(c).str.contains("\x00", literal=True) for c in columns))
-    return Finding(rule, bad.height, bad[LINE].to_list())
+    return _text_rule(batch, rule, lambda col: col.str.contains("\x00", literal=True))
 
 
 def _depth(batch: ExtractBatch, rule: Rule) -> Finding | None:
