@@ -81,6 +81,8 @@ uploaded = st.file_uploader(
     key=f"upload_files_{st.session_state.get('upload_round', 0)}", disabled=busy)  # a new key empties it
 append = st.toggle("Add activities and coaching to what is loaded (instead of replacing them)", key="append",
                    disabled=busy)
+as_of = st.date_input("Data as of (leave empty: the export's own date, else the newest date in the data)",
+                      value=None, key="as_of", disabled=busy, format="YYYY-MM-DD")
 
 if uploaded:
     signature = tuple((f.name, f.size) for f in uploaded)
@@ -135,7 +137,7 @@ staged = st.session_state.get("staged") or []
 choice: str | None = st.session_state.get("mapping_choice")
 plan = None
 if staged:
-    plan_key = (tuple(staged), append, st.session_state.get("profiles_saved", 0), choice)
+    plan_key = (tuple(staged), append, st.session_state.get("profiles_saved", 0), choice, as_of)
     if st.session_state.get("plan_key") != plan_key and not busy:
         bar = st.progress(0.0, text="reading the files")
 
@@ -145,7 +147,7 @@ if staged:
         # planned again (a mapping saved or chosen, append switched): the earlier plan's copies go
         upload_view.discard_plan(store, st.session_state.pop("plan", None))
         st.session_state["plan"] = plan_ingest(store, upload_view.paths(staged), append=append, mapping=choice,
-                                               progress=planning)
+                                               as_of=as_of, progress=planning)
         st.session_state["plan_key"] = plan_key
         upload_view.record_if_rejected(store, st.session_state["plan"])  # for the Data quality page
         bar.empty()
@@ -210,10 +212,11 @@ if plan is not None:
         st.caption("The changes shown are being loaded.")
     elif plan.accepted:
         st.subheader("What will change")
+        st.caption(upload_view.as_of_caption(plan, given=as_of is not None))
         st.dataframe(plan.changes, hide_index=True, key="changes_table", column_config=upload_view.LABELS)
         if st.button("Confirm and load", type="primary", key="confirm", disabled=busy):
             # The child checks the files again and loads them only if that is the plan shown here.
-            folder = upload_view.start_load(store, plan, mapping=choice, append=append,
+            folder = upload_view.start_load(store, plan, mapping=choice, append=append, as_of=as_of,
                                             loaded_by=who.email or "local")
             upload_view.discard_plan(store, plan)  # the child makes its own copies for the archive
             st.session_state["upload_job"] = {"folder": str(folder), "kind": "load", "staged": list(staged),

@@ -1,4 +1,5 @@
-"""``scorecard ingest --db PATH [--mapping PROFILE] [--append] FILE...``: the ingest path on the command line.
+"""``scorecard ingest --db PATH [--mapping PROFILE] [--append] [--as-of DATE] FILE...``: the ingest path on
+the command line.
 
 Exits 0 when the load is accepted, 1 when it is rejected, and prints the verdict either way.
 """
@@ -9,13 +10,15 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from scorecard import cli
-from scorecard.ingest import ingest_files
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from scorecard.ingest import ingest_files  # the checks are imported only when files are checked
+
     store = cli._store(args)
     paths = [Path(p) for p in args.files]
     progress = None
@@ -23,9 +26,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         def progress(message: str, fraction: float) -> None:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
     result = ingest_files(store, paths, loaded_by=args.by or getpass.getuser(), source="cli",
-                          mapping=args.mapping, append=args.append, progress=progress)
+                          mapping=args.mapping, append=args.append, as_of=args.as_of, progress=progress)
     print(result.report())
     return 0 if result.accepted else 1
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2023-12-29") from None
 
 
 def register(sub: argparse._SubParsersAction, with_db: Callable[..., argparse.ArgumentParser]) -> None:
@@ -35,6 +45,9 @@ def register(sub: argparse._SubParsersAction, with_db: Callable[..., argparse.Ar
                                           " profiles match a file's headers, the verdict names both: pick one)")
     parser.add_argument("--append", action="store_true",
                         help="add activities and coaching to what is loaded instead of replacing them")
+    parser.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
+                        help="the date the data is as of (default: a Salesforce export's newest modification"
+                             " stamp, else the newest date in the data that is not in the future)")
     parser.add_argument("--by", help="who is loading (recorded in the load history; default: your user)")
     parser.add_argument("--progress", action="store_true", help="print progress to stderr")
 

@@ -27,7 +27,7 @@ import traceback
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -387,10 +387,20 @@ def _start(store: Store, spec: dict[str, Any]) -> Path:
     return folder
 
 
-def start_load(store: Store, plan: IngestPlan, *, mapping: str | None, append: bool, loaded_by: str) -> Path:
+def start_load(store: Store, plan: IngestPlan, *, mapping: str | None, append: bool, loaded_by: str,
+               as_of: date | None = None) -> Path:
     """Load what the uploader confirmed, in a child process; returns the job's folder to poll."""
     return _start(store, {"kind": "load", "paths": [str(p) for p in plan.paths], "mapping": mapping,
-                          "append": append, "loaded_by": loaded_by, "confirmed": plan_summary(plan)})
+                          "append": append, "as_of": as_of.isoformat() if as_of else None,
+                          "loaded_by": loaded_by, "confirmed": plan_summary(plan)})
+
+
+def as_of_caption(plan: IngestPlan, *, given: bool) -> str:
+    """Where the data's as-of date comes from, in words."""
+    if plan.as_of is None:
+        return "These files carry no dates: the data stays as of the date of what is loaded now."
+    source = "as you set it" if given else "from the files (a CRM export's newest change, else the newest date)"
+    return f"Data as of {plan.as_of:%d %b %Y}, {source}: scores, stalled deals and pace are measured on that day."
 
 
 def start_restore(store: Store, load_id: int, *, loaded_by: str) -> Path:
@@ -461,8 +471,9 @@ def run_job(folder: Path) -> JobStatus:
             record = store.restore(load_id, loaded_by=spec["loaded_by"])
             return end(RESTORED, f"Load {load_id} restored as load {record.load_id}.", record.load_id)
         say("checking the files again before loading them", 0.0)
+        as_of = date.fromisoformat(spec["as_of"]) if spec.get("as_of") else None
         plan = plan_ingest(store, [Path(p) for p in spec["paths"]], mapping=spec["mapping"], append=spec["append"],
-                           progress=lambda message, fraction: say(message, 0.9 * fraction))
+                           as_of=as_of, progress=lambda message, fraction: say(message, 0.9 * fraction))
         different = plan_difference(spec["confirmed"], plan)
         if different:
             store.discard_staged(plan.staged)

@@ -332,3 +332,17 @@ def test_a_saved_profile_is_edited_and_deleted_on_the_page(db: Path, tmp_path: P
     assert load_profiles(profiles_dir(db)) == []
     # the sheet is of an unknown shape again: its editor is back
     assert at.selectbox(key="extract_sales_teams.csv").value == "reps"
+
+
+def test_the_uploader_sets_the_data_as_of_date(db: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    at = run_page(staged(tmp_path, DATA / "exports/hubspot/team.csv",
+                         DATA / "exports/hubspot/hubspot-deals-internal-names.csv"))
+    assert any("from the files" in c.value for c in at.caption)
+    at.date_input(key="as_of").set_value(date(2026, 6, 30)).run()
+    assert any("Data as of 30 Jun 2026, as you set it" in c.value for c in at.caption)
+    at.button(key="confirm").click().run()
+    finish_job(at)
+    with Store(db).reader() as con:
+        assert con.execute("select as_of from loads").fetchall() == [(date(2026, 6, 30),)]

@@ -386,3 +386,27 @@ def test_a_full_disk_is_a_verdict_and_leaves_no_copies(tmp_path: Path, monkeypat
     assert count(store, "reps") == 1 and store.data_version() == 1
     staging = store.archive_dir / ".staging"
     assert not [p for p in staging.rglob("*") if p.is_file()]  # the upload's copies are gone
+
+
+def test_the_as_of_date_the_uploader_gives_wins(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import date
+
+    from scorecard.cli import main
+
+    store = Store(tmp_path / "db.duckdb")
+    reps = write(tmp_path / "reps.csv", REPS + "A,Ann,\n")
+    header = "opportunity_id,owner_rep_id,created_date,close_date,stage,is_closed,is_won,amount\n"
+    deals = write(tmp_path / "opportunities.csv", header + "O1,A,2023-11-02,2023-12-20,Won,true,true,5\n")
+    # from the data: the newest event date (the won deal's close) is 20 Dec 2023
+    assert main(["ingest", "--db", str(store.path), str(reps), str(deals)]) == 0
+    assert "ACCEPTED as load 1 (data as of 20 Dec 2023)" in capsys.readouterr().out
+    assert main(["ingest", "--db", str(store.path), "--as-of", "2023-12-31", str(deals)]) == 0
+    # a load without dates (the reps alone) keeps the date of the data in place
+    assert main(["ingest", "--db", str(store.path), str(reps)]) == 0
+    with store.reader() as con:
+        assert con.execute("select as_of from loads order by load_id").fetchall() == [
+            (date(2023, 12, 20),), (date(2023, 12, 31),), (date(2023, 12, 31),)]
+    with pytest.raises(SystemExit) as refused:  # argparse's usage error
+        main(["ingest", "--db", str(store.path), "--as-of", "Dec 31", str(deals)])
+    assert refused.value.code == 2
+    assert "'Dec 31' is not a date like 2023-12-29" in capsys.readouterr().err
