@@ -10,8 +10,12 @@
 machine's clock: an export that ends in December 2023 is scored as of December 2023, and the
 default period is the quarter of that date.
 
-Everything comes back as Polars frames; nothing here imports Streamlit. Results are cached per
-(data version, period, visible reps, rubric, as-of date) inside the object, in plain Python.
+Everything comes back as Polars frames; nothing here imports Streamlit.
+
+Scores are computed once for the whole org and filtered for each viewer: a peer percentile ranks a
+leader among every peer of the org, so what a leader sees of themself is what the CRO sees of them.
+The org's results are cached per (data version, period, rubric, as-of date) in a :class:`ScoreCache`,
+in plain Python; the app shares one between every viewer.
 """
 
 from __future__ import annotations
@@ -79,33 +83,54 @@ class PeriodScores:
         return self.window is not None and not self.window.complete
 
 
+class ScoreCache:
+    """The whole org's scores, per-rep values and drill-down figures, computed once per (data version,
+    period, rubric, as-of date) and shared by the Scorecards of every viewer."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()  # the app calls one cache from several sessions at once
+        self.scored: OrderedDict[tuple[Any, ...], PeriodScores] = OrderedDict()
+        self.reps: OrderedDict[tuple[Any, ...], pl.DataFrame] = OrderedDict()
+        self.figures: OrderedDict[tuple[Any, ...], drilldown.TeamFigures] = OrderedDict()
+        self.org_reps: tuple[int, tuple[str, ...]] | None = None
+
+
+def _keep(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
+    cache[key] = value
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+
+
 class Scorecard:
     """Scores, explanations and coaching priorities for the leaders a viewer may see."""
 
     def __init__(self, store: Store, settings: Settings, viewer: Viewer, *, today: date | None = None,
-                 rubric: RubricKeeper | None = None) -> None:
+                 rubric: RubricKeeper | None = None, cache: ScoreCache | None = None) -> None:
         self.store = store
         self.settings = settings
         self.viewer = viewer
         self._today = today
         self.rubric_keeper = rubric or RubricKeeper.for_settings(settings)
-        self._cache: OrderedDict[tuple[Any, ...], PeriodScores] = OrderedDict()
+        self._shared = cache or ScoreCache()
+        self._cache = self._shared.scored  # the whole org's scores, per period
         self._facts: tuple[int, DataFacts] | None = None
-        self._rep_cache: OrderedDict[tuple[Any, ...], pl.DataFrame] = OrderedDict()
-        self._figures_cache: OrderedDict[tuple[Any, ...], drilldown.TeamFigures] = OrderedDict()
-        self._lock = threading.Lock()  # the app may call one Scorecard from several sessions at once
+        self._rep_cache = self._shared.reps
+        self._figures_cache = self._shared.figures
+        self._lock = self._shared.lock
 
     @classmethod
     def open(cls, db: str | Path | None = None, *, viewer: Viewer | None = None,
-             settings: Settings | None = None, today: date | None = None) -> Scorecard:
-        """Open a scorecard database; ``viewer`` None is the local install that sees everyone."""
+             settings: Settings | None = None, today: date | None = None,
+             cache: ScoreCache | None = None) -> Scorecard:
+        """Open a scorecard database; ``viewer`` None is the local install that sees everyone.
+        ``cache`` shares the whole org's scores with other viewers' cards of the same database."""
         settings = settings or get_settings()
         path = Path(db) if db else settings.db
         store = Store(path, archive_dir=settings.archive_dir, reporting_currency=settings.reporting_currency)
         if viewer is None:
             with store.reader() as con:
                 viewer = local_viewer(con)
-        return cls(store, settings, viewer, today=today)
+        return cls(store, settings, viewer, today=today, cache=cache)
 
     # -- periods ----------------------------------------------------------------------------------
 
@@ -184,37 +209,66 @@ class Scorecard:
     # -- scoring ----------------------------------------------------------------------------------
 
     def scored(self, period: str | Period | None = None) -> PeriodScores:
-        """Score every visible leader for a period (cached per data version, viewer and rubric)."""
+        """Every leader the viewer may see, scored for a period as the whole org is scored (the
+        org's scores are cached per data version and rubric, and filtered for the viewer)."""
         target = self.period(period)
         return self._scored_window(window(target, self.today))
 
-    def _scored_window(self, win: Window) -> PeriodScores:
+    def _org_reps(self, con: duckdb.DuckDBPyConnection, version: int) -> tuple[str, ...]:
+        """Everyone in the reps extract, once per data version."""
+        known = self._shared.org_reps
+        if known is None or known[0] != version:
+            reps = tuple(r[0] for r in con.execute("select rep_id from reps order by rep_id").fetchall())
+            known = (version, reps)
+            self._shared.org_reps = known
+        return known[1]
+
+    def _org_scored_window(self, win: Window) -> PeriodScores:
+        """The whole org scored for a window: every leader, each percentile among all their peers."""
         target = win.period
         rubric = self.rubric
         with self.store.reader() as con:
             version = self.store.data_version(con)
-            key = (version, target.label, target.start, _reps_key(self.viewer.visible_reps), _rubric_key(rubric),
-                   win.as_of)
+            key = (version, target.label, target.start, _rubric_key(rubric), win.as_of)
             with self._lock:
                 hit = self._cache.get(key)
                 if hit is not None:
                     self._cache.move_to_end(key)
                     return hit
+            everyone = self._org_reps(con, version)
             facts = self._data_facts(con, version)
-            params = query_params(win, self.viewer.visible_reps, rubric, self._fiscal, data_start=facts.first_day,
+            params = query_params(win, everyone, rubric, self._fiscal, data_start=facts.first_day,
                                   judge_next_step=facts.presence.get("opportunities.next_step", 0) > 0,
                                   judge_activity=facts.presence.get("activities.opportunity_id", 0) > 0)
-            leaders = visible_leaders(con, self.viewer.visible_reps)
+            leaders = visible_leaders(con, everyone)
             raw = compute_metric_values(con, params)
         off = switched_off_for(facts, rubric, win, self._fiscal)
         assessed = assess(leaders, raw, rubric, switched_off=off, period_complete=win.complete)
         result = PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off, key, win,
                               score_coverage(assessed, rubric))
         with self._lock:
-            self._cache[key] = result
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+            _keep(self._cache, key, result)
         return result
+
+    def _sees_everyone(self, org: PeriodScores) -> bool:
+        return len(self.viewer.visible_reps) == len(org.params["visible_reps"]) and \
+            set(self.viewer.visible_reps) == set(org.params["visible_reps"])
+
+    def _scored_window(self, win: Window) -> PeriodScores:
+        """The org's scores for a window, filtered to the leaders the viewer may see."""
+        org = self._org_scored_window(win)
+        if self._sees_everyone(org):
+            return org
+        visible = pl.Series(list(self.viewer.visible_reps), dtype=pl.String)
+
+        def mine(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.filter(pl.col("leader_id").is_in(visible.implode()))
+
+        assert org.coverage is not None
+        return PeriodScores(org.period, mine(org.leaders), mine(org.assessed), mine(org.scores),
+                            {**org.params, "visible_reps": list(self.viewer.visible_reps)}, org.switched_off,
+                            (*org.cache_key, _reps_key(self.viewer.visible_reps)), org.window,
+                            mine(org.coverage))
 
     def previous_scored(self, period: str | Period | None = None) -> PeriodScores:
         """The previous quarter scored for comparison: whole when ``period`` is over; while it runs,
@@ -269,7 +323,11 @@ class Scorecard:
     def rep_metric_values(self, period: str | Period | None = None) -> pl.DataFrame:
         """Per rep, the metrics that make sense for one rep: rep_id, rep_name, manager_id, metric,
         metric_label, unit, value, sample, min_sample, status, reason, points, target, team_median."""
-        result = self.scored(period)
+        return self._for_viewer_reps(self._org_rep_metric_values(period))
+
+    def _org_rep_metric_values(self, period: str | Period | None = None) -> pl.DataFrame:
+        """``rep_metric_values`` of every rep of the org (a percentile among all of them)."""
+        result = self._org_scored_window(self.window(period))
         key = ("reps", *result.cache_key)
         with self._lock:
             hit = self._rep_cache.get(key)
@@ -278,10 +336,17 @@ class Scorecard:
                 hit = rep_metric_values(con, result.params, self.rubric, result.switched_off,
                                         window(result.period, self.today).complete)
             with self._lock:
-                self._rep_cache[key] = hit
-                while len(self._rep_cache) > _CACHE_SIZE:
-                    self._rep_cache.popitem(last=False)
+                _keep(self._rep_cache, key, hit)
         return hit
+
+    def _for_viewer_reps(self, rep_values: pl.DataFrame) -> pl.DataFrame:
+        """The per-rep values of the reps the viewer may see; the team median only where the viewer
+        may see the team's manager (a rep on their own is not shown their peers' median)."""
+        visible = pl.Series(list(self.viewer.visible_reps), dtype=pl.String).implode()
+        if rep_values.filter(~pl.col("rep_id").is_in(visible)).is_empty():
+            return rep_values
+        return rep_values.filter(pl.col("rep_id").is_in(visible)).with_columns(
+            pl.when(pl.col("manager_id").is_in(visible)).then(pl.col("team_median")).alias("team_median"))
 
     # -- drill-downs ----------------------------------------------------------------------------
 
@@ -289,20 +354,23 @@ class Scorecard:
         """The figures of the Leader page's team table and the Rep page, for every visible rep and
         leader: the metrics per rep (``rep_metric_values``) and per leader (the score's own values),
         with the display figures beside them. Computed once per period and data version."""
-        result = self.scored(period)
+        result = self._org_scored_window(self.window(period))
         key = ("figures", *result.cache_key)
         with self._lock:
             hit = self._figures_cache.get(key)
         if hit is None:
-            rep_values = self.rep_metric_values(result.period)
+            rep_values = self._org_rep_metric_values(result.period)
             with self.store.reader() as con:
                 hit = drilldown.team_figures(con, window(result.period, self.today), result.params, rep_values,
                                              result.assessed)
             with self._lock:
-                self._figures_cache[key] = hit
-                while len(self._figures_cache) > _CACHE_SIZE:
-                    self._figures_cache.popitem(last=False)
-        return hit
+                _keep(self._figures_cache, key, hit)
+        if self._sees_everyone(result):
+            return hit
+        visible = pl.Series(list(self.viewer.visible_reps), dtype=pl.String).implode()
+        return drilldown.TeamFigures(window=hit.window, reps=hit.reps.filter(pl.col("unit_id").is_in(visible)),
+                                     leaders=hit.leaders.filter(pl.col("unit_id").is_in(visible)),
+                                     rep_values=self._for_viewer_reps(hit.rep_values))
 
     def leader_team(self, leader_id: str, period: str | Period | None = None) -> pl.DataFrame:
         """The leader's whole team, one row per visible member employed in the period, with every
