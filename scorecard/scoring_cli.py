@@ -14,16 +14,16 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from scorecard import cli
-from scorecard.api import Scorecard
-from scorecard.as_of import format_as_of
-from scorecard.calendar import Period
 from scorecard.metrics import METRICS, SCORES
-from scorecard.scoring import coverage_wide
-from scorecard.settings import get_settings
+
+if TYPE_CHECKING:  # imported where the commands run, so that `scorecard --help` answers at once
+    import polars as pl
+
+    from scorecard.api import Scorecard
+    from scorecard.calendar import Period
 
 FORMATS = ("table", "csv", "json")
 
@@ -35,6 +35,9 @@ _SHORT = {
 
 
 def _open(args: argparse.Namespace) -> Scorecard:
+    from scorecard.api import Scorecard
+    from scorecard.settings import get_settings
+
     settings = get_settings()
     db = Path(args.db) if args.db else settings.db
     if not db.exists():
@@ -59,6 +62,10 @@ def score_frame(card: Scorecard, period: str | None) -> pl.DataFrame:
     """One row per leader: id, name, level, overall, the five roles, the five SMART dimensions, then
     how much of each score's weight was scored (``<score>_coverage``, 0-1), the overall coverage in
     words and ``thin_coverage``. Leaders on thin coverage come after the others."""
+    import polars as pl
+
+    from scorecard.scoring import coverage_wide
+
     scored = card.scored(period)  # no change column here, so the previous period is not computed
     assert scored.coverage is not None
     return (
@@ -93,6 +100,8 @@ def _score_table(frame: pl.DataFrame) -> str:
 def period_line(card: Scorecard, period: Period, chosen: bool, leaders: int, *, as_of_given: bool = False) -> str:
     """What was scored, in words: the period, its dates, whether it is in progress, and why it was
     the one scored."""
+    from scorecard.as_of import format_as_of
+
     status = card.period_status(period)
     source = "the as-of date given" if as_of_given else "the data's as-of date"
     why = "" if chosen else f", the quarter of {source} ({format_as_of(card.today)[len('Data as of '):]})"
@@ -116,6 +125,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    import polars as pl
+
     from scorecard.explain import format_explanation
 
     card = _open(args)
@@ -148,6 +159,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def _print_rows(card: Scorecard, args: argparse.Namespace, period: str) -> int:
     """The CRM rows behind one metric of one leader."""
+    import polars as pl
+
     try:
         rows = card.metric_rows(args.leader, args.metric, period)
     except KeyError as exc:

@@ -60,3 +60,16 @@ def test_every_command_also_runs_as_a_module() -> None:
     for module in ("scorecard", "scorecard.cli"):
         out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=120)
         assert out.returncode == 0 and "{demo,loads,restore,ingest,score,explain}" in out.stdout, out.stderr
+
+
+def test_help_answers_without_loading_the_engines() -> None:
+    """`scorecard --help` imports neither Great Expectations, Polars, DuckDB nor the settings."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom scorecard.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('great_expectations', 'polars', 'duckdb', 'pydantic_settings', 'pandas')"
+             " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "ingest" in out and "score" in out and "explain" in out
+    assert out.strip().splitlines()[-1] == "[]"
