@@ -9,9 +9,11 @@ from scorecard import ui
 st.set_page_config(page_title="Sales-leadership scorecard", page_icon=":material/leaderboard:",
                    layout="wide")
 
-who = ui.viewer()
-if who is None:  # hosted and nobody logged in: a login button and nothing else
-    st.navigation([st.Page(ui.show_login, title="Log in", icon=":material/login:")],
+# Every page run decides again: the hosting (local only when bound to this machine), the login (an
+# unexpired token with a verified e-mail address) and the access file and reps extract as they are now.
+who, blocked = ui.gate()
+if who is None:  # a login button, or why this visitor sees nothing: never any data
+    st.navigation([st.Page(blocked or ui.show_login, title="Sales-leadership scorecard", icon=":material/login:")],
                   position="hidden").run()
     st.stop()
 assert who is not None

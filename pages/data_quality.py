@@ -8,12 +8,15 @@ from scorecard import org, ui
 
 who = ui.current_viewer()
 st.title("Data quality")
-quality = ui.data_quality(ui.data_version())
+quality = ui.data_quality(who)
 checks, fill = quality.checks, quality.fill
 
 st.subheader("Latest checks per extract")
-summary = org.check_summary(checks)
-if summary.is_empty():
+summary = org.check_summary(checks) if checks is not None else None
+if checks is None or summary is None:
+    st.info("The verdicts of uploaded files (with the rows they quote) are shown to sales ops and executives."
+            " Below: the rows of the people in your part of the organisation.", icon=":material/lock:")
+elif summary.is_empty():
     st.info("No check results yet: every uploaded file is checked before it is loaded, and the verdicts"
             " appear here.", icon=":material/fact_check:")
 else:
@@ -31,6 +34,8 @@ else:
                      column_config={"extract": "Extract", "file": "File", "column_name": "Column",
                                     "rule": "Rule", "outcome": "Outcome", "failed_rows": "Rows",
                                     "message": "Message", "sample": "Sample"})
+        ui.download_csv(failures, "rules-not-passed.csv", key="download_failures",
+                        label="Download the rules not passed")
 
 st.subheader("Rows loaded with a flag")
 counts = quality.flag_counts
@@ -43,10 +48,11 @@ else:
                  column_config={"extract": "Extract", "rule": "Rule", "column_name": "Column",
                                 "rows": ui.number_column("Rows", "localized"), "files": "Files"})
     with st.expander(f"The flagged rows (first {min(quality.flagged.height, org.FLAGGED_ROWS_SHOWN):,})"):
-        st.dataframe(quality.flagged.head(org.FLAGGED_ROWS_SHOWN).select(
-            "extract", "row_key", "file", "line", "rule", "column_name"), hide_index=True, key="flagged_rows",
-            column_config={"extract": "Extract", "row_key": "Row", "file": "File", "line": "Line",
-                           "rule": "Rule", "column_name": "Column"})
+        listed = quality.flagged.select("extract", "row_key", "file", "line", "rule", "column_name")
+        st.dataframe(listed.head(org.FLAGGED_ROWS_SHOWN), hide_index=True, key="flagged_rows",
+                     column_config={"extract": "Extract", "row_key": "Row", "file": "File", "line": "Line",
+                                    "rule": "Rule", "column_name": "Column"})
+        ui.download_csv(listed, "flagged-rows.csv", key="download_flagged", label="Download every flagged row")
 
 st.subheader("Metrics switched off by missing data")
 off = ui.scores("switched_off")

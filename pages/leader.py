@@ -45,8 +45,8 @@ if row is None:
     st.stop()
 assert row is not None
 
-st.subheader(row["leader_name"])
-st.caption(ui.leader_caption(row))
+st.subheader(ui.plain(row["leader_name"]))
+st.caption(ui.plain(ui.leader_caption(row)))
 head = st.columns(6)
 for col, key in zip(head, ["overall", "company_leader", "customer_champion", "process_guru",
                            "organization_architect", "course_corrector"], strict=True):
@@ -74,6 +74,7 @@ with explain_col:
             rows = ui.scores("metric_rows", leader_id, metric, period)
             st.markdown(f"**Rows behind {ui.metric_label(metric)}** ({rows.height:,})")
             st.dataframe(rows, hide_index=True, key="metric_rows")
+            ui.download_csv(rows, f"{leader_id}-{metric}-{period}.csv", key="download_metric_rows")
 with coach_col:
     st.markdown("#### Coaching priorities")
     priorities = ui.scores("coaching_priorities", leader_id, period)
@@ -109,6 +110,7 @@ else:
                               column_order=["rep_name", "manager_name", *[c.key for c in figures]],
                               column_config={"rep_name": "Rep", "manager_name": "Manager",
                                              **{c.key: figure_column(c) for c in figures}})
+        ui.download_csv(team, f"{leader_id}-team-{period}.csv", key="download_team")
     rep = ui.selected_id(clicked) or ui.selected_value(chosen, team, "rep_id")
     if rep:
         ui.open_page("rep", rep=rep, period=period)

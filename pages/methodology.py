@@ -24,7 +24,7 @@ st.markdown(
     " the same level. A **role** or **SMART dimension** score is the weighted mean of its metrics that have"
     " enough data: a metric below its minimum sample is shown as *not enough data* and its weight is spread"
     " over the others, never scored 0. The **overall** score is the mean of the five role scores. Source: "
-    + (str(rubric.path) if rubric.path else "the rubric shipped with the scorecard") + "."
+    + ui.rubric_file_text() + "."
 )
 
 st.subheader("Now is the data's as-of date")
@@ -83,7 +83,8 @@ if saved:
 in_data: list[str] = ui.scores("product_lines")
 for which, named in (("Strategic", rubric.strategic_lines), ("Bundles of products and services", rubric.bundle_lines)):
     missing = unmatched_product_lines(named, in_data) if in_data else []
-    shown = ", ".join(f"{line} (not in the data)" if line in missing else line for line in named) or "-"
+    shown = ", ".join(f"{ui.plain(line)} (not in the data)" if line in missing else ui.plain(line)
+                      for line in named) or "-"
     st.write(f"{which}: {shown}.")
 st.caption(rubric.product_lines_source)
 if not in_data:
@@ -97,10 +98,10 @@ elif who.local or who.can_upload:
         keep = [line for line in in_data if not unmatched_product_lines([line], rubric.bundle_lines)]
         bundles = st.multiselect("Bundles of products and services", in_data, default=keep, key="bundle_lines")
         if st.form_submit_button("Save to the rubric"):
-            path = ui.save_product_lines(strategic, bundles)
+            ui.save_product_lines(strategic, bundles)
             st.session_state["product_lines_saved"] = (
-                f"Saved to {path}: strategic {', '.join(strategic) or '(none)'}; bundles"
-                f" {', '.join(bundles) or '(none)'}.")
+                f"Saved to the rubric: strategic {ui.plain(', '.join(strategic)) or '(none)'}; bundles"
+                f" {ui.plain(', '.join(bundles)) or '(none)'}.")
             st.rerun()
 
 st.subheader("Settings in force")

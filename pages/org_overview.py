@@ -8,7 +8,7 @@ from scorecard import charts, ui
 
 who = ui.current_viewer()
 st.title("Org overview")
-overview = ui.org_overview(ui.data_version(), who.visible_reps)
+overview = ui.org_overview(who)
 
 if overview.missing_core:
     st.info("To score leaders, upload the " + ", ".join(f"**{n}**" for n in overview.missing_core)
@@ -24,6 +24,9 @@ with left:
         st.plotly_chart(charts.org_sunburst(overview.people), key="org_sunburst")
 with right:
     st.subheader("Extracts loaded")
+    if not who.sees_whole_org_data:
+        st.caption("Rows that name people in your part of the organisation (deal history and currency rates"
+                   " name no one, so they are not counted for you).")
     st.dataframe(
         overview.extracts, hide_index=True, key="extract_rows",
         column_order=["extract", "rows", "optional", "description"],
@@ -44,7 +47,9 @@ else:
     )
 
 st.subheader("Load history")
-if overview.loads.is_empty():
+if overview.loads is None:
+    st.write("The load history (who loaded which files) is shown to sales ops and executives.")
+elif overview.loads.is_empty():
     st.write("No load yet.")
 else:
     st.dataframe(overview.loads, hide_index=True, key="org_loads",

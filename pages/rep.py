@@ -36,10 +36,10 @@ def live_view(rep_id: str, period_label: str) -> None:
 
     profile, figures = view.profile, view.figures
     facts = [profile.get("role") or "rep", profile.get("region") or ""]
-    st.subheader(profile["rep_name"])
-    st.caption(" · ".join(f for f in facts if f) + f" · as of {view.today:%A %d %B %Y}")
+    st.subheader(ui.plain(profile["rep_name"]))
+    st.caption(" · ".join(ui.plain(f) for f in facts if f) + f" · as of {view.today:%A %d %B %Y}")
     if profile.get("manager_id") and who.may_see(profile["manager_id"]):
-        st.page_link(ui.PAGE_FILES["leader"], label=f"Leader: {profile['manager_name']}",
+        st.page_link(ui.PAGE_FILES["leader"], label=f"Leader: {ui.plain(profile['manager_name'])}",
                      icon=":material/supervisor_account:",
                      query_params={"leader": profile["manager_id"], "period": period_label})
     if view.leads_team:
@@ -89,6 +89,7 @@ def live_view(rep_id: str, period_label: str) -> None:
                                         "forecast_category": "Forecast", "risk_flags": "Risk flags",
                                         "days_since_activity": "Days since activity",
                                         "contacts": "Contacts", "next_step": "Next step"})
+            ui.download_csv(view.deals, f"{rep_id}-open-deals.csv", key="download_open_deals")
     with targets_tab:
         if view.target_accounts.is_empty():
             st.write("This rep owns no target accounts (is_target in the accounts extract).")

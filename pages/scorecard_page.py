@@ -43,7 +43,7 @@ cols[0].metric("Leaders", leaders.height)
 cols[1].metric("Org median overall", ui.points(median.get("overall")))
 best = leaders.row(0, named=True)  # leaders on thin coverage come last: the top is a complete score
 thin_top = " · thin coverage" if best.get("thin_coverage") else ""
-cols[2].metric(f"Top overall ({ui.points(best.get('overall'))}{thin_top})", best["leader_name"],
+cols[2].metric(f"Top overall ({ui.points(best.get('overall'))}{thin_top})", ui.plain(best["leader_name"]),
                help=f"Scored on {best.get('coverage') or 'no metric'}")
 cols[3].page_link(ui.PAGE_FILES["scorecard"], label="TV view", icon=":material/tv:",
                   query_params={"tv": "1", "period": period or ""})
@@ -71,12 +71,13 @@ with rank_tab:
         ranking = ui.ranking_table(leaders, sort_key)
         picked = st.dataframe(ranking, hide_index=True, key="ranking_table", on_select="rerun",
                               selection_mode="single-row", column_config=ui.ranking_column_config())
+        ui.download_csv(ranking, f"scorecard-{period}.csv", key="download_ranking")
 with radar_tab:
     radar_id = ui.person_picker("Leader", leaders, "radar", id_col="leader_id", name_col="leader_name")
     chosen = ui.leader_row(leaders, radar_id) if radar_id else None
     if chosen:
         st.plotly_chart(charts.leader_radar(chosen["leader_name"], chosen, median), key="radar")
-        st.page_link(ui.PAGE_FILES["leader"], label=f"Open {chosen['leader_name']}",
+        st.page_link(ui.PAGE_FILES["leader"], label=f"Open {ui.plain(chosen['leader_name'])}",
                      icon=":material/arrow_forward:", query_params={"leader": chosen["leader_id"],
                                                                     "period": period or ""})
 

@@ -3,6 +3,9 @@
 Figures take Polars frames as the package returns them, so a notebook draws the same charts as the
 app. Selections: the heatmap and the bars carry the leader (or rep) id in ``customdata`` so a click
 can open that person's page.
+
+CRM text is data, never markup: Plotly reads a subset of HTML in every label (``<a href>``, ``<b>``,
+``<br>``), so each name, region or role goes through :func:`chart_text` first and shows as typed.
 """
 
 from __future__ import annotations
@@ -50,12 +53,21 @@ def _layout(fig: go.Figure, *, height: int, font_size: int = 13, **extra: Any) -
     return fig
 
 
+def chart_text(value: object) -> str:
+    """CRM text as a Plotly label shows it as typed: ``&``, ``<`` and ``>`` as entities (Plotly turns
+    them back into the characters), so no tag or link comes out of a name; line breaks as spaces."""
+    text = "" if value is None else str(value)
+    text = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _display_names(frame: pl.DataFrame, name_col: str, id_col: str) -> list[str]:
-    """Names as shown on an axis; a name shared by two people gets the id beside it."""
+    """Names as shown on an axis (as plain text, :func:`chart_text`); a name shared by two people
+    gets the id beside it."""
     names = frame[name_col].fill_null(frame[id_col]).to_list()
     ids = frame[id_col].to_list()
     dupes = {n for n in names if names.count(n) > 1}
-    return [f"{n} ({i})" if n in dupes else n for n, i in zip(names, ids, strict=True)]
+    return [chart_text(f"{n} ({i})" if n in dupes else n) for n, i in zip(names, ids, strict=True)]
 
 
 MEDIAN_ROW = "Org median"
@@ -146,7 +158,7 @@ def leader_radar(leader_name: str, leader_scores: Mapping[str, float | None],
     fig = go.Figure()
     fig.add_trace(go.Scatterpolar(r=values(median), theta=closed, name="Org median",
                                   line={"color": PACE_COLOUR, "dash": "dash"}))
-    fig.add_trace(go.Scatterpolar(r=values(leader_scores), theta=closed, name=leader_name,
+    fig.add_trace(go.Scatterpolar(r=values(leader_scores), theta=closed, name=chart_text(leader_name),
                                   fill="toself", line={"color": SCORE_COLOURS["overall"]},
                                   marker={"color": [score_colour(k) for k in [*scores, scores[0]]],
                                           "size": 9}))
@@ -239,7 +251,8 @@ def rep_against_median(vs_team: pl.DataFrame) -> go.Figure:
                           & (pl.col("team_median") != 0))
     ratio = (rows["rep"] / rows["team_median"]).to_list()
     colours = [AHEAD_COLOUR if a else BEHIND_COLOUR for a in rows["ahead"].to_list()]
-    fig = go.Figure(go.Bar(x=ratio, y=rows["label"].to_list(), orientation="h", marker_color=colours,
+    fig = go.Figure(go.Bar(x=ratio, y=[chart_text(label) for label in rows["label"].to_list()], orientation="h",
+                           marker_color=colours,
                            hovertemplate="%{y}: %{x:.2f}x the team median<extra></extra>"))
     fig.add_vline(x=1.0, line_dash="dash", line_color=PACE_COLOUR, annotation_text="team median")
     fig.update_yaxes(autorange="reversed")
@@ -253,7 +266,7 @@ def org_sunburst(people: pl.DataFrame) -> go.Figure:
     fig = go.Figure(go.Sunburst(
         ids=people["rep_id"].to_list(), labels=names,
         parents=people["manager_id"].fill_null("").to_list(),
-        hovertext=[f"{r or 'rep'} · {g or ''}" for r, g in
+        hovertext=[chart_text(f"{r or 'rep'} · {g or ''}") for r, g in
                    zip(people["role"].to_list(), people["region"].to_list(), strict=True)],
         hovertemplate="%{label}<br>%{hovertext}<extra></extra>", maxdepth=3,
     ))

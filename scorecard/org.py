@@ -1,7 +1,10 @@
 """What is loaded: the org as the viewer may see it, each extract's rows and columns, the checks.
 
 Feeds the org overview and the data-quality pages. Functions take a read-only connection from
-``Store.reader()`` and return Polars frames.
+``Store.reader()`` and return Polars frames. Given the reps a viewer may see (``visible_reps``),
+counts, column fill and flagged rows cover only the rows that name those people; the verdicts of
+uploads and the load history are for viewers who see the whole org's data
+(``access.Viewer.sees_whole_org_data``).
 """
 
 from __future__ import annotations
@@ -31,15 +34,36 @@ def leaders_overview(people: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def extract_rows(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Each canonical extract with its row count, whether it is optional, and its description."""
-    counts = sql.run(con, "extract_row_counts")
+PERSON_COLUMNS = ("rep_id", "owner_rep_id", "leader_id")
+"""The columns by which a row of an extract names people (``queries/visible_column_fill.sql``)."""
+
+
+def names_people(extract: str) -> bool:
+    """Whether the rows of an extract name a person (so a viewer's share of them can be counted)."""
+    return any(c in EXTRACTS[extract].column_names for c in PERSON_COLUMNS)
+
+
+def extract_rows(con: duckdb.DuckDBPyConnection, visible_reps: Sequence[str] | None = None) -> pl.DataFrame:
+    """Each canonical extract with its row count, whether it is optional, and its description.
+
+    With ``visible_reps``, the rows that name only those people; an extract whose rows name no one
+    (deal history, currency rates) has no count (null)."""
+    if visible_reps is None:
+        counts = sql.run(con, "extract_row_counts")
+    else:
+        fill = column_fill(con, visible_reps=visible_reps)
+        counts = fill.group_by("extract").agg(pl.col("rows").first().cast(pl.Int64))
     meta = pl.DataFrame({
         "extract": list(EXTRACTS),
         "optional": [e.optional for e in EXTRACTS.values()],
         "description": [e.description for e in EXTRACTS.values()],
     })
-    return meta.join(counts, on="extract", how="left").with_columns(pl.col("rows").fill_null(0))
+    joined = meta.join(counts, on="extract", how="left")
+    if visible_reps is None:
+        return joined.with_columns(pl.col("rows").fill_null(0))
+    counted = [name for name in EXTRACTS if names_people(name)]
+    return joined.with_columns(pl.when(pl.col("extract").is_in(counted)).then(pl.col("rows").fill_null(0))
+                               .alias("rows"))
 
 
 def missing_core_extracts(rows: pl.DataFrame) -> list[str]:
@@ -48,13 +72,23 @@ def missing_core_extracts(rows: pl.DataFrame) -> list[str]:
     return [name for name in CORE_EXTRACTS if name in empty]
 
 
-def column_fill(con: duckdb.DuckDBPyConnection, extracts: Sequence[str] | None = None) -> pl.DataFrame:
+def column_fill(con: duckdb.DuckDBPyConnection, extracts: Sequence[str] | None = None, *,
+                visible_reps: Sequence[str] | None = None) -> pl.DataFrame:
     """How full each column of each extract is: ``extract``, ``column``, ``rows``, ``filled``,
-    ``fill_share`` (null when the extract is empty) and ``required``."""
+    ``fill_share`` (null when the extract is empty) and ``required``.
+
+    With ``visible_reps``, over the rows that name only those people, and only for the extracts
+    whose rows name someone."""
     parts = []
     for name in extracts or list(EXTRACTS):
         extract = EXTRACTS[name]
-        counts = sql.run(con, "drill_column_fill", extract=name).row(0, named=True)
+        if visible_reps is None:
+            counts = sql.run(con, "drill_column_fill", extract=name).row(0, named=True)
+        elif names_people(name):
+            counts = sql.run(con, "visible_column_fill", extract=name,
+                             visible_reps=list(visible_reps)).row(0, named=True)
+        else:
+            continue
         rows = int(counts.pop("__rows"))
         parts.append(pl.DataFrame({
             "extract": [name] * len(extract.columns),
@@ -74,10 +108,15 @@ class DataQuality:
     """What the Data quality page shows: the latest checks, the rows loaded with a flag, how full
     each column is."""
 
-    checks: pl.DataFrame
+    checks: pl.DataFrame | None
+    """The latest checks of the uploads (with their samples); None for a viewer who does not see the
+    whole org's data."""
     flagged: pl.DataFrame
-    """extract, row_key, file, line, rule, column_name, load_id: every row in place loaded with a flag."""
+    """extract, row_key, file, line, rule, column_name, load_id: every row in place loaded with a flag
+    (that the viewer may see)."""
     fill: pl.DataFrame
+    whole_org: bool = True
+    """Whether the figures cover the whole org, or only the rows of the people the viewer may see."""
 
     @property
     def flag_counts(self) -> pl.DataFrame:
@@ -92,8 +131,13 @@ FLAGGED_ROWS_SHOWN = 1_000
 """The Data quality page lists at most this many flagged rows (the counts cover them all)."""
 
 
-def data_quality(con: duckdb.DuckDBPyConnection) -> DataQuality:
-    return DataQuality(latest_checks(con), sql.run(con, "flagged_rows"), column_fill(con))
+def data_quality(con: duckdb.DuckDBPyConnection, visible_reps: Sequence[str] | None = None) -> DataQuality:
+    """The whole org's checks, flagged rows and column fill; with ``visible_reps`` (a viewer who does
+    not see the whole org's data), no checks, and the flagged rows and fill of those people's rows."""
+    if visible_reps is None:
+        return DataQuality(latest_checks(con), sql.run(con, "flagged_rows"), column_fill(con))
+    flagged = sql.run(con, "flagged_rows_visible", visible_reps=list(visible_reps))
+    return DataQuality(None, flagged, column_fill(con, visible_reps=visible_reps), whole_org=False)
 
 
 def latest_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -128,18 +172,22 @@ class OrgOverview:
     people: pl.DataFrame
     leaders: pl.DataFrame
     extracts: pl.DataFrame
-    loads: pl.DataFrame
-
-    @property
-    def missing_core(self) -> list[str]:
-        return missing_core_extracts(self.extracts)
+    """Rows per extract: the whole org's, or for a viewer who sees part of it, their people's rows."""
+    loads: pl.DataFrame | None
+    """The load history; None for a viewer who does not see the whole org's data."""
+    missing_core: list[str]
+    """The required extracts not loaded at all (what to upload before anything is scored)."""
 
 
 def org_overview(con: duckdb.DuckDBPyConnection, visible_reps: Sequence[str],
-                 loads: pl.DataFrame) -> OrgOverview:
+                 loads: pl.DataFrame | None, *, whole_org: bool = True) -> OrgOverview:
+    """The viewer's part of the org; row counts of the whole org when ``whole_org``, else of the rows
+    that name the people in ``visible_reps``; ``loads`` as given (None hides the history)."""
     people = org_people(con, visible_reps)
-    return OrgOverview(people=people, leaders=leaders_overview(people), extracts=extract_rows(con),
-                       loads=loads)
+    everything = extract_rows(con)
+    extracts = everything if whole_org else extract_rows(con, visible_reps)
+    return OrgOverview(people=people, leaders=leaders_overview(people), extracts=extracts, loads=loads,
+                       missing_core=missing_core_extracts(everything))
 
 
 def failed_checks(checks: pl.DataFrame) -> pl.DataFrame:

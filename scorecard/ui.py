@@ -6,17 +6,24 @@ the URL's query parameters; the formatting of money and rates; and the small pag
 (banner, empty-database message, live refresh). Pages read their widgets, call the package
 through here, and draw.
 
-Login: on a local install (no ``[auth]`` section in ``.streamlit/secrets.toml`` and
-``SCORECARD_HOSTED`` unset) there is no login and everyone sees everything, with a banner saying
-so. Hosted, ``st.login`` (OpenID Connect) identifies the visitor and ``scorecard.access`` decides
-what they may see. For browser tests only, ``SCORECARD_TEST_LOGIN_EMAIL`` set in the server's
-environment makes every visitor that e-mail address: it must never be set in production.
+Login (``scorecard.access`` decides, this module asks Streamlit): a local install (bound to
+localhost, no ``[auth]`` section in ``.streamlit/secrets.toml``, ``SCORECARD_HOSTED`` unset) has no
+login and everyone sees everything, with a banner saying so. Reachable from other machines without
+``[auth]``, the app refuses to show data. With ``[auth]``, ``st.login`` (OpenID Connect) identifies
+the visitor; only an unexpired login with a verified e-mail address is matched to the reps extract
+and the access file, both read again on every page run.
+
+CRM text is data, never markup: :func:`plain` escapes a name or any free text before it goes into
+anything Streamlit renders as Markdown (headings, captions, alerts, metric values, link labels), and
+every download goes through ``scorecard.export`` (formula-looking cells neutralised).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
+import time
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -27,14 +34,23 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from scorecard import drilldown, org
-from scorecard.access import AccessPolicy, Viewer, local_viewer, viewer_for_email
+from scorecard.access import (
+    AccessPolicy,
+    HostingMode,
+    Identity,
+    Viewer,
+    identify,
+    local_viewer,
+    refusal_message,
+    viewer_for_email,
+)
+from scorecard.access import hosting_mode as hosting_mode_for
 from scorecard.calendar import Period, quarter_containing
 from scorecard.settings import Settings, get_settings
 from scorecard.store import Store
 
-TEST_LOGIN_ENV = "SCORECARD_TEST_LOGIN_EMAIL"
-"""Test-only impersonation of a logged-in e-mail address. Never set it in production."""
 HOSTED_ENV = "SCORECARD_HOSTED"
+"""Set, the app never serves data without a login, even bound to localhost (behind a proxy)."""
 
 PAGE_FILES: dict[str, str] = {
     "scorecard": "pages/scorecard_page.py",
@@ -119,49 +135,106 @@ def _secrets_have_auth() -> bool:
         return False
 
 
+def _forced_hosted() -> bool:
+    return os.environ.get(HOSTED_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def bind_address() -> str | None:
+    """The address Streamlit listens on (``server.address``; unset means every interface)."""
+    value = st.get_option("server.address")
+    return str(value) if value else None
+
+
+def _request_headers() -> dict[str, str]:
+    try:
+        return {str(k): str(v) for k, v in (st.context.headers or {}).items()}
+    except Exception:  # no browser request behind this run (a test harness)
+        return {}
+
+
+def hosting_mode() -> HostingMode:
+    """``local`` (no login), ``login`` (OpenID Connect) or ``refuse`` (``access.hosting_mode``)."""
+    return hosting_mode_for(auth_configured=_secrets_have_auth(), bind_address=bind_address(),
+                            forced_hosted=_forced_hosted(), request_headers=_request_headers())
+
+
 def hosted() -> bool:
-    """Hosted mode (login required) when secrets configure ``[auth]`` or the setting says so."""
-    flag = os.environ.get(HOSTED_ENV, "").strip().lower() in {"1", "true", "yes"}
-    return flag or bool(os.environ.get(TEST_LOGIN_ENV)) or _secrets_have_auth()
+    """Whether visitors log in (anything but the local install)."""
+    return hosting_mode() != "local"
 
 
-def login_email() -> str | None:
-    """The logged-in visitor's e-mail (or the test impersonation), None when anonymous."""
-    impersonated = os.environ.get(TEST_LOGIN_ENV)
-    if impersonated:
-        return impersonated.strip().lower()
-    if getattr(st.user, "is_logged_in", False):
-        email = st.user.get("email")
-        return str(email).strip().lower() if email else None
-    return None
+def _login_claims() -> dict[str, Any]:
+    try:
+        return dict(st.user.to_dict())
+    except Exception:  # st.user without a login configured
+        return {}
+
+
+def access_policy() -> AccessPolicy:
+    """The access file as it is now: read on every page run, never cached, so a change (an executive
+    removed) takes effect at the next page run."""
+    return AccessPolicy.from_file(settings().resolved_access_file())
+
+
+def identity(policy: AccessPolicy | None = None) -> Identity:
+    """Who the login says the visitor is (``access.identify``: verified e-mail, unexpired token)."""
+    return identify(_login_claims(), policy or access_policy(), time.time())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _viewer_for(version: int, email: str | None, local: bool) -> Viewer:
+def _viewer_for(version: int, email: str | None, local: bool, policy_key: str, _policy: AccessPolicy) -> Viewer:
+    # keyed on the data version (the reps extract) and on the access file's content (read this run)
     s = store()
     with s.reader() as con:
         if local:
             return local_viewer(con)
-        return viewer_for_email(con, email, AccessPolicy.from_file(settings().resolved_access_file()))
+        return viewer_for_email(con, email, _policy)
 
 
 def viewer() -> Viewer | None:
-    """The viewer of this session, or None when hosted and nobody is logged in yet."""
-    if not hosted():
-        return _viewer_for(data_version(), None, True)
-    email = login_email()
-    if email is None:
+    """The viewer of this page run, or None when the visitor may see nothing (not logged in, login
+    expired or unverified, or the app refuses to serve without a login)."""
+    mode = hosting_mode()
+    if mode == "local":
+        return _viewer_for(data_version(), None, True, "", _policy=AccessPolicy())
+    if mode == "refuse":
         return None
-    return _viewer_for(data_version(), email, False)
+    policy = access_policy()
+    who = identity(policy)
+    if not who.verified:
+        return None
+    return _viewer_for(data_version(), who.email, False, policy.fingerprint, _policy=policy)
 
 
 def current_viewer() -> Viewer:
-    """The viewer, for pages (the router has already stopped anonymous visitors)."""
+    """The viewer, for pages (the router has already stopped anyone who may see nothing)."""
     found = viewer()
     if found is None:
         st.stop()
     assert found is not None
     return found
+
+
+def gate() -> tuple[Viewer | None, Callable[[], None] | None]:
+    """(the viewer, None) or (None, the page that says why the visitor sees nothing and what to do)."""
+    mode = hosting_mode()
+    if mode == "refuse":
+        return None, show_refusal
+    who = viewer()
+    if who is not None:
+        return who, None
+    found = identity()
+    if found.status == "anonymous":
+        return None, show_login
+    if found.status == "expired":
+        return None, show_expired
+    return None, show_unverified
+
+
+def show_refusal() -> None:
+    """Reachable from other machines without a login configured: no data, and how to set one up."""
+    st.title("Sales-leadership scorecard")
+    st.error(refusal_message(bind_address(), _forced_hosted()), icon=":material/lock:")
 
 
 def show_login() -> None:
@@ -172,13 +245,29 @@ def show_login() -> None:
         st.login()
 
 
+def show_expired() -> None:
+    """A login whose ID token has expired: log in again (the old cookie is not enough)."""
+    st.title("Sales-leadership scorecard")
+    st.warning(identity().message, icon=":material/timer_off:")
+    if st.button("Log in again", type="primary"):
+        st.login()
+
+
+def show_unverified() -> None:
+    """A login without a verified e-mail address: told why, shown nothing, offered to log out."""
+    st.title("Sales-leadership scorecard")
+    st.error(plain(identity().message), icon=":material/gpp_bad:")
+    if st.button("Log out"):
+        st.logout()
+
+
 def show_banner(who: Viewer) -> None:
     """What every page shows above its content: the local-install notice, the viewer's notes, and
     the date the data is as of (what "now" means on every page)."""
     if who.local:
         st.info("Local demo: no login, everyone sees everything.", icon=":material/info:")
     for note in who.notes:
-        st.warning(note)
+        st.warning(plain(note))
     show_as_of()
 
 
@@ -266,6 +355,32 @@ def selected_value(event: Any, frame: pl.DataFrame, column: str) -> str | None:
         return None
     value = frame[column][index]
     return None if value is None else str(value)
+
+
+# -- CRM text is data, never markup ----------------------------------------------------------------
+
+_MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def plain(text: object) -> str:
+    """CRM text (a name, a region, a product line, a next step) made safe for anything Streamlit
+    renders as Markdown: every ASCII punctuation character is backslash-escaped, so no emphasis,
+    link, image, HTML, LaTeX or colour directive comes out of it, and line breaks become spaces. What
+    the reader sees is the text as typed. Widgets' options and dataframe cells are plain text
+    already: pass them as they are."""
+    value = "" if text is None else str(text)
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", _CONTROL.sub(" ", value))
+
+
+def download_csv(frame: pl.DataFrame, file_name: str, key: str, label: str = "Download as CSV") -> None:
+    """A download button for ``frame`` as CSV, every formula-looking cell neutralised
+    (``scorecard.export``). The tables' own export is switched off (``client.disableDataExport``)
+    because it writes cells as they are."""
+    from scorecard.export import csv_bytes
+
+    st.download_button(label, data=csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
+                       icon=":material/download:", on_click="ignore")
 
 
 # -- formatting ----------------------------------------------------------------------------------
@@ -439,18 +554,29 @@ def rep_view(version: int, rep_id: str, visible: tuple[str, ...], period_label: 
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def org_overview(version: int, visible: tuple[str, ...]) -> org.OrgOverview:
+def _org_overview(version: int, visible: tuple[str, ...], whole_org: bool) -> org.OrgOverview:
     s = store()
-    loads = s.loads()
+    loads = s.loads() if whole_org else None
     with s.reader() as con:
-        return org.org_overview(con, visible, loads)
+        return org.org_overview(con, visible, loads, whole_org=whole_org)
+
+
+def org_overview(who: Viewer) -> org.OrgOverview:
+    """The viewer's part of the org; the whole org's row counts and the load history only for a
+    viewer who sees the whole org's data (``Viewer.sees_whole_org_data``)."""
+    return _org_overview(data_version(), who.visible_reps, who.sees_whole_org_data)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def data_quality(version: int) -> org.DataQuality:
-    """The latest checks, the flagged rows and the column fill, for the data-quality page."""
+def _data_quality(version: int, visible: tuple[str, ...] | None) -> org.DataQuality:
     with store().reader() as con:
-        return org.data_quality(con)
+        return org.data_quality(con, visible)
+
+
+def data_quality(who: Viewer) -> org.DataQuality:
+    """The latest checks, the flagged rows and the column fill, for the data-quality page: the whole
+    org's for a viewer who sees the whole org's data, else no checks and only their people's rows."""
+    return _data_quality(data_version(), None if who.sees_whole_org_data else who.visible_reps)
 
 
 def viewer_key(who: Viewer) -> str:
@@ -459,11 +585,19 @@ def viewer_key(who: Viewer) -> str:
     return f"{who.email}|{len(who.visible_reps)}|{hash(who.visible_reps)}|{rubric_stamp()}"
 
 
+@st.cache_resource(show_spinner=False)
+def _score_cache() -> Any:
+    """The whole org's scores, shared by every viewer's Scorecard (each filters them for display)."""
+    from scorecard.api import ScoreCache
+
+    return ScoreCache()
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _scorecard(version: int, key: str, _who: Viewer) -> Any:
     from scorecard.api import Scorecard
 
-    return Scorecard.open(settings().db, viewer=_who, settings=settings())
+    return Scorecard.open(settings().db, viewer=_who, settings=settings(), cache=_score_cache())
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -492,8 +626,8 @@ def show_account(who: Viewer) -> None:
     if who.local or not who.email:
         return
     with st.sidebar:
-        st.caption(f"Signed in as {who.email}")
-        if not os.environ.get(TEST_LOGIN_ENV) and st.button("Log out"):
+        st.caption(f"Signed in as {plain(who.email)}")
+        if st.button("Log out"):
             st.logout()
 
 
@@ -557,7 +691,11 @@ def _rubric_keeper() -> Any:
 def rubric_in_force() -> tuple[Any, str | None]:
     """(the rubric in force, why an edited rubric file was refused or None)."""
     keeper = _rubric_keeper()
-    return keeper.current(), keeper.error
+    rubric = keeper.current()
+    error = keeper.error
+    if error and keeper.path is not None:  # the page says what is wrong, not where the server keeps it
+        error = error.replace(str(keeper.path), "the edited rubric file")
+    return rubric, error
 
 
 def rubric_stamp() -> str:
@@ -568,34 +706,38 @@ def rubric_stamp() -> str:
 
 
 def rubric_file_text() -> str:
-    """Where the rubric in force is read from, in words."""
+    """Which rubric is in force, in words (never the server's file path)."""
     from scorecard.rubric import rubric_file
 
     path, optional = rubric_file(settings())
     if optional and not path.exists():
-        return f"shipped default (an edited rubric is saved to {path})"
-    return str(path)
+        return "the rubric shipped with the scorecard"
+    return "the rubric edited for this scorecard (the rubric setting)"
 
 
-def save_product_lines(strategic: list[str], bundles: list[str]) -> str:
-    """Save the strategic and bundle product lines to the rubric file; returns where (not cached:
-    this writes)."""
+def save_product_lines(strategic: list[str], bundles: list[str]) -> None:
+    """Save the strategic and bundle product lines to the rubric file (not cached: this writes)."""
     from scorecard.api import Scorecard
 
     card = Scorecard(store(), settings(), current_viewer(), rubric=_rubric_keeper())
-    path = card.set_product_lines(strategic=strategic, bundles=bundles)
+    card.set_product_lines(strategic=strategic, bundles=bundles)
     _rubric_keeper().current()
-    return str(path)
 
 
 def settings_table() -> pl.DataFrame:
-    """The settings in force, as the methodology page lists them (no secrets live in settings)."""
+    """The settings in force, as the methodology page lists them: values, never the server's file
+    paths (where the database, the access file and the inbox live is for whoever runs the server)."""
     s = settings()
+    mode = hosting_mode()
     values = {
-        "Database": str(s.db), "Fiscal year starts in month": str(s.fiscal_year_start_month),
-        "Reporting currency": s.reporting_currency, "Rubric file": rubric_file_text(),
-        "Access file": str(s.resolved_access_file()), "Inbox folder": str(s.resolved_inbox_dir()),
-        "Login": "hosted (OpenID Connect)" if hosted() else "local demo, no login",
+        "Fiscal year starts in month": str(s.fiscal_year_start_month),
+        "Reporting currency": s.reporting_currency, "Rubric": rubric_file_text(),
+        "Login": {"login": "OpenID Connect: each viewer sees their part of the organisation",
+                  "local": "local install on this machine, no login",
+                  "refuse": "none configured: no data is shown"}[mode],
+        "Upload limit": f"{s.upload_limit_mb} MB per file",
+        "Longest text value": f"{s.text_value_limit:,} characters",
+        "Deepest reporting chain": f"{s.hierarchy_depth_limit} levels",
     }
     return pl.DataFrame({"Setting": list(values), "Value": list(values.values())})
 
@@ -744,7 +886,7 @@ def thin_note(leaders: pl.DataFrame) -> str | None:
     if thin.is_empty():
         return None
     rubric, _ = rubric_in_force()
-    names = ", ".join(thin["leader_name"].fill_null(thin["leader_id"]).to_list()[:6])
+    names = ", ".join(plain(n) for n in thin["leader_name"].fill_null(thin["leader_id"]).to_list()[:6])
     more = "" if thin.height <= 6 else f" and {thin.height - 6} more"
     return (f"{thin.height} of {leaders.height} leaders are scored on less than {rubric.coverage.thin_below:.0%} of"
             f" the weight ({names}{more}): the data lacks what most of their metrics need, so they are listed"

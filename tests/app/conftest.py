@@ -17,20 +17,44 @@ ROOT = Path(__file__).resolve().parents[2]
 RunApp = Callable[..., AppTest]
 
 
+AUTH_SECTION = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                "client_id": "scorecard", "client_secret": "secret",
+                "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+"""An [auth] section as secrets.toml holds it (hosted mode); no provider is reached by AppTest."""
+
+
+def logged_in(email: str, *, verified: bool = True, expires_in: float = 3600, **claims: Any) -> dict[str, Any]:
+    """``st.user`` as Streamlit fills it from a provider's ID token after ``st.login`` (AppTest.user)."""
+    import time
+
+    return {"is_logged_in": True, "email": email, "email_verified": verified, "sub": email,
+            "exp": int(time.time() + expires_in), "iat": int(time.time()), **claims}
+
+
 @pytest.fixture
 def run_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunApp]:
-    """``run_app(db, page=None, params=None, env=None)``: one run of app.py, caches cleared first."""
+    """``run_app(db, page=None, params=None, env=None, user=None, address="localhost")``: one run of
+    app.py, caches cleared first. ``user`` (see :func:`logged_in`) adds an [auth] section to the
+    secrets and logs that user in, the way AppTest sets ``st.user``; ``address`` is the address the
+    server is bound to (``server.address``)."""
+    from streamlit import config
+
+    address_before = config.get_option("server.address")
 
     def run(db: Path, page: str | None = None, params: Mapping[str, str] | None = None,
-            env: Mapping[str, str] | None = None) -> AppTest:
+            env: Mapping[str, str] | None = None, user: Mapping[str, Any] | None = None,
+            address: str | None = "localhost") -> AppTest:
         monkeypatch.setenv("SCORECARD_DB", str(db))
-        for name in ("SCORECARD_HOSTED", "SCORECARD_TEST_LOGIN_EMAIL"):
-            monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv("SCORECARD_HOSTED", raising=False)
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
+        config.set_option("server.address", address)
         st.cache_data.clear()
         st.cache_resource.clear()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        if user is not None:
+            at.secrets["auth"] = dict(AUTH_SECTION)
+            at.user = dict(user)
         if page:
             at.switch_page(page)
         for key, value in (params or {}).items():
@@ -38,6 +62,7 @@ def run_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunApp]:
         return at.run()
 
     yield run
+    config.set_option("server.address", address_before)
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -62,13 +87,26 @@ def core_only_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store.path
 
 
-def texts(at: AppTest) -> str:
-    """Everything the page wrote as text (titles, markdown, captions, alerts), for assertions."""
+def markdown_sources(at: AppTest) -> str:
+    """Everything the page wrote as Markdown source (titles, markdown, captions, alerts, metrics)."""
     parts: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success",
                  "error"):
         parts += [str(e.value) for e in getattr(at, kind)]
     return "\n".join(parts)
+
+
+def unescaped(source: str) -> str:
+    """Markdown source as the reader sees its text: backslash escapes of punctuation removed."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", source)
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page wrote as text (titles, markdown, captions, alerts), as the reader reads it
+    (CRM text is escaped in the Markdown source, ``ui.plain``), for assertions."""
+    return unescaped(markdown_sources(at))
 
 
 def frame_with(at: AppTest, column: str) -> Any:

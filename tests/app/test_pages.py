@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import RunApp, chart, column_config, frame_with, texts
+from tests.app.conftest import RunApp, chart, column_config, frame_with, logged_in, texts
 
 PAGES = ["pages/scorecard_page.py", "pages/leader.py", "pages/rep.py", "pages/org_overview.py",
          "pages/data_quality.py", "pages/methodology.py"]
@@ -109,7 +109,7 @@ def test_methodology_lists_the_rubric_in_force(run_app: RunApp, demo_db_path: Pa
 
 def test_anonymous_visitor_when_hosted_sees_only_a_login_button(run_app: RunApp,
                                                                demo_db_path: Path) -> None:
-    at = run_app(demo_db_path, env={"SCORECARD_HOSTED": "1"})
+    at = run_app(demo_db_path, user={"is_logged_in": False}, address="0.0.0.0")
     _no_exception(at)
     assert [b.label for b in at.button] == ["Log in"]
     assert len(at.dataframe) == 0 and len(at.metric) == 0
@@ -124,8 +124,7 @@ def test_a_leader_login_cannot_open_a_rep_outside_their_team(run_app: RunApp, de
             "select rep_id from reps where rep_id not in"
             " (select rep_id from team_members where leader_id = 'U0005') and rep_id <> 'U0005'"
             " order by rep_id desc limit 1").fetchall()[0][0]
-    at = run_app(demo_db_path, "pages/rep.py", params={"rep": outsider},
-                 env={"SCORECARD_TEST_LOGIN_EMAIL": manager_email})
+    at = run_app(demo_db_path, "pages/rep.py", params={"rep": outsider}, user=logged_in(manager_email))
     _no_exception(at)
     # the hand-edited URL names someone outside the subtree: the picker falls back to the team
     shown = [s.value for s in at.subheader]
@@ -217,7 +216,6 @@ def test_an_auth_section_in_the_secrets_switches_on_the_login(monkeypatch: pytes
     from tests.app.conftest import ROOT
 
     monkeypatch.setenv("SCORECARD_DB", str(demo_db_path))
-    monkeypatch.delenv("SCORECARD_TEST_LOGIN_EMAIL", raising=False)
     monkeypatch.delenv("SCORECARD_HOSTED", raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -342,5 +340,6 @@ def test_methodology_sets_the_strategic_lines_from_the_data(run_app: RunApp, pas
     _no_exception(at)
     saved = past_org_db.parent / "rubric.toml"
     assert 'strategic = ["GTXPro"]' in saved.read_text(encoding="utf-8")
-    assert f"Saved to {saved}: strategic GTXPro; bundles MG Special." in [s.value for s in at.success]
+    assert "Saved to the rubric: strategic GTXPro; bundles MG Special." in [s.value for s in at.success]
+    assert str(saved.parent) not in texts(at)  # never the server's file paths
     assert "Strategic: GTXPro." in texts(at)
