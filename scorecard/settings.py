@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,25 @@ class Settings(BaseSettings):
     """TOML file naming executives and sales ops by e-mail; default: ``access.toml`` beside the database."""
     rubric: Path | None = None
     """An edited rubric.toml; default: the one shipped with the package."""
+    chromium: Path | None = None
+    """The Chromium that renders the charts of the PDF packs; default: Debian's ``/usr/bin/chromium``."""
+    smtp_host: str = "localhost"
+    """The mail server digests and alerts are sent through (``scorecard digest``)."""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    """Upgrade the connection with STARTTLS before logging in (port 587 servers)."""
+    smtp_user: str | None = None
+    """Log in to the mail server as this user (no login when unset)."""
+    smtp_password: SecretStr | None = None
+    mail_from: str = "scorecard@localhost"
+    """The sender of digests and alerts."""
+    app_url: str = "http://localhost:8501"
+    """The hosted app's public address: the links in digests and alerts open its pages."""
+    alert_score_drop: float = 10.0
+    """An alert goes out when a leader's overall or role score falls by more than this many points
+    against the previous comparable period (the previous quarter at the same share elapsed)."""
+    digest_outbox: Path | None = None
+    """Where ``scorecard digest --dry-run`` writes the messages; default: ``outbox/`` beside the database."""
 
     def resolved_archive_dir(self) -> Path:
         return self.archive_dir or self.db.parent / "archive"
@@ -45,6 +65,13 @@ class Settings(BaseSettings):
 
     def resolved_access_file(self) -> Path:
         return self.access_file or self.db.parent / "access.toml"
+
+    def resolved_chromium(self) -> Path | None:
+        default = Path("/usr/bin/chromium")
+        return self.chromium or (default if default.is_file() else None)
+
+    def resolved_digest_outbox(self) -> Path:
+        return self.digest_outbox or self.db.parent / "outbox"
 
 
 def get_settings(**overrides: object) -> Settings:

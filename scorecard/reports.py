@@ -1,0 +1,736 @@
+"""PDF packs of the scorecard: the board pack for a period and the 1:1 pack of one leader.
+
+    >>> from scorecard.api import Scorecard
+    >>> from scorecard import reports
+    >>> card = Scorecard.open("data/scorecard.duckdb")
+    >>> pdf = reports.board_pack(card, "2026Q3")            # bytes of a PDF
+    >>> pdf = reports.one_on_one_pack(card, "U0005")         # the quarter of the as-of date
+
+Every number comes from :class:`scorecard.api.Scorecard` (``leaders``, ``explain``,
+``coaching_priorities``, ``history``, ``leader_team``, ``rep_view``, ``coverage``): nothing is
+computed here, so a pack says what the pages say. A pack holds what the card's viewer may see, and
+the data's as-of date is printed on every page.
+
+Layout is ReportLab's (the text is real text: it can be searched and copied). Charts are the
+Plotly figures of :mod:`scorecard.charts`, the ones the pages draw, rendered to vector PDF by
+kaleido in a headless Chromium (Debian's ``/usr/bin/chromium``; nothing is downloaded) and laid
+onto the pages with pypdf. ``docs/reports.md`` says why these libraries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import io
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+import polars as pl
+
+from scorecard import charts
+from scorecard.as_of import format_as_of
+from scorecard.metrics import DIMENSIONS, METRICS, ROLES, SCORE_DESCRIPTIONS, SCORES, format_value
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Flowable
+
+    from scorecard.api import Scorecard
+    from scorecard.calendar import Period
+
+HEATMAP_ROWS_PER_PAGE = 24
+"""Leaders per heatmap page of the board pack (a taller heatmap would not be legible on paper)."""
+DEALS_AT_RISK_SHOWN = 25
+"""Deals at risk listed in a 1:1 pack, biggest first (the Rep page lists every one)."""
+ROLE_KEYS: tuple[str, ...] = ("overall", *ROLES)
+
+
+# -- charts: Plotly figures to vector PDF --------------------------------------------------------
+
+class ChartRenderer:
+    """Plotly figures to PDF pages, with kaleido driving one headless Chromium kept open.
+
+    Starting Chromium costs seconds, rendering a figure a fraction of one: the browser is opened at
+    the first figure and kept for the next ones (one renderer per process, :func:`shared_renderer`).
+    Kaleido is async; it runs on an event loop of its own thread, so the callers (the app's script
+    threads, the command line, a notebook with its own loop) only wait for results, each with a
+    timeout instead of hanging if the browser dies. One figure is rendered at a time.
+    """
+
+    def __init__(self, chromium: Path | None = None, timeout: float = 90.0) -> None:
+        self.chromium = chromium
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._kaleido: Any = None
+
+    def _run(self, coroutine: Any) -> Any:
+        assert self._loop is not None
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        return future.result(self.timeout)
+
+    def _open(self) -> None:
+        import kaleido
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="chart-renderer", daemon=True)
+        self._thread.start()
+        options: dict[str, Any] = {"n": 1, "mathjax": False, "timeout": self.timeout}
+        if self.chromium is not None:
+            options["path"] = str(self.chromium)
+
+        async def start() -> Any:
+            browser = kaleido.Kaleido(**options)
+            await browser.open()
+            return browser
+
+        try:
+            self._kaleido = self._run(start())
+        except BaseException:
+            self.close()
+            raise
+
+    def render(self, figures: Sequence[tuple[go.Figure, int, int]]) -> list[bytes]:
+        """Each (figure, width, height in CSS pixels) as the bytes of a one-page PDF."""
+        with self._lock:
+            if self._kaleido is None:
+                self._open()
+            try:
+                return [self._run(self._kaleido.calc_fig(fig, opts={"format": "pdf", "width": w, "height": h}))
+                        for fig, w, h in figures]
+            except BaseException:
+                self.close()  # a browser that failed once is not trusted with the next figure
+                raise
+
+    def close(self) -> None:
+        loop, thread, browser = self._loop, self._thread, self._kaleido
+        self._loop = self._thread = self._kaleido = None
+        if loop is None:
+            return
+        if browser is not None:
+            try:
+                future = asyncio.run_coroutine_threadsafe(browser.close(), loop)
+                future.result(10)
+            except Exception:  # noqa: BLE001 - closing a browser that already died
+                pass
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(10)
+        if not loop.is_running():
+            loop.close()
+
+
+_shared: ChartRenderer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_renderer() -> ChartRenderer:
+    """The process's chart renderer (its Chromium is closed when the process exits)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            from scorecard.settings import get_settings
+
+            _shared = ChartRenderer(chromium=get_settings().resolved_chromium())
+            atexit.register(_shared.close)
+        return _shared
+
+
+# -- layout ---------------------------------------------------------------------------------------
+
+_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
+_fonts_lock = threading.Lock()
+_font_names: tuple[str, str] | None = None
+
+
+def _fonts() -> tuple[str, str]:
+    """(regular, bold) font names: DejaVu Sans from Debian's fonts-dejavu-core when present (names
+    in any Latin, Greek or Cyrillic script), else the Bitstream Vera that ships with ReportLab."""
+    global _font_names
+    with _fonts_lock:
+        if _font_names is None:
+            import reportlab
+            from reportlab.pdfbase import pdfmetrics
+            from reportlab.pdfbase.ttfonts import TTFont
+
+            bundled = Path(reportlab.__file__).parent / "fonts"
+            candidates = [(d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf") for d in _FONT_DIRS]
+            candidates.append((bundled / "Vera.ttf", bundled / "VeraBd.ttf"))
+            regular, bold = next((r, b) for r, b in candidates if r.is_file() and b.is_file())
+            pdfmetrics.registerFont(TTFont("PackSans", str(regular)))
+            pdfmetrics.registerFont(TTFont("PackSans-Bold", str(bold)))
+            pdfmetrics.registerFontFamily("PackSans", normal="PackSans", bold="PackSans-Bold",
+                                          italic="PackSans", boldItalic="PackSans-Bold")
+            _font_names = ("PackSans", "PackSans-Bold")
+        return _font_names
+
+
+@dataclass
+class _Styles:
+    body: Any
+    small: Any
+    title: Any
+    heading: Any
+    subheading: Any
+    cell: Any
+    cell_bold: Any
+
+
+def _styles() -> _Styles:
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+
+    regular, bold = _fonts()
+    ink = colors.HexColor("#1f2937")
+    grey = colors.HexColor("#4b5563")
+    return _Styles(
+        body=ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=13, textColor=ink, spaceAfter=4),
+        small=ParagraphStyle("small", fontName=regular, fontSize=8, leading=10.5, textColor=grey, spaceAfter=3),
+        title=ParagraphStyle("title", fontName=bold, fontSize=20, leading=25, textColor=ink, spaceAfter=6),
+        heading=ParagraphStyle("heading", fontName=bold, fontSize=14, leading=18, textColor=ink, spaceBefore=4,
+                               spaceAfter=6),
+        subheading=ParagraphStyle("subheading", fontName=bold, fontSize=11, leading=14, textColor=ink,
+                                  spaceBefore=6, spaceAfter=4),
+        cell=ParagraphStyle("cell", fontName=regular, fontSize=8, leading=10, textColor=ink),
+        cell_bold=ParagraphStyle("cell_bold", fontName=bold, fontSize=8, leading=10, textColor=ink),
+    )
+
+
+def _p(text: object, style: Any) -> Any:
+    """A paragraph of plain text: CRM text is data, so ``<``, ``&`` and the like are printed as they are,
+    never read as ReportLab's markup."""
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape("" if text is None else str(text)), style)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float], st: _Styles,
+           *, align_right_from: int = 1) -> Any:
+    """A table with a header row; every cell is plain text (wrapped when long)."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    data = [[_p(h, st.cell_bold) for h in header]]
+    data += [[_p(v, st.cell) for v in row] for row in rows]
+    table = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e5e7eb")),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#9ca3af")),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f9fafb")]),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]))
+    return table
+
+
+@dataclass
+class _Slot:
+    figure: Any
+    width_px: int
+    height_px: int
+    page: int = 0
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+
+def _chart_slot(slots: list[_Slot], figure: go.Figure, width: float, height: float) -> Flowable:
+    """Room on the page for a chart: ReportLab lays it out and records where it landed; the chart's
+    vector PDF is drawn there afterwards (:func:`_stamp_charts`)."""
+    from reportlab.platypus import Flowable
+
+    slot = _Slot(figure, int(width * 4 / 3), int(height * 4 / 3))  # points to CSS pixels (96 per inch)
+    slots.append(slot)
+
+    class ChartSlot(Flowable):
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            return width, height
+
+        def draw(self) -> None:
+            x, y = self.canv.absolutePosition(0, 0)
+            slot.page = self.canv.getPageNumber()
+            slot.box = (x, y, width, height)
+
+    return ChartSlot()
+
+
+def _stamp_charts(document: bytes, slots: Sequence[_Slot], renderer: ChartRenderer) -> bytes:
+    """Draw each chart's PDF page into the room its slot kept, scaled to fit, keeping it vector."""
+    from pypdf import PdfReader, PdfWriter, Transformation
+
+    placed = [s for s in slots if s.page]
+    if not placed:
+        return document
+    rendered = renderer.render([(s.figure, s.width_px, s.height_px) for s in placed])
+    writer = PdfWriter(clone_from=io.BytesIO(document))
+    for slot, pdf in zip(placed, rendered, strict=True):
+        chart = PdfReader(io.BytesIO(pdf)).pages[0]
+        chart_w, chart_h = float(chart.mediabox.width), float(chart.mediabox.height)
+        x, y, w, h = slot.box
+        scale = min(w / chart_w, h / chart_h)
+        writer.pages[slot.page - 1].merge_transformed_page(
+            chart, Transformation().scale(scale, scale).translate(x, y + h - chart_h * scale))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@dataclass
+class _Document:
+    """A pack being written: its title for the running header, its as-of line for every footer."""
+
+    kind: str
+    heading: str
+    as_of: str
+    styles: _Styles = field(default_factory=_styles)
+    story: list[Any] = field(default_factory=list)
+    slots: list[_Slot] = field(default_factory=list)
+
+    def text(self, value: object, style: str = "body") -> None:
+        self.story.append(_p(value, getattr(self.styles, style)))
+
+    def chart(self, figure: go.Figure, width: float, height: float) -> None:
+        self.story.append(_chart_slot(self.slots, figure, width, height))
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float]) -> None:
+        self.story.append(_table(header, rows, widths, self.styles))
+
+    def space(self, points: float = 6) -> None:
+        from reportlab.platypus import Spacer
+
+        self.story.append(Spacer(1, points))
+
+    def page_break(self) -> None:
+        from reportlab.platypus import PageBreak
+
+        self.story.append(PageBreak())
+
+    def keep(self, items: Callable[[], None]) -> None:
+        """Keep what ``items`` adds on one page."""
+        from reportlab.platypus import KeepTogether
+
+        start = len(self.story)
+        items()
+        block = self.story[start:]
+        del self.story[start:]
+        self.story.append(KeepTogether(block))
+
+    def build(self, renderer: ChartRenderer | None) -> bytes:
+        from reportlab.lib import colors
+        from reportlab.lib.pagesizes import A4, landscape
+        from reportlab.lib.units import mm
+        from reportlab.platypus import SimpleDocTemplate
+
+        regular, bold = _fonts()
+
+        def furniture(canvas: Canvas, doc: Any) -> None:
+            width, height = doc.pagesize
+            canvas.saveState()
+            canvas.setFont(bold, 8)
+            canvas.setFillColor(colors.HexColor("#4b5563"))
+            canvas.drawString(doc.leftMargin, height - 10 * mm, f"Sales-leadership scorecard · {self.kind}")
+            canvas.setFont(regular, 8)
+            canvas.drawRightString(width - doc.rightMargin, height - 10 * mm, self.heading)
+            canvas.drawString(doc.leftMargin, 8 * mm, self.as_of)
+            canvas.drawRightString(width - doc.rightMargin, 8 * mm, f"page {doc.page}")
+            canvas.setStrokeColor(colors.HexColor("#d1d5db"))
+            canvas.line(doc.leftMargin, height - 11.5 * mm, width - doc.rightMargin, height - 11.5 * mm)
+            canvas.restoreState()
+
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=14 * mm, rightMargin=14 * mm,
+                                topMargin=16 * mm, bottomMargin=14 * mm, title=f"{self.kind}: {self.heading}",
+                                author="Sales-leadership scorecard", subject=self.as_of,
+                                creator="Sales-leadership scorecard")
+        doc.build(self.story, onFirstPage=furniture, onLaterPages=furniture)
+        return _stamp_charts(buffer.getvalue(), self.slots, renderer or shared_renderer())
+
+    @property
+    def width(self) -> float:
+        from reportlab.lib.pagesizes import A4, landscape
+        from reportlab.lib.units import mm
+
+        return float(landscape(A4)[0] - 28 * mm)
+
+
+# -- formatting -----------------------------------------------------------------------------------
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def money(value: float | None, currency: str = "USD") -> str:
+    """$1.2M, $45K, $900; other currencies as 1.2M CHF (as the pages write money)."""
+    if _missing(value):
+        return "–"
+    assert value is not None
+    amount = abs(value)
+    text = f"{amount / 1e6:.1f}M" if amount >= 1e6 else f"{amount / 1e3:.0f}K" if amount >= 1e4 else f"{amount:,.0f}"
+    sign = "-" if value < 0 else ""
+    symbol = _SYMBOLS.get(currency.upper())
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
+
+
+def points(value: float | None) -> str:
+    return "–" if _missing(value) else f"{value:.0f}"
+
+
+def change(value: float | None) -> str:
+    """Against the previous period: +4, -2, 0; "new" when there is nothing to compare with."""
+    if _missing(value):
+        return "new"
+    assert value is not None
+    return f"{value:+.0f}" if round(value) else "0"
+
+
+def share(value: float | None) -> str:
+    return "–" if _missing(value) else f"{value:.0%}"
+
+
+def _figure(value: object, unit: str, currency: str) -> str:
+    if _missing(value):
+        return "–"
+    assert isinstance(value, int | float)
+    if unit == "money":
+        return money(float(value), currency)
+    if unit == "count":
+        return f"{value:,.0f}"
+    return format_value(float(value), unit)
+
+
+def _day(day: date | None) -> str:
+    return "–" if day is None else f"{day.day} {day:%b %Y}"
+
+
+def _name(row: dict[str, Any], name: str = "leader_name", key: str = "leader_id") -> str:
+    return str(row.get(name) or row.get(key) or "")
+
+
+# -- what a pack says -----------------------------------------------------------------------------
+
+def _period_line(card: Scorecard, period: Period) -> str:
+    status = card.period_status(period)
+    line = f"{period.label}, {_day(period.start)} to {_day(period.end)} ({status})."
+    if status != "complete":
+        line += (" Scores measure the quarter up to the as-of date; each change is against the previous"
+                 " quarter at the same share elapsed.")
+    return line
+
+
+def _scores_rows(row: dict[str, Any], keys: Sequence[str]) -> list[list[object]]:
+    return [[SCORES[k], points(row.get(k)), change(row.get(f"{k}_change")), share(row.get(f"{k}_coverage"))]
+            for k in keys]
+
+
+def _top_metrics(explanation: pl.DataFrame, n: int) -> pl.DataFrame:
+    """The metrics that weigh most in the overall score (the five roles' metrics), scored ones first."""
+    return (explanation.filter(pl.col("score").is_in(list(ROLES)))
+            .sort(["effective_weight", "weight"], descending=True, nulls_last=True).head(n))
+
+
+def _explanation_rows(frame: pl.DataFrame) -> list[list[object]]:
+    status_words = {"scored": "scored", "not_enough_data": "not enough data", "switched_off": "switched off"}
+    rows: list[list[object]] = []
+    for r in frame.iter_rows(named=True):
+        status = status_words.get(r["status"], r["status"])
+        why = f"{status}: {r['reason']}" if r.get("reason") and r["status"] != "scored" else status
+        rows.append([r["score_label"], r["metric_label"], format_value(r["value"], r["unit"]), points(r["points"]),
+                     share(r.get("effective_weight")), why])
+    return rows
+
+
+def _priority_rows(priorities: pl.DataFrame) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for r in priorities.iter_rows(named=True):
+        unit = METRICS[r["metric"]].unit if r["metric"] in METRICS else ""
+        rows.append([r["metric_label"], format_value(r["value"], unit), format_value(r["target"], unit),
+                     f"+{r['gain']:.1f}"])
+    return rows
+
+
+def _history_keys() -> list[str]:
+    return list(ROLE_KEYS)
+
+
+def _pack_heading(card: Scorecard, period: Period) -> tuple[str, str]:
+    return period.label, format_as_of(card.data_as_of())
+
+
+def board_pack(card: Scorecard, period: str | Period | None = None, *,
+               renderer: ChartRenderer | None = None) -> bytes:
+    """The board pack of a period (default: the quarter of the as-of date) for the card's viewer:
+    the scorecard (ranking with changes, heatmap, org median), one page per leader the viewer may
+    see (scores with coverage, the explanation's top metrics, coaching priorities, score history),
+    the methodology in brief and the data's as-of date on every page. Returns the PDF's bytes."""
+    target = card.period(period)
+    leaders = card.leaders(target)
+    median = card.org_median(target)
+    heading, as_of = _pack_heading(card, target)
+    doc = _Document("Board pack", heading, as_of)
+    st = doc.styles
+
+    doc.text(f"Sales-leadership scorecard: {target.label}", "title")
+    doc.text(as_of + " (what \"today\" means in this pack: periods, pace and stalled deals are measured at"
+             " this date).")
+    doc.text(_period_line(card, target))
+    doc.text(f"{leaders.height} leaders in view. Org median overall score: {points(median.get('overall'))}."
+             " Scores run 0-100; a blank (–) means not enough data, never zero.")
+    thin = leaders.filter(pl.col("thin_coverage"))
+    if thin.height:
+        doc.text(f"{thin.height} leaders are scored on little of the weight (thin coverage): they are listed"
+                 " after the others, without a rank.", "small")
+    movers = leaders.filter(pl.col("overall_change").is_not_null()).sort("overall_change")
+    if movers.height:
+        down, up = movers.row(0, named=True), movers.row(-1, named=True)
+        doc.text(f"Biggest fall: {_name(down)} ({change(down['overall_change'])} points). Biggest rise:"
+                 f" {_name(up)} ({change(up['overall_change'])} points).")
+
+    doc.text("Ranking", "heading")
+    rank_rows: list[list[object]] = []
+    rank = 0
+    for r in leaders.iter_rows(named=True):
+        rank += 0 if r["thin_coverage"] else 1
+        rank_rows.append([
+            "" if r["thin_coverage"] else str(rank), _name(r), points(r["overall"]), change(r["overall_change"]),
+            *[points(r[k]) for k in ROLES], r.get("coverage") or "–" + (" (thin)" if r["thin_coverage"] else ""),
+        ])
+    rank_rows.append(["", "Org median", points(median.get("overall")), "", *[points(median.get(k)) for k in ROLES],
+                      ""])
+    short = {"company_leader": "Company", "customer_champion": "Customer", "process_guru": "Process",
+             "organization_architect": "Org architect", "course_corrector": "Course"}
+    doc.table(["#", "Leader", "Overall", "Change", *[short[k] for k in ROLES], "Overall scored on"], rank_rows,
+              [22, 120, 46, 44, 52, 52, 52, 62, 52, 200])
+    doc.text("Change: against the previous quarter (at the same share elapsed while this one runs), in points."
+             " Company, Customer, Process, Org architect and Course are the five CSO roles (HBR R0607K); the"
+             " overall score is their mean.", "small")
+
+    for start in range(0, leaders.height, HEATMAP_ROWS_PER_PAGE):
+        chunk = leaders.slice(start, HEATMAP_ROWS_PER_PAGE)
+        last = start + HEATMAP_ROWS_PER_PAGE >= leaders.height
+        doc.page_break()
+        part = "" if leaders.height <= HEATMAP_ROWS_PER_PAGE else f" ({start + 1}-{start + chunk.height})"
+        doc.text(f"The five CSO roles and SMART{part}", "heading")
+        rows = chunk.height + (1 if last else 0)
+        height = min(440.0, 30.0 + 17.0 * rows + 60)
+        doc.chart(charts.score_heatmap(chunk, median=median if last else None, font_size=11), doc.width, height)
+
+    doc.page_break()
+    doc.text("Ranking by overall score", "heading")
+    ranked = leaders.filter(pl.col("overall").is_not_null())
+    doc.chart(charts.ranking_bars(ranked.head(40), font_size=11), doc.width,
+              min(440.0, 60 + 12.0 * min(40, ranked.height)))
+    if ranked.height > 40:
+        doc.text(f"The 40 highest of {ranked.height}; the ranking table above lists everyone.", "small")
+
+    for r in leaders.iter_rows(named=True):
+        doc.page_break()
+        _leader_page(card, doc, r, target)
+
+    doc.page_break()
+    _methodology(card, doc, target)
+    del st
+    return doc.build(renderer)
+
+
+def _leader_page(card: Scorecard, doc: _Document, row: dict[str, Any], period: Period) -> None:
+    """One leader of the board pack: scores with coverage, top metrics, priorities, history."""
+    from reportlab.platypus import Table, TableStyle
+
+    leader_id = row["leader_id"]
+    st = doc.styles
+    doc.text(f"{_name(row)} ({leader_id})", "heading")
+    level = row.get("level")
+    doc.text(" · ".join(p for p in (f"level {level}" if level is not None else "", row.get("region") or "",
+                                    f"team of {row.get('team_size') or 0}",
+                                    f"overall scored on {row.get('coverage') or 'no metric'}") if p))
+    if row.get("thin_coverage"):
+        doc.text("Thin coverage: the data lacks what most of this leader's metrics need, so the score is not"
+                 " ranked as if complete.", "small")
+    left = [_table(["Score", "Points", "Change", "Weight scored"], _scores_rows(row, list(SCORES)),
+                   [110, 42, 42, 62], st)]
+    explanation = card.explain(leader_id, period)
+    top = _top_metrics(explanation, 6)
+    priorities = card.coaching_priorities(leader_id, period)
+    right: list[Any] = [_p("What weighs most in the overall score", st.subheading),
+                        _table(["Role", "Metric", "Value", "Points", "Share of role", "Status"], _explanation_rows(top),
+                               [82, 128, 50, 40, 40, 86], st)]
+    right.append(_p("Coaching priorities (overall points each would add at target)", st.subheading))
+    if priorities.height:
+        right.append(_table(["Metric", "Now", "Target", "Gain"], _priority_rows(priorities), [200, 70, 70, 50], st))
+    else:
+        right.append(_p("Nothing to raise: every metric with enough data is at its target.", st.body))
+    grid = Table([[left, right]], colWidths=[270, doc.width - 270], hAlign="LEFT")
+    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    doc.story.append(grid)
+    history = card.history(leader_id, period=period)
+    if history.height:
+        doc.text("Score history by quarter", "subheading")
+        doc.chart(charts.score_history(history, _history_keys()), doc.width, 170)
+    else:
+        doc.text("No earlier quarter with data.", "small")
+
+
+def _methodology(card: Scorecard, doc: _Document, period: Period) -> None:
+    rubric = card.rubric
+    doc.text("How the scores are made", "heading")
+    doc.text("Each leader is scored 0-100 on the five roles of the chief sales officer (HBR reprint R0607K) and"
+             " on the five SMART dimensions of a sales leader. Each metric's value becomes 0-100 points by its"
+             " band in the rubric (0 at the floor, 100 at the target); a score is the weighted mean of its"
+             " metrics' points, and the overall score is the mean of the five roles.")
+    doc.text("A metric with too little data (fewer deals or reps than its minimum sample) is never scored 0: its"
+             " weight is spread over the other metrics of the score, and each score says how much of its weight"
+             f" was scored. A leader whose overall score rests on less than {rubric.coverage.thin_below:.0%} of the"
+             " weight is marked thin coverage and not ranked as if complete.")
+    doc.text("While a quarter runs, it is measured up to the data's as-of date, and compared with the previous"
+             " quarter cut at the same share elapsed, so a quarter in progress does not read as a drop.")
+    rows = [[SCORES[k], SCORE_DESCRIPTIONS.get(k, "")] for k in ("overall", *ROLES, *DIMENSIONS)]
+    doc.table(["Score", "What it rewards"], rows, [150, doc.width - 150])
+    off = card.switched_off(period)
+    if off.height:
+        doc.text("Switched off for this period (the data cannot support them)", "subheading")
+        doc.table(["Metric", "Why"], [[r["metric_label"], r["reason"]] for r in off.iter_rows(named=True)],
+                  [200, doc.width - 200])
+
+
+def one_on_one_pack(card: Scorecard, leader_id: str, period: str | Period | None = None, *,
+                    renderer: ChartRenderer | None = None) -> bytes:
+    """The 1:1 pack of one leader: their scores and why, their team's reps with attainment,
+    pipeline, activity and deals at risk, and the coaching priorities; only what the card's viewer
+    may see. Raises ``KeyError`` when the viewer may not see the leader."""
+    target = card.period(period)
+    leaders = card.leaders(target)
+    found = leaders.filter(pl.col("leader_id") == leader_id)
+    if found.is_empty():
+        raise KeyError(f"no leader {leader_id!r} among the leaders this viewer may see")
+    row = found.row(0, named=True)
+    currency = card.settings.reporting_currency
+    heading, as_of = _pack_heading(card, target)
+    doc = _Document("1:1 pack", f"{_name(row)} · {heading}", as_of)
+    st = doc.styles
+
+    doc.text(f"1:1 pack: {_name(row)}", "title")
+    doc.text(as_of + ". " + _period_line(card, target))
+    level = row.get("level")
+    doc.text(" · ".join(p for p in (f"level {level}" if level is not None else "", row.get("region") or "",
+                                    f"team of {row.get('team_size') or 0}",
+                                    f"overall scored on {row.get('coverage') or 'no metric'}") if p))
+    doc.text("Scores", "subheading")
+    doc.table(["Score", "Points", "Change", "Weight scored"], _scores_rows(row, list(SCORES)), [150, 50, 50, 80])
+    doc.text("Change: against the previous quarter (at the same share elapsed while this one runs).", "small")
+
+    priorities = card.coaching_priorities(leader_id, target)
+
+    def coaching() -> None:
+        doc.text("Coaching priorities", "heading")
+        doc.text("The metrics whose improvement to target would raise the overall score most.", "small")
+        if priorities.height:
+            doc.table(["Metric", "Now", "Target", "Overall points to gain"], _priority_rows(priorities),
+                      [260, 90, 90, 120])
+        else:
+            doc.text("Nothing to raise: every metric with enough data is at its target.")
+
+    doc.keep(coaching)
+
+    doc.page_break()
+    doc.text("Why the overall score is what it is", "heading")
+    explanation = card.explain(leader_id, target)
+    roles = explanation.filter(pl.col("score").is_in(list(ROLES)))
+    if roles.height:  # a bar per metric, tall enough for every label to show
+        doc.chart(charts.explanation_bars(roles), doc.width, min(470.0, 40 + 18.0 * roles.height))
+        doc.page_break()
+    doc.table(["Role", "Metric", "Value", "Points", "Share of score", "Status"], _explanation_rows(roles),
+              [120, 220, 80, 50, 70, doc.width - 540])
+
+    history = card.history(leader_id, period=target)
+    if history.height:
+        doc.page_break()
+        doc.text("Score history by quarter", "heading")
+        doc.chart(charts.score_history(history, _history_keys()), doc.width, 300)
+
+    doc.page_break()
+    _team_section(card, doc, leader_id, target, currency)
+    del st
+    return doc.build(renderer)
+
+
+_TEAM_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("quota_attainment", "Attainment vs pace", "ratio"),
+    ("attainment_full_period", "Attainment (quarter)", "share"),
+    ("won_amount", "Won", "money"),
+    ("period_quota", "Quota", "money"),
+    ("open_pipeline", "Open pipeline", "money"),
+    ("win_rate", "Win rate", "share"),
+    ("activities_per_rep_day", "Activities / day", "per_rep_day"),
+    ("stalled_deal_rate", "Stalled deals", "share"),
+)
+
+
+def _team_section(card: Scorecard, doc: _Document, leader_id: str, period: Period, currency: str) -> None:
+    team = card.leader_team(leader_id, period)
+    doc.text("The team", "heading")
+    if team.is_empty():
+        doc.text("No one in this leader's team is visible.")
+        return
+    doc.text("Each figure is the metric the score counts, for the rep alone; a member who leads a team shows"
+             " that team's figures. Attainment vs pace: 1.00x = on pace on the as-of date.", "small")
+    figures = [(k, label, unit) for k, label, unit in _TEAM_FIGURES if k in team.columns]
+    rows = []
+    for r in team.iter_rows(named=True):
+        name = _name(r, "rep_name", "rep_id") + (" (leads a team)" if r.get("leads_team") else "")
+        rows.append([name, r.get("manager_name") or "", *[_figure(r.get(k), unit, currency) for k, _, unit in figures]])
+    widths = [140, 100, *[(doc.width - 240) / max(1, len(figures))] * len(figures)]
+    doc.table(["Rep", "Manager", *[label for _, label, _ in figures]], rows, widths)
+    with_attainment = team.filter(pl.col("attainment_full_period").is_not_null())
+    if with_attainment.height:
+        doc.page_break()
+        doc.text("Attainment of the quarter's quota against pace", "heading")
+        doc.chart(charts.team_attainment_bars(team), doc.width, min(420.0, 60 + 14.0 * with_attainment.height))
+
+    direct = team.filter((pl.col("depth") == 1) & ~pl.col("leads_team"))
+    deals: list[tuple[str, str, str, float | None, date | None, str]] = []
+    for rep in direct.iter_rows(named=True):
+        view = card.rep_view(rep["rep_id"], period)
+        for d in view.deals.filter(pl.col("risk_count") > 0).iter_rows(named=True):
+            deals.append((_name(rep, "rep_name", "rep_id"), str(d.get("account_name") or d["opportunity_id"]),
+                          str(d.get("stage") or ""), d.get("amount"), d.get("close_date"), str(d.get("risk_flags") or "")))
+    doc.page_break()
+    doc.text("Deals at risk", "heading")
+    if direct.is_empty():
+        doc.text("This leader's direct reports lead teams of their own: their deals at risk are in their own"
+                 " 1:1 packs.")
+        return
+    doc.text("Deals open on the as-of date with at least one risk flag (stalled, slipped close date, no next step,"
+             " single-threaded), of the reps who report to this leader directly, biggest first.", "small")
+    if not deals:
+        doc.text("None: no open deal of these reps carries a risk flag.")
+        return
+    deals.sort(key=lambda d: -(d[3] or 0.0))
+    shown = deals[:DEALS_AT_RISK_SHOWN]
+    doc.table(["Rep", "Account", "Stage", "Amount", "Close date", "Risk"],
+              [[rep, account, stage, money(amount, currency), _day(close), flags]
+               for rep, account, stage, amount, close, flags in shown],
+              [120, 170, 90, 70, 70, doc.width - 520])
+    if len(deals) > len(shown):
+        doc.text(f"The {len(shown)} biggest of {len(deals)} deals at risk; the Rep page lists every one.", "small")
+
+
+def pack_file_name(kind: str, period: str, leader_name: str | None = None) -> str:
+    """``board-pack-2026Q3.pdf``, ``1-1-pack-farid-ueda-2026Q3.pdf``."""
+    if kind == "board":
+        return f"board-pack-{period}.pdf"
+    slug = "".join(c if c.isalnum() else "-" for c in (leader_name or "leader").lower()).strip("-")
+    while "--" in slug:
+        slug = slug.replace("--", "-")
+    return f"1-1-pack-{slug or 'leader'}-{period}.pdf"
