@@ -101,10 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _load_extensions() -> None:
-    """Import the modules that contribute subcommands (ingest, score, explain)."""
+    """Import the modules that contribute subcommands (ingest, score, explain, report, digest)."""
     import importlib
 
-    for module in ("scorecard.ingest_cli", "scorecard.scoring_cli"):
+    for module in ("scorecard.ingest_cli", "scorecard.scoring_cli", "scorecard.reports_cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

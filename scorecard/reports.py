@@ -699,31 +699,50 @@ def _team_section(card: Scorecard, doc: _Document, leader_id: str, period: Perio
         doc.chart(charts.team_attainment_bars(team), doc.width, min(420.0, 60 + 14.0 * with_attainment.height))
 
     direct = team.filter((pl.col("depth") == 1) & ~pl.col("leads_team"))
-    deals: list[tuple[str, str, str, float | None, date | None, str]] = []
-    for rep in direct.iter_rows(named=True):
-        view = card.rep_view(rep["rep_id"], period)
-        for d in view.deals.filter(pl.col("risk_count") > 0).iter_rows(named=True):
-            deals.append((_name(rep, "rep_name", "rep_id"), str(d.get("account_name") or d["opportunity_id"]),
-                          str(d.get("stage") or ""), d.get("amount"), d.get("close_date"), str(d.get("risk_flags") or "")))
     doc.page_break()
     doc.text("Deals at risk", "heading")
     if direct.is_empty():
         doc.text("This leader's direct reports lead teams of their own: their deals at risk are in their own"
                  " 1:1 packs.")
         return
+    deals = deals_at_risk(card, leader_id, period, team=team)
     doc.text("Deals open on the as-of date with at least one risk flag (stalled, slipped close date, no next step,"
              " single-threaded), of the reps who report to this leader directly, biggest first.", "small")
-    if not deals:
+    if deals.is_empty():
         doc.text("None: no open deal of these reps carries a risk flag.")
         return
-    deals.sort(key=lambda d: -(d[3] or 0.0))
-    shown = deals[:DEALS_AT_RISK_SHOWN]
+    shown = deals.head(DEALS_AT_RISK_SHOWN)
     doc.table(["Rep", "Account", "Stage", "Amount", "Close date", "Risk"],
-              [[rep, account, stage, money(amount, currency), _day(close), flags]
-               for rep, account, stage, amount, close, flags in shown],
+              [[r["rep_name"], r["account"], r["stage"], money(r["amount"], currency), _day(r["close_date"]),
+                r["risk_flags"]] for r in shown.iter_rows(named=True)],
               [120, 170, 90, 70, 70, doc.width - 520])
-    if len(deals) > len(shown):
-        doc.text(f"The {len(shown)} biggest of {len(deals)} deals at risk; the Rep page lists every one.", "small")
+    if deals.height > shown.height:
+        doc.text(f"The {shown.height} biggest of {deals.height} deals at risk; the Rep page lists every one.", "small")
+
+
+_DEALS_SCHEMA: dict[str, Any] = {"rep_id": pl.String, "rep_name": pl.String, "opportunity_id": pl.String,
+                                 "account": pl.String, "stage": pl.String, "amount": pl.Float64,
+                                 "close_date": pl.Date, "risk_flags": pl.String}
+
+
+def deals_at_risk(card: Scorecard, leader_id: str, period: str | Period | None = None, *,
+                  team: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The open deals with a risk flag (``Scorecard.rep_view``) of the reps who report to the leader
+    directly, biggest first: rep_id, rep_name, opportunity_id, account, stage, amount, close_date,
+    risk_flags. Members who lead teams are left out: their deals are in their own pack."""
+    members = team if team is not None else card.leader_team(leader_id, period)
+    direct = members.filter((pl.col("depth") == 1) & ~pl.col("leads_team"))
+    rows: list[dict[str, Any]] = []
+    for rep in direct.iter_rows(named=True):
+        view = card.rep_view(rep["rep_id"], period)
+        for d in view.deals.filter(pl.col("risk_count") > 0).iter_rows(named=True):
+            rows.append({"rep_id": rep["rep_id"], "rep_name": _name(rep, "rep_name", "rep_id"),
+                         "opportunity_id": d["opportunity_id"],
+                         "account": d.get("account_name") or d["opportunity_id"], "stage": d.get("stage") or "",
+                         "amount": d.get("amount"), "close_date": d.get("close_date"),
+                         "risk_flags": d.get("risk_flags") or ""})
+    return pl.DataFrame(rows, schema=_DEALS_SCHEMA).sort(["amount", "opportunity_id"], descending=[True, False],
+                                                         nulls_last=True)
 
 
 def pack_file_name(kind: str, period: str, leader_name: str | None = None) -> str:
