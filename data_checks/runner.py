@@ -52,6 +52,8 @@ FLAG_SCHEMA: dict[str, pl.DataType] = {
 }
 SAMPLE_ROWS = 5
 LINE = "__line"
+ROW = "__row"
+"""A row's number within its batch: unique where file lines are not (two files of one extract)."""
 FILE = "__file"
 RAW = "__raw__"
 
@@ -65,8 +67,12 @@ class ExtractBatch:
 
     extract: ExtractSpec
     frame: pl.DataFrame
-    """Canonical typed columns, ``__raw__<col>``, ``__line``, ``__file``."""
+    """Canonical typed columns, ``__raw__<col>``, ``__line``, ``__file``, and ``__row`` (added here)."""
     files: list[str]
+
+    def __post_init__(self) -> None:
+        if ROW not in self.frame.columns:
+            self.frame = self.frame.with_row_index(ROW)
 
     @property
     def name(self) -> str:
@@ -90,8 +96,9 @@ class Finding:
 
     rule: Rule
     failed: int
-    lines: list[int]
-    """Lines of the rows that broke it: every one for a flag or note, a sample for a reject."""
+    rows: list[int]
+    """The rows (``__row``) that broke it: every one for a flag or note, and for every rule of a batch
+    of several files; a sample for a reject otherwise."""
     message: str = ""
     escalated: bool = False
     """A flag broken by more rows than its ``reject_above``: the file is rejected."""
@@ -111,7 +118,7 @@ def check_frame(batch: ExtractBatch) -> pl.DataFrame:
     frame = batch.frame
     names_as_text = NAME_COLUMNS.get(batch.name, ())
     needed = checked_columns(extract)
-    exprs: list[pl.Expr] = [pl.col(LINE)]
+    exprs: list[pl.Expr] = [pl.col(ROW)]
     for col in extract.columns:
         c = col.name
         if c not in frame.columns or c not in needed:
@@ -183,7 +190,7 @@ def _validate(name: str, pandas_frame: pd.DataFrame, rules: Sequence[Rule],
         result = validation.run(
             batch_parameters={"dataframe": pandas_frame},
             result_format={"result_format": "COMPLETE" if complete else "SUMMARY",
-                           "partial_unexpected_count": SAMPLE_ROWS, "unexpected_index_column_names": [LINE]},
+                           "partial_unexpected_count": SAMPLE_ROWS, "unexpected_index_column_names": [ROW]},
         )
     by_name = {(r.name, r.column): r for r in rules}
     out: list[tuple[Rule, dict[str, Any], bool]] = []
@@ -194,13 +201,14 @@ def _validate(name: str, pandas_frame: pd.DataFrame, rules: Sequence[Rule],
     return out
 
 
-def _lines(result: Mapping[str, Any], key: str) -> list[int]:
-    return [int(d[LINE]) for d in result.get(key) or [] if isinstance(d, dict) and LINE in d]
+def _rows(result: Mapping[str, Any], key: str) -> list[int]:
+    return [int(d[ROW]) for d in result.get(key) or [] if isinstance(d, dict) and ROW in d]
 
 
 def suite_findings(batch: ExtractBatch) -> list[Finding]:
     """The extract's column rules, run by its GX suite; each flag rule that some rows broke is run
-    again in complete mode so that every one of its rows can be marked."""
+    again in complete mode so that every one of its rows can be marked (every rule some rows broke,
+    when the batch holds several files, so that each file's verdict counts its own rows)."""
     rules = _applicable(batch)
     checked = check_frame(batch)
     pandas_frame = to_pandas(checked)
@@ -215,18 +223,19 @@ def suite_findings(batch: ExtractBatch) -> list[Finding]:
         failed = int(result.get("unexpected_count") or 0)
         if not success and failed == 0 and "exception_info" in result:
             failed = batch.frame.height
-        finding = Finding(rule, failed, _lines(result, "partial_unexpected_index_list"),
+        finding = Finding(rule, failed, _rows(result, "partial_unexpected_index_list"),
                           escalated=rule.reject_above is not None and rule.outcome != "reject" and not success)
         findings.append(_confirmed(batch, finding))
-        if finding.failed and rule.outcome != "reject" and not finding.escalated:
+        marks = rule.outcome != "reject" and not finding.escalated
+        if finding.failed and rule.kind != "unique" and (marks or len(batch.files) > 1):
             to_mark.append(rule)
     if to_mark:
-        complete = {rule.name + str(rule.column): _lines(result, "unexpected_index_list")
+        complete = {rule.name + str(rule.column): _rows(result, "unexpected_index_list")
                     for rule, result, _ in _validate(batch.name, pandas_frame, to_mark, complete=True)}
         for finding in findings:
-            lines = complete.get(finding.rule.name + str(finding.rule.column))
-            if lines is not None:
-                finding.lines = _without_unparsed(batch, finding.rule, lines)
+            rows = complete.get(finding.rule.name + str(finding.rule.column))
+            if rows is not None:
+                finding.rows = _without_unparsed(batch, finding.rule, rows)
     return findings
 
 
@@ -245,23 +254,23 @@ def _confirmed(batch: ExtractBatch, finding: Finding) -> Finding:
         # Confirm on the real key values (the check frame holds hashes).
         dup = batch.frame.filter(pl.struct(list(rule.columns)).is_duplicated())
         finding.failed = dup.height
-        finding.lines = dup[LINE].head(SAMPLE_ROWS).to_list()
+        finding.rows = dup[ROW].to_list() if len(batch.files) > 1 else dup[ROW].head(SAMPLE_ROWS).to_list()
     if rule.kind == "not_blank" and finding.failed and f"{RAW}{rule.columns[0]}" in batch.frame.columns:
         # A value that did not parse is reported once, by the parse rule, not again as blank.
         unparsed = batch.frame.filter(pl.col(f"{RAW}{rule.columns[0]}").is_not_null())
         finding.failed -= unparsed.height
-        finding.lines = _without_unparsed(batch, rule, finding.lines)
+        finding.rows = _without_unparsed(batch, rule, finding.rows)
         if finding.failed <= 0:
             finding.failed, finding.escalated = 0, False
     return finding
 
 
-def _without_unparsed(batch: ExtractBatch, rule: Rule, lines: list[int]) -> list[int]:
+def _without_unparsed(batch: ExtractBatch, rule: Rule, rows: list[int]) -> list[int]:
     raw = f"{RAW}{rule.columns[0]}"
     if rule.kind != "not_blank" or raw not in batch.frame.columns:
-        return lines
-    skip = set(batch.frame.filter(pl.col(raw).is_not_null())[LINE].to_list())
-    return [n for n in lines if n not in skip]
+        return rows
+    skip = set(batch.frame.filter(pl.col(raw).is_not_null())[ROW].to_list())
+    return [n for n in rows if n not in skip]
 
 
 # -- rules run in Polars -------------------------------------------------------------------------
@@ -271,9 +280,9 @@ def _text_rule(batch: ExtractBatch, rule: Rule, breaks: Callable[[pl.Expr], pl.E
     columns = [c for c in rule.columns if c in batch.frame.columns]
     if not columns:
         return None
-    hits = batch.frame.select(LINE, *columns).filter(
+    hits = batch.frame.select(ROW, *columns).filter(
         pl.any_horizontal(breaks(pl.col(c)).fill_null(False) for c in columns))
-    finding = Finding(rule, hits.height, hits[LINE].to_list())
+    finding = Finding(rule, hits.height, hits[ROW].to_list())
     if hits.height:
         which = [c for c in columns if hits.select(breaks(pl.col(c)).any()).item()]
         finding.message = f" (in {', '.join(which)})"
@@ -314,7 +323,7 @@ def _depth(batch: ExtractBatch, rule: Rule) -> Finding | None:
             depth[rep] = base + i
     deep = sorted((d, r) for r, d in depth.items() if d > limit)
     too_deep = frame.filter(pl.col("rep_id").is_in([r for _, r in deep]))
-    finding = Finding(rule, too_deep.height, too_deep[LINE].to_list())
+    finding = Finding(rule, too_deep.height, too_deep[ROW].to_list())
     if deep:
         chain: list[str] = []
         node = deep[-1][1]
@@ -331,9 +340,9 @@ def _foreign_key(batch: ExtractBatch, rule: Rule, references: References) -> Fin
     if column not in batch.frame.columns or target not in references.keys:
         return None
     known = references.keys[target]
-    orphans = batch.frame.select(LINE, column).filter(
+    orphans = batch.frame.select(ROW, column).filter(
         pl.col(column).is_not_null() & ~pl.col(column).is_in(known.implode()))
-    finding = Finding(rule, orphans.height, orphans[LINE].to_list())
+    finding = Finding(rule, orphans.height, orphans[ROW].to_list())
     if orphans.height:
         distinct = orphans[column].unique(maintain_order=True).head(5).to_list()
         finding.message = ": " + ", ".join(repr(v) for v in distinct)
@@ -344,7 +353,7 @@ def _self_manager(batch: ExtractBatch, rule: Rule) -> Finding | None:
     if "manager_id" not in batch.frame.columns:
         return None
     selfish = batch.frame.filter(pl.col("rep_id") == pl.col("manager_id"))
-    return Finding(rule, selfish.height, selfish[LINE].to_list())
+    return Finding(rule, selfish.height, selfish[ROW].to_list())
 
 
 def _cycle(batch: ExtractBatch, rule: Rule) -> Finding | None:
@@ -368,7 +377,7 @@ def _cycle(batch: ExtractBatch, rule: Rule) -> Finding | None:
         for p in path:
             state[p] = 2
     cyc = frame.filter(pl.col("rep_id").is_in(sorted(in_cycle)))
-    return Finding(rule, cyc.height, cyc[LINE].to_list(),
+    return Finding(rule, cyc.height, cyc[ROW].to_list(),
                    ": " + " -> ".join(sorted(in_cycle)[:6]) if cyc.height else "")
 
 
@@ -379,7 +388,7 @@ def _currency_rate(batch: ExtractBatch, rule: Rule, references: References) -> F
     reporting = references.reporting_currency.upper()
     code = pl.col("currency").str.strip_chars().str.to_uppercase()
     missing = batch.frame.filter(code.is_not_null() & (code != reporting) & ~code.is_in(sorted(references.rates)))
-    finding = Finding(rule, missing.height, missing[LINE].to_list())
+    finding = Finding(rule, missing.height, missing[ROW].to_list())
     if missing.height:
         codes = ", ".join(sorted(set(missing["currency"].str.strip_chars().str.to_uppercase().to_list()))[:5])
         finding.message = (f": {codes} has no conversion rate, so these amounts count as {reporting} as they"
@@ -431,10 +440,10 @@ def _show(raw: object, value: object) -> str:
     return "(blank)" if text is None else repr(str(text))[:80]
 
 
-def _sample(frame: pl.DataFrame, lines: list[int], columns: Sequence[str]) -> str:
-    if not lines:
+def _sample(frame: pl.DataFrame, picked: list[int], columns: Sequence[str]) -> str:
+    if not picked:
         return ""
-    rows = frame.filter(pl.col(LINE).is_in(lines[:SAMPLE_ROWS])).head(SAMPLE_ROWS)
+    rows = frame.filter(pl.col(ROW).is_in(picked[:SAMPLE_ROWS])).head(SAMPLE_ROWS)
     shown = [c for c in columns if c in rows.columns]
     out = []
     for row in rows.iter_rows(named=True):
@@ -448,22 +457,38 @@ def outcome_of(finding: Finding) -> Outcome:
     return "reject" if finding.escalated else finding.rule.outcome
 
 
-def result_row(batch: ExtractBatch, finding: Finding) -> dict[str, object]:
+def result_rows(batch: ExtractBatch, finding: Finding) -> list[dict[str, object]]:
+    """The finding as result rows: one for the batch, or, where rows of a batch of several files
+    broke the rule, one per file whose rows did (each with its own count and sample)."""
+    if len(batch.files) == 1 or finding.failed <= 0 or finding.rule.kind == "column_exists" or FILE not in batch.frame:
+        return [_result_row(batch, finding, ", ".join(batch.files), batch.frame, finding.failed)]
+    failing = batch.frame.filter(pl.col(ROW).is_in(finding.rows)).select(FILE, ROW)
+    out = []
+    for file in batch.files:
+        part = batch.frame.filter(pl.col(FILE) == file)
+        mine = failing.filter(pl.col(FILE) == file)[ROW].to_list()
+        if mine:
+            out.append(_result_row(batch, finding, file, part, len(mine), mine))
+    return out
+
+
+def _result_row(batch: ExtractBatch, finding: Finding, file: str, frame: pl.DataFrame, failed: int,
+                rows: list[int] | None = None) -> dict[str, object]:
     rule = finding.rule
     cols = list(rule.columns)
-    total = batch.frame.height
+    total = frame.height
     if rule.kind == "column_exists":
         message = finding.message
     else:
-        message = _message(rule.name, finding.failed, total, cols) + (finding.message if finding.failed else "")
+        message = _message(rule.name, failed, total, cols) + (finding.message if failed else "")
         if finding.escalated and rule.reject_above is not None:
             message += (f"; more than {rule.reject_above:.0%} of the rows, so the file is probably mis-mapped"
                         " (day and month swapped, or columns crossed) and is rejected")
     key = [c for c in batch.extract.key if c not in cols]
     sample_cols = key + cols if rule.kind in ("self_manager", "cycle") else cols + key
-    return {"file": ", ".join(batch.files), "extract": batch.name, "column_name": rule.column, "rule": rule.name,
-            "outcome": outcome_of(finding), "passed": finding.failed <= 0, "failed_rows": finding.failed,
-            "total_rows": total, "message": message, "sample": _sample(batch.frame, finding.lines, sample_cols)}
+    return {"file": file, "extract": batch.name, "column_name": rule.column, "rule": rule.name,
+            "outcome": outcome_of(finding), "passed": failed <= 0, "failed_rows": failed, "total_rows": total,
+            "message": message, "sample": _sample(frame, finding.rows if rows is None else rows, sample_cols)}
 
 
 def flagged_rows(batch: ExtractBatch, findings: Sequence[Finding]) -> pl.DataFrame:
@@ -473,9 +498,9 @@ def flagged_rows(batch: ExtractBatch, findings: Sequence[Finding]) -> pl.DataFra
     row_key = (pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="|") if key
                else pl.lit(None, dtype=pl.String))
     for f in findings:
-        if not f.failed or f.escalated or f.rule.outcome == "reject" or not f.lines:
+        if not f.failed or f.escalated or f.rule.outcome == "reject" or not f.rows:
             continue
-        marked = batch.frame.filter(pl.col(LINE).is_in(f.lines))
+        marked = batch.frame.filter(pl.col(ROW).is_in(f.rows))
         parts.append(marked.select(
             pl.lit(batch.name).alias("extract"), row_key.alias("row_key"),
             (pl.col(FILE).cast(pl.String) if FILE in marked.columns else pl.lit(", ".join(batch.files))).alias("file"),
@@ -547,7 +572,8 @@ def run_checks(batches: Mapping[str, ExtractBatch], references: References,
     for name, batch in batches.items():
         done = column[name]
         findings = (done.result() if isinstance(done, Future) else done) + in_polars[name]
-        rows.extend(result_row(batch, f) for f in findings)
+        for f in findings:
+            rows.extend(result_rows(batch, f))
         flags.append(flagged_rows(batch, findings))
     results = pl.DataFrame(rows, schema=RESULT_SCHEMA) if rows else pl.DataFrame(schema=RESULT_SCHEMA)
     return CheckRun(results, pl.concat(flags) if flags else pl.DataFrame(schema=FLAG_SCHEMA))

@@ -38,6 +38,7 @@ from data_checks.runner import (
     FILE,
     FLAG_SCHEMA,
     RESULT_SCHEMA,
+    ROW,
     ExtractBatch,
     References,
     SuiteFuture,
@@ -462,7 +463,9 @@ def gather(mapped: list[MappedTable], overlap: Overlap) -> dict[str, ExtractBatc
         frame = overlap.frame_for(m)
         if m.extract in batches:
             previous = batches[m.extract]
-            merged = pl.concat([previous.frame, frame], how="diagonal_relaxed")
+            # the batch numbers its rows anew (``__row``): file lines repeat from one file to the next
+            merged = pl.concat([previous.frame.drop(ROW, strict=False), frame.drop(ROW, strict=False)],
+                               how="diagonal_relaxed")
             batches[m.extract] = ExtractBatch(previous.extract, merged,
                                               previous.files + [m.file])
         else:

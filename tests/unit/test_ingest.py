@@ -100,7 +100,7 @@ def test_inbox_watcher_picks_files_up_within_seconds(tmp_path: Path) -> None:
     try:
         assert start_inbox_watcher(db, inbox, interval=0.2) is thread  # one per folder
         write(inbox / "team.csv", (HUBSPOT / "team.csv").read_text())
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # the child imports Great Expectations: seconds on a busy machine
         while time.monotonic() < deadline and not (inbox / "processed").exists():
             time.sleep(0.2)
         assert (inbox / "processed").exists()

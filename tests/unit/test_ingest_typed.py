@@ -115,9 +115,11 @@ def test_two_files_of_one_extract_are_checked_together(tmp_path: Path, monkeypat
     second.write_text(ACTIVITIES + "T3,U1,2026-04-05 09:00:00,call,10\nT4,U1,2026-04-05 10:00:00,call,10\n",
                       encoding="utf-8")
     checks = _plan_checks(tmp_path, [reps, first, second], monkeypatch, 2)
-    # T3 is in both files: the suite started on the first file alone is not the verdict
+    # T3 is in both files: the suite started on the first file alone is not the verdict; each file's
+    # verdict counts its own row of the pair
     unique = checks.filter(pl.col("rule") == "unique activity_id")
-    assert unique.select("failed_rows", "total_rows").rows() == [(2, 5)]
+    assert unique.select("file", "failed_rows", "total_rows").rows() == [
+        ("activities_q1.csv", 1, 3), ("activities_q2.csv", 1, 2)]
 
 
 def test_a_canonical_csv_inside_a_zip_is_typed_too(tmp_path: Path) -> None:

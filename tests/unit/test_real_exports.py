@@ -41,8 +41,9 @@ def test_the_salesforce_weekly_export_loads_as_delivered(tmp_path: Path) -> None
 def test_odd_rows_are_flagged_by_the_line_a_text_editor_shows(tmp_path: Path) -> None:
     """Deal ...006 has a description over two lines, so the deals after it start one line further
     down than their record number: ...028 is record 29 but starts on line 30 of Opportunity.csv.
-    ...017 (open) and ...021 (lost) have no amount; 16 of the 17 done tasks and 6 of the 8 events
-    have no type."""
+    ...017 (open) and ...021 (lost) have no amount; 16 of the 17 done tasks have no type (events are
+    meetings). Task.csv and Event.csv are one batch of activities whose file lines repeat: each
+    file's verdict counts and shows its own rows."""
     store = Store(tmp_path / "sf.duckdb")
     result = ingest_files(store, [salesforce_weekly_zip(tmp_path)], loaded_by="test")
     assert result.accepted, result.report()
@@ -53,7 +54,14 @@ def test_odd_rows_are_flagged_by_the_line_a_text_editor_shows(tmp_path: Path) ->
     blank_amount = flags.filter((flags["rule"] == "not blank") & (flags["column_name"] == "amount"))
     assert sorted(blank_amount["row_key"].to_list()) == ["0068d0000000017AAA", "0068d0000000021AAA"]
     untyped = flags.filter((flags["extract"] == "activities") & (flags["column_name"] == "type"))
-    assert untyped.height == 16 + 6
+    assert untyped.height == 16 and set(untyped["file"]) == {next(v.file for v in result.verdicts
+                                                                if v.file.endswith("/Task.csv"))}
+    events = next(v for v in result.verdicts if v.file.endswith("/Event.csv"))
+    tasks = next(v for v in result.verdicts if v.file.endswith("/Task.csv"))
+    assert events.status == "accepted" and not events.failures
+    [untyped_tasks] = [f for f in tasks.failures if f.column == "type"]
+    assert (untyped_tasks.outcome, untyped_tasks.rows, untyped_tasks.total) == ("flag", 16, 17)
+    assert "Task.csv line" in untyped_tasks.sample and "Event.csv" not in untyped_tasks.sample
     assert result.as_of is not None and result.as_of.isoformat() == "2023-12-29"
     with store.reader() as con:
         assert con.execute("select as_of from loads").fetchall()[0][0].isoformat() == "2023-12-29"
