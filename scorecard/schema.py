@@ -223,8 +223,10 @@ levels deep. On every load of `reps` the store rebuilds two derived tables: `tea
 with 0 at the top, direct_reports, team_size).
 
 Bookkeeping tables: `loads` (one row per accepted load: id, when, by whom, source, files with
-sha256 and size, row counts, check summary, and for a restore the load it restored),
-`check_results` (the latest data-check results, rejected files included) and
+sha256 and size, row counts, check summary, the data's as-of date, and for a restore the load it
+restored), `check_results` (the data-check results with each rule's outcome, reject, flag or note,
+rejected files included), `flagged_rows` (each row in place that was loaded with a flag: extract,
+row key, file, line, rule, column; see `docs/ingest.md`) and
 `opportunity_snapshots` (the opportunities extract as it stood after each load that delivered it,
 keyed by load_id, for figures as of an earlier date).
 """
