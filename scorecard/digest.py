@@ -33,7 +33,6 @@ import polars as pl
 
 from scorecard import reports, sql
 from scorecard.access import AccessPolicy, viewer_for_email
-from scorecard.as_of import format_as_of
 from scorecard.metrics import METRICS, ROLES, SCORES, format_value
 
 if TYPE_CHECKING:
@@ -139,7 +138,8 @@ def find_alerts(card: Scorecard, period: str | Period | None, threshold: float) 
     target = card.period(period)
     alerts = score_drops(card.leaders(target), threshold)
     alerts += floor_crossings(card.metric_values(target), card.previous_scored(target).assessed, card.rubric)
-    return sorted(alerts, key=lambda a: (a.leader_id, a.reason))
+    order = {f"drop:{k}": i for i, k in enumerate(ALERT_SCORES)}  # the overall score first, then the roles
+    return sorted(alerts, key=lambda a: (a.leader_id, order.get(a.reason, len(order)), a.reason))
 
 
 # -- links -------------------------------------------------------------------------------------------
@@ -176,6 +176,11 @@ def _score_lines(row: dict[str, Any]) -> list[str]:
             for k in SCORES]
 
 
+def _lower_first(text: str) -> str:
+    """"Data as of 26 Nov 2026" -> "data as of 26 Nov 2026", for the middle of a sentence."""
+    return text[:1].lower() + text[1:]
+
+
 def _first_name(name: str) -> str:
     return name.split()[0] if name.strip() else name
 
@@ -184,7 +189,7 @@ def digest_message(card: Scorecard, recipient: Recipient, period: Period, pack: 
     """A leader's weekly digest, with their 1:1 pack attached."""
     assert recipient.email is not None
     row = card.leaders(period).filter(pl.col("leader_id") == recipient.leader_id).row(0, named=True)
-    as_of = format_as_of(card.data_as_of())
+    as_of = reports.as_of_line(card)
     lines = [f"Hello {_first_name(recipient.name)},", "",
              f"Your scorecard for {period.label} ({card.period_status(period)}). {as_of}.", "",
              "Scores, 0-100, and their change against the previous quarter (at the same share elapsed while"
@@ -212,9 +217,9 @@ def digest_message(card: Scorecard, recipient: Recipient, period: Period, pack: 
     overall = reports.points(row.get("overall"))
     return Message(
         kind="digest", to=(recipient.email,), leader_id=recipient.leader_id, period=period.label,
-        reasons=(f"as of {card.data_as_of()}",),
+        reasons=(f"as of {card.today}",),
         subject=f"Your scorecard {period.label}: overall {overall} ({reports.change(row.get('overall_change'))}),"
-                f" {as_of.lower()}",
+                f" {_lower_first(as_of)}",
         body="\n".join(lines),
         attachment=(reports.pack_file_name("one-on-one", period.label, recipient.name), pack),
     )
@@ -225,7 +230,7 @@ def board_message(card: Scorecard, to: Sequence[str], period: Period, pack: byte
     """The executives' board summary, with the board pack attached."""
     leaders = card.leaders(period)
     median = card.org_median(period)
-    as_of = format_as_of(card.data_as_of())
+    as_of = reports.as_of_line(card)
     names = dict(zip(leaders["leader_id"].to_list(), leaders["leader_name"].to_list(), strict=True))
     lines = [f"Board summary for {period.label} ({card.period_status(period)}). {as_of}.", "",
              f"{leaders.height} leaders; org median overall score {reports.points(median.get('overall'))}.", "",
@@ -241,8 +246,8 @@ def board_message(card: Scorecard, to: Sequence[str], period: Period, pack: byte
         lines += [f"  {names[a.leader_id] or a.leader_id}: {a.text}" for a in seen]
     lines += ["", f"Open the scorecard: {scorecard_link(base_url, period.label)}",
               "The board pack for this period is attached (PDF).", ""]
-    return Message(kind="board", to=tuple(to), period=period.label, reasons=(f"as of {card.data_as_of()}",),
-                   subject=f"Scorecard board summary {period.label}, {as_of.lower()}", body="\n".join(lines),
+    return Message(kind="board", to=tuple(to), period=period.label, reasons=(f"as of {card.today}",),
+                   subject=f"Scorecard board summary {period.label}, {_lower_first(as_of)}", body="\n".join(lines),
                    attachment=(reports.pack_file_name("board", period.label), pack))
 
 
@@ -308,7 +313,7 @@ def plan(store: Store, settings: Settings, period: str | None = None, *, today: 
     sent = _already_sent(card)
     out = Plan()
     people = recipients(card)
-    as_of = format_as_of(card.data_as_of())
+    as_of = reports.as_of_line(card)
 
     def card_for(email: str) -> Scorecard | None:
         with card.store.reader() as con:
@@ -331,7 +336,7 @@ def plan(store: Store, settings: Settings, period: str | None = None, *, today: 
         if not person.email:
             out.notes.append(f"{person.name} ({person.leader_id}) has no e-mail in the reps extract: no digest")
             continue
-        key = ("digest", person.email, person.leader_id, target.label, f"as of {card.data_as_of()}")
+        key = ("digest", person.email, person.leader_id, target.label, f"as of {card.today}")
         if key in sent:
             continue
         own = card_for(person.email)
@@ -346,7 +351,7 @@ def plan(store: Store, settings: Settings, period: str | None = None, *, today: 
     executives = sorted(policy.executives) or [p.email for p in people if p.level == 0 and p.email]
     packs: dict[tuple[str, ...], tuple[Scorecard, bytes]] = {}
     for email in executives:
-        if ("board", email, "", target.label, f"as of {card.data_as_of()}") in sent:
+        if ("board", email, "", target.label, f"as of {card.today}") in sent:
             continue
         exec_card = card_for(email)
         if exec_card is None:

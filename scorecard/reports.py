@@ -243,9 +243,11 @@ class _Slot:
     box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
 
-def _chart_slot(slots: list[_Slot], figure: go.Figure, width: float, height: float) -> Flowable:
+def _chart_slot(slots: list[_Slot], figure: go.Figure, width: float, height: float,
+                min_height: float | None = None) -> Flowable:
     """Room on the page for a chart: ReportLab lays it out and records where it landed; the chart's
-    vector PDF is drawn there afterwards (:func:`_stamp_charts`)."""
+    vector PDF is drawn there afterwards (:func:`_stamp_charts`). With ``min_height``, the chart
+    shrinks to the room left on the page down to that height before it moves to the next page."""
     from reportlab.platypus import Flowable
 
     slot = _Slot(figure, int(width * 4 / 3), int(height * 4 / 3))  # points to CSS pixels (96 per inch)
@@ -253,12 +255,15 @@ def _chart_slot(slots: list[_Slot], figure: go.Figure, width: float, height: flo
 
     class ChartSlot(Flowable):
         def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-            return width, height
+            fits = min_height is not None and min_height <= available_height < height
+            self.height_used = available_height - 1 if fits else height
+            return width, self.height_used
 
         def draw(self) -> None:
             x, y = self.canv.absolutePosition(0, 0)
             slot.page = self.canv.getPageNumber()
-            slot.box = (x, y, width, height)
+            slot.box = (x, y, width, self.height_used)
+            slot.height_px = int(self.height_used * 4 / 3)
 
     return ChartSlot()
 
@@ -298,8 +303,8 @@ class _Document:
     def text(self, value: object, style: str = "body") -> None:
         self.story.append(_p(value, getattr(self.styles, style)))
 
-    def chart(self, figure: go.Figure, width: float, height: float) -> None:
-        self.story.append(_chart_slot(self.slots, figure, width, height))
+    def chart(self, figure: go.Figure, width: float, height: float, min_height: float | None = None) -> None:
+        self.story.append(_chart_slot(self.slots, figure, width, height, min_height))
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float]) -> None:
         self.story.append(_table(header, rows, widths, self.styles))
@@ -464,8 +469,14 @@ def _history_keys() -> list[str]:
     return list(ROLE_KEYS)
 
 
+def as_of_line(card: Scorecard) -> str:
+    """"Data as of 20 May 2026": the data's as-of date, or the date the card was opened at (``--as-of``);
+    never the machine's clock."""
+    return format_as_of(card.today if card.data_as_of() is not None else None)
+
+
 def _pack_heading(card: Scorecard, period: Period) -> tuple[str, str]:
-    return period.label, format_as_of(card.data_as_of())
+    return period.label, as_of_line(card)
 
 
 def board_pack(card: Scorecard, period: str | Period | None = None, *,
@@ -577,7 +588,7 @@ def _leader_page(card: Scorecard, doc: _Document, row: dict[str, Any], period: P
     history = card.history(leader_id, period=period)
     if history.height:
         doc.text("Score history by quarter", "subheading")
-        doc.chart(charts.score_history(history, _history_keys()), doc.width, 170)
+        doc.chart(charts.score_history(history, _history_keys()), doc.width, 190, min_height=110)
     else:
         doc.text("No earlier quarter with data.", "small")
 
@@ -749,7 +760,10 @@ def pack_file_name(kind: str, period: str, leader_name: str | None = None) -> st
     """``board-pack-2026Q3.pdf``, ``1-1-pack-farid-ueda-2026Q3.pdf``."""
     if kind == "board":
         return f"board-pack-{period}.pdf"
-    slug = "".join(c if c.isalnum() else "-" for c in (leader_name or "leader").lower()).strip("-")
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", leader_name or "leader").encode("ascii", "ignore").decode().lower()
+    slug = "".join(c if c.isalnum() else "-" for c in plain).strip("-")
     while "--" in slug:
         slug = slug.replace("--", "-")
     return f"1-1-pack-{slug or 'leader'}-{period}.pdf"

@@ -41,7 +41,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from scorecard import reports
     from scorecard.access import AccessPolicy, viewer_for_email
     from scorecard.api import Scorecard
-    from scorecard.as_of import format_as_of
     from scorecard.settings import get_settings
     from scorecard.store import Store
 
@@ -74,8 +73,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)
-    print(f"wrote {out} ({len(pdf) // 1024} KB): {args.kind} pack for {period.label},"
-          f" {format_as_of(card.data_as_of()).lower()}")
+    print(f"wrote {out} ({len(pdf) // 1024} KB): {args.kind} pack for {period.label}. {reports.as_of_line(card)}")
     return 0
 
 
