@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from scorecard import charts, drilldown, ui
+from scorecard import charts, drilldown, reports, ui
 from scorecard.metrics import SCORES
 
 _FORMATS = {"ratio": "%.2fx", "days": "%.0f days", "per_month": "%.1f/month", "per_rep_day": "%.1f/day",
@@ -47,6 +47,10 @@ assert row is not None
 
 st.subheader(ui.plain(row["leader_name"]))
 st.caption(ui.plain(ui.leader_caption(row)))
+st.download_button("1:1 pack (PDF)",
+                   data=lambda: reports.one_on_one_pack_for(who, str(leader_id), period, ui.settings()),
+                   file_name=reports.pack_file_name("one-on-one", period, row["leader_name"]), mime="application/pdf",
+                   icon=":material/picture_as_pdf:", on_click="ignore", key="one_on_one_pack")
 head = st.columns(6)
 for col, key in zip(head, ["overall", "company_leader", "customer_champion", "process_guru",
                            "organization_architect", "course_corrector"], strict=True):

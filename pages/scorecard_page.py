@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import charts, ui
+from scorecard import charts, reports, ui
 from scorecard.metrics import SCORES
 
 who = ui.current_viewer()
@@ -47,6 +47,9 @@ cols[2].metric(f"Top overall ({ui.points(best.get('overall'))}{thin_top})", ui.p
                help=f"Scored on {best.get('coverage') or 'no metric'}")
 cols[3].page_link(ui.PAGE_FILES["scorecard"], label="TV view", icon=":material/tv:",
                   query_params={"tv": "1", "period": period or ""})
+cols[3].download_button("Board pack (PDF)", data=lambda: reports.board_pack_for(who, period, ui.settings()),
+                        file_name=reports.pack_file_name("board", period or ""), mime="application/pdf",
+                        icon=":material/picture_as_pdf:", on_click="ignore", key="board_pack")
 
 status = ui.scores("period_status", period)
 if status != "complete":

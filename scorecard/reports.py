@@ -42,8 +42,10 @@ if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Flowable
 
+    from scorecard.access import Viewer
     from scorecard.api import Scorecard
     from scorecard.calendar import Period
+    from scorecard.settings import Settings
 
 HEATMAP_ROWS_PER_PAGE = 24
 """Leaders per heatmap page of the board pack (a taller heatmap would not be legible on paper)."""
@@ -754,6 +756,21 @@ def deals_at_risk(card: Scorecard, leader_id: str, period: str | Period | None =
                          "risk_flags": d.get("risk_flags") or ""})
     return pl.DataFrame(rows, schema=_DEALS_SCHEMA).sort(["amount", "opportunity_id"], descending=[True, False],
                                                          nulls_last=True)
+
+
+def board_pack_for(viewer: Viewer, period: str | None = None, settings: Settings | None = None) -> bytes:
+    """The board pack of what ``viewer`` may see, on the database of the settings (the app's download)."""
+    from scorecard.api import Scorecard
+
+    return board_pack(Scorecard.open(viewer=viewer, settings=settings), period)
+
+
+def one_on_one_pack_for(viewer: Viewer, leader_id: str, period: str | None = None,
+                        settings: Settings | None = None) -> bytes:
+    """A leader's 1:1 pack as ``viewer`` may see it (the app's download); ``KeyError`` when they may not."""
+    from scorecard.api import Scorecard
+
+    return one_on_one_pack(Scorecard.open(viewer=viewer, settings=settings), leader_id, period)
 
 
 def pack_file_name(kind: str, period: str, leader_name: str | None = None) -> str:
