@@ -1,0 +1,270 @@
+"""Who sees what, page by page, through the router (AppTest sets the logged-in user as ``st.user``):
+the app fails closed, an unverified or expired login sees nothing, a leader sees no other team's
+names on any surface or download, a score is the same whoever looks, and CRM text is shown as text."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import scorecard.export
+from tests.app.conftest import RunApp, frame_with, logged_in, markdown_sources, texts, unescaped
+
+LEADER = "U0005"  # Farid Ueda, a first-line manager with nine reps
+
+
+@pytest.fixture(scope="module")
+def hosted_db(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo org with an access file naming the CRO (who is not in the reps extract)."""
+    folder = tmp_path_factory.mktemp("hosted_pages")
+    db = folder / "demo.duckdb"
+    shutil.copy2(demo_db_path, db)
+    (folder / "access.toml").write_text('executives = ["cro@example.com"]\nsales_ops = ["ops@example.com"]\n')
+    return db
+
+
+def _people(db: Path) -> tuple[str, set[str], set[str]]:
+    """(the leader's e-mail, the names in his subtree, every other name not also in it)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        email = con.execute("select email from reps where rep_id = $id", {"id": LEADER}).fetchall()[0][0]
+        team = {r[0] for r in con.execute(
+            "select rep_name from reps where rep_id = $id or rep_id in"
+            " (select rep_id from team_members where leader_id = $id)", {"id": LEADER}).fetchall()}
+        everyone = {r[0] for r in con.execute("select rep_name from reps").fetchall()}
+    return email, team, everyone - team
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
+    """Every file the page offers for download (what ``ui.download_csv`` writes)."""
+    written: list[bytes] = []
+    original = scorecard.export.csv_bytes
+
+    def record(frame: Any) -> bytes:
+        data = original(frame)
+        written.append(data)
+        return data
+
+    monkeypatch.setattr(scorecard.export, "csv_bytes", record)
+    yield written
+
+
+def everything_shown(at: AppTest, files: list[bytes]) -> str:
+    """All the page shows or offers: text, tables, charts, pickers, metrics, links and downloads."""
+    parts = [texts(at)]
+    parts += [element.value.to_csv() for element in at.dataframe]
+    for element in at.get("plotly_chart"):
+        parts.append(json.dumps(json.loads(element.proto.spec), ensure_ascii=False))
+    parts += [str(option) for box in at.selectbox for option in box.options]
+    parts += [str(option) for box in at.multiselect for option in box.options]
+    parts += [unescaped(f"{m.label} {m.value}") for m in at.metric]
+    parts += [unescaped(link.value) for link in at.get("page_link")]
+    parts += [data.decode("utf-8-sig") for data in files]
+    return "\n".join(parts)
+
+
+def _no_exception(at: AppTest) -> None:
+    assert [e.value for e in at.exception] == []
+
+
+# -- fail closed -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("address", [None, "0.0.0.0", "10.1.2.3"])
+def test_reachable_from_elsewhere_without_a_login_shows_no_data(run_app: RunApp, demo_db_path: Path,
+                                                              address: str | None) -> None:
+    at = run_app(demo_db_path, address=address)
+    _no_exception(at)
+    shown = texts(at)
+    assert "no login is configured, so it shows no data" in shown
+    assert "add an [auth] section to .streamlit/secrets.toml" in shown
+    assert len(at.dataframe) == 0 and len(at.metric) == 0 and len(at.get("plotly_chart")) == 0
+    assert "Local demo" not in shown
+
+
+def test_forced_hosting_without_a_login_shows_no_data(run_app: RunApp, demo_db_path: Path) -> None:
+    at = run_app(demo_db_path, env={"SCORECARD_HOSTED": "1"})
+    _no_exception(at)
+    assert "SCORECARD_HOSTED is set" in texts(at)
+    assert len(at.dataframe) == 0
+
+
+def test_bound_to_localhost_is_the_local_install(run_app: RunApp, demo_db_path: Path) -> None:
+    at = run_app(demo_db_path, address="127.0.0.1")
+    _no_exception(at)
+    assert "Local demo: no login, everyone sees everything." in texts(at)
+
+
+# -- the login -----------------------------------------------------------------------------------------------
+
+def test_an_unverified_address_is_told_why_and_sees_nothing(run_app: RunApp, hosted_db: Path) -> None:
+    # (a hand-typed page address gets the same: tests/browser/test_login.py)
+    at = run_app(hosted_db, user=logged_in("cro@example.com", verified=False))
+    _no_exception(at)
+    assert "has not verified that cro@example.com is yours" in texts(at)
+    assert [b.label for b in at.button] == ["Log out"]
+    assert len(at.dataframe) == 0 and len(at.metric) == 0 and len(at.get("plotly_chart")) == 0
+
+
+def test_an_expired_login_logs_in_again(run_app: RunApp, hosted_db: Path) -> None:
+    at = run_app(hosted_db, user=logged_in("cro@example.com", expires_in=-1))
+    _no_exception(at)
+    assert "Your login has expired: log in again to go on." in texts(at)
+    assert [b.label for b in at.button] == ["Log in again"]
+    assert len(at.dataframe) == 0 and len(at.metric) == 0
+
+
+def test_a_verified_executive_sees_everyone(run_app: RunApp, hosted_db: Path) -> None:
+    at = run_app(hosted_db, user=logged_in("CRO@example.com"))
+    _no_exception(at)
+    assert {m.label: m.value for m in at.metric}["Leaders"] == "16"
+    assert "Signed in as cro\\@example\\.com" in markdown_sources(at)
+
+
+def test_the_access_file_is_read_again_on_the_next_run(run_app: RunApp, hosted_db: Path) -> None:
+    access = hosted_db.parent / "access.toml"
+    before = access.read_text()
+    at = run_app(hosted_db, "pages/org_overview.py", user=logged_in("cro@example.com"))
+    assert len(frame_with(at, "direct_reports")) == 16
+    try:
+        access.write_text("executives = []\n")
+        at.run()  # the same session, caches kept: the next page run reads the file again
+        _no_exception(at)
+        assert "No one to show yet" in texts(at)  # no longer an executive, and in no one's team
+        assert "The load history (who loaded which files) is shown to sales ops and executives." in texts(at)
+    finally:
+        access.write_text(before)
+
+
+# -- a leader on every surface ------------------------------------------------------------------------------
+
+SURFACES = [
+    ("pages/scorecard_page.py", {}),
+    ("pages/scorecard_page.py", {"tv": "1"}),
+    ("pages/leader.py", {"leader": "U0002", "metric": "quota_attainment"}),  # his director, by hand
+    ("pages/leader.py", {"leader": LEADER, "metric": "quota_attainment"}),
+    ("pages/rep.py", {"rep": "U0120"}),  # a rep of another team, by hand
+    ("pages/org_overview.py", {}),
+    ("pages/data_quality.py", {}),
+    ("pages/methodology.py", {}),
+]
+
+
+@pytest.mark.parametrize(("page", "params"), SURFACES)
+def test_a_leader_sees_no_other_teams_names(run_app: RunApp, hosted_db: Path, downloads: list[bytes],
+                                            page: str, params: dict[str, str]) -> None:
+    email, team, outsiders = _people(hosted_db)
+    at = run_app(hosted_db, page, params=params, user=logged_in(email))
+    _no_exception(at)
+    shown = everything_shown(at, downloads)
+    leaked = sorted(name for name in outsiders if name in shown)
+    assert leaked == []
+    if page not in ("pages/methodology.py", "pages/data_quality.py"):  # those two name rows by id only
+        assert any(name in shown for name in team), "the page showed the leader's own people"
+
+
+def test_a_leader_sees_neither_verdicts_nor_the_load_history(run_app: RunApp, hosted_db: Path) -> None:
+    email, _, _ = _people(hosted_db)
+    quality = run_app(hosted_db, "pages/data_quality.py", user=logged_in(email))
+    assert "The verdicts of uploaded files (with the rows they quote) are shown to sales ops and executives." \
+        in texts(quality)
+    with pytest.raises(AssertionError):
+        frame_with(quality, "failed_rules")
+    overview = run_app(hosted_db, "pages/org_overview.py", user=logged_in(email))
+    assert "The load history (who loaded which files) is shown to sales ops and executives." in texts(overview)
+    flagged = frame_with(quality, "line")
+    with duckdb.connect(str(hosted_db), read_only=True) as con:
+        owners = {r[0] for r in con.execute(
+            "select owner_rep_id from opportunities where opportunity_id in (select unnest($ids::varchar[]))",
+            {"ids": flagged.loc[flagged["extract"] == "opportunities", "row_key"].tolist()}).fetchall()}
+        team_ids = {r[0] for r in con.execute(
+            "select rep_id from team_members where leader_id = $id union select $id", {"id": LEADER}).fetchall()}
+    assert owners and owners <= team_ids  # the flagged deals listed are his people's
+    rows = frame_with(overview, "optional")
+    counts = dict(zip(rows["extract"], rows["rows"], strict=True))
+    assert counts["reps"] == 10  # Farid Ueda and his nine reps, not the org's 120
+    ops = run_app(hosted_db, "pages/data_quality.py", user=logged_in("ops@example.com"))
+    assert len(frame_with(ops, "failed_rules")) > 0  # sales ops see the checks
+
+
+def test_the_methodology_shows_no_server_path(run_app: RunApp, hosted_db: Path) -> None:
+    at = run_app(hosted_db, "pages/methodology.py")
+    _no_exception(at)
+    shown = everything_shown(at, [])
+    assert str(hosted_db.parent) not in shown and "/tmp" not in shown and ".duckdb" not in shown
+
+
+# -- one score, whoever looks ---------------------------------------------------------------------------------
+
+def test_a_leader_sees_the_scores_the_cro_sees_of_him(run_app: RunApp, hosted_db: Path) -> None:
+    email, _, _ = _people(hosted_db)
+    params = {"leader": LEADER, "score": "strategic"}
+    by_cro = run_app(hosted_db, "pages/leader.py", params=params, user=logged_in("cro@example.com"))
+    by_himself = run_app(hosted_db, "pages/leader.py", params=params, user=logged_in(email))
+    _no_exception(by_cro)
+    _no_exception(by_himself)
+    assert [(m.label, m.value) for m in by_himself.metric] == [(m.label, m.value) for m in by_cro.metric]
+    mine, seen = frame_with(by_himself, "value_text"), frame_with(by_cro, "value_text")
+    assert mine[["metric", "value_text", "points"]].equals(seen[["metric", "value_text", "points"]])
+
+
+# -- CRM text is data, never markup -------------------------------------------------------------------------------
+
+HOSTILE = ('=HYPERLINK("http://evil.example/x","Click") ![pixel](http://evil.example/p.png) **bold**'
+           ' <img src="http://evil.example/i.png"> [link](http://evil.example/l) :red[alarm]')
+
+
+@pytest.fixture
+def hostile_db(demo_db_path: Path, tmp_path: Path) -> Path:
+    """The demo org with a markdown image, HTML and a formula in a leader's name and a next step."""
+    db = tmp_path / "demo.duckdb"
+    shutil.copy2(demo_db_path, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("update reps set rep_name = $name where rep_id = $id", {"name": HOSTILE, "id": LEADER})
+        con.execute("update opportunities set next_step = '-0+cmd|\"/c calc\"!A1' where owner_rep_id = 'U0017'")
+    return db
+
+
+def test_a_hostile_name_is_shown_as_typed_never_rendered(run_app: RunApp, hostile_db: Path,
+                                                          downloads: list[bytes]) -> None:
+    at = run_app(hostile_db, "pages/leader.py", params={"leader": LEADER, "metric": "quota_attainment"})
+    _no_exception(at)
+    heading = at.subheader[0].value
+    assert unescaped(heading) == HOSTILE  # the reader sees the text as typed...
+    for markup in ("![", "](", "**", "<img", ":red["):  # ...and Markdown finds no image, link, emphasis,
+        assert re.search(r"(?<!\\)" + re.escape(markup), heading) is None  # tag or colour in it
+    for chart in at.get("plotly_chart"):
+        labels = json.dumps(json.loads(chart.proto.spec))
+        assert "<img" not in labels and "\\u003cimg" not in labels
+
+    board = run_app(hostile_db, "pages/scorecard_page.py", params={"radar": LEADER})
+    _no_exception(board)
+    heatmap = json.loads(board.get("plotly_chart")[0].proto.spec)
+    names = heatmap["data"][0]["y"]
+    assert HOSTILE.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in names
+    top = {m.label.split(" (")[0]: m.value for m in board.metric}["Top overall"]
+    assert "![" not in top and unescaped(top) in (HOSTILE, *names)
+    for link in board.get("page_link"):
+        assert "](" not in link.value
+
+
+def test_downloads_neutralise_formula_cells(run_app: RunApp, hostile_db: Path, downloads: list[bytes]) -> None:
+    import csv
+    import io
+
+    at = run_app(hostile_db, "pages/scorecard_page.py")
+    _no_exception(at)
+    ranking = list(csv.DictReader(io.StringIO(downloads[-1].decode("utf-8-sig"))))
+    row = next(r for r in ranking if r["leader_id"] == LEADER)
+    assert row["leader_name"] == "'" + HOSTILE
+    rep = run_app(hostile_db, "pages/rep.py", params={"rep": "U0017"})
+    _no_exception(rep)
+    deals = list(csv.DictReader(io.StringIO(downloads[-1].decode("utf-8-sig"))))
+    assert deals and {r["next_step"] for r in deals} == {"'-0+cmd|\"/c calc\"!A1"}
