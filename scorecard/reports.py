@@ -120,7 +120,7 @@ class ChartRenderer:
         if browser is not None:
             try:
                 future = asyncio.run_coroutine_threadsafe(browser.close(), loop)
-                future.result(10)
+                future.result(30)
             except Exception:  # noqa: BLE001 - closing a browser that already died
                 pass
         loop.call_soon_threadsafe(loop.stop)
@@ -452,7 +452,9 @@ def _explanation_rows(frame: pl.DataFrame) -> list[list[object]]:
     rows: list[list[object]] = []
     for r in frame.iter_rows(named=True):
         status = status_words.get(r["status"], r["status"])
-        why = f"{status}: {r['reason']}" if r.get("reason") and r["status"] != "scored" else status
+        reason = r.get("reason") or ""
+        why = status if r["status"] == "scored" or not reason else (
+            reason if reason.startswith(status) else f"{status}: {reason}")
         rows.append([r["score_label"], r["metric_label"], format_value(r["value"], r["unit"]), points(r["points"]),
                      share(r.get("effective_weight")), why])
     return rows
@@ -590,7 +592,7 @@ def _leader_page(card: Scorecard, doc: _Document, row: dict[str, Any], period: P
     history = card.history(leader_id, period=period)
     if history.height:
         doc.text("Score history by quarter", "subheading")
-        doc.chart(charts.score_history(history, _history_keys()), doc.width, 190, min_height=110)
+        doc.chart(charts.score_history(history, _history_keys()), doc.width, 190, min_height=125)
     else:
         doc.text("No earlier quarter with data.", "small")
 
