@@ -97,10 +97,11 @@ def markdown_sources(at: AppTest) -> str:
 
 
 def unescaped(source: str) -> str:
-    """Markdown source as the reader sees its text: backslash escapes of punctuation removed."""
+    """Markdown source as the reader sees its text: backslash escapes of punctuation and the invisible
+    word joiners of ``ui.plain`` removed."""
     import re
 
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", source)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", source).replace("\u2060", "")
 
 
 def texts(at: AppTest) -> str:
