@@ -52,3 +52,31 @@ def test_rep_against_team_in_units() -> None:
     table = ui.formatted_vs_team(vs_team)
     assert table.row(0) == ("Quota attainment", "40%", "60%", "behind")
     assert table.row(1) == ("Open pipeline", "$70K", "–", "–")
+
+
+# -- CRM text is data, never markup ------------------------------------------------------------------------
+
+def test_plain_text_escapes_every_markdown_construct() -> None:
+    shown = ui.plain("**Bo** ![x](http://evil.example/p.png) <b>hi</b> # $x$ a_b ~c~ `d`\nnext")
+    # every punctuation character escaped, the line break a space
+    assert shown.replace(ui.WORD_JOINER, "") == (
+        "\\*\\*Bo\\*\\* \\!\\[x\\]\\(http\\:\\/\\/evil\\.example\\/p\\.png\\) \\<b\\>hi\\<\\/b\\> \\# \\$x\\$"
+        " a\\_b \\~c\\~ \\`d\\` next")
+    assert ui.plain(None) == "" and ui.plain("Farid Ueda") == "Farid Ueda"
+
+
+def test_plain_text_breaks_what_markdown_finds_after_parsing() -> None:
+    wj = ui.WORD_JOINER
+    # GitHub-flavoured autolinks (web and e-mail addresses) and Streamlit's colour directives and emoji
+    assert ui.plain("http://x.io") == f"http\\:{wj}\\/\\/x\\.io"
+    assert ui.plain("bo@x.io") == f"bo\\@{wj}x\\.io"
+    assert ui.plain("WWW.x.io") == f"WWW{wj}\\.x\\.io"
+    assert ui.plain(":red[alarm] :smile:") == f"\\:{wj}red\\[alarm\\] \\:{wj}smile\\:{wj}"
+
+
+def test_chart_labels_are_text() -> None:
+    from scorecard.charts import chart_text
+
+    # Plotly reads <a href>, <b> and <br> in labels; entities come back as the characters
+    assert chart_text('<a href="http://evil.example">Bo</a> & Co\n') == (
+        '&lt;a href="http://evil.example"&gt;Bo&lt;/a&gt; &amp; Co ')
