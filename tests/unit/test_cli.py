@@ -59,7 +59,8 @@ def test_demo_database_fixture_has_the_demo_org(demo_db_path: Path, tmp_path: Pa
 def test_every_command_also_runs_as_a_module() -> None:
     for module in ("scorecard", "scorecard.cli"):
         out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=120)
-        assert out.returncode == 0 and "{demo,loads,restore,ingest,score,explain}" in out.stdout, out.stderr
+        commands = "{demo,loads,restore,ingest,score,explain,report,digest}"
+        assert out.returncode == 0 and commands in out.stdout, out.stderr
 
 
 def test_help_answers_without_loading_the_engines() -> None:
