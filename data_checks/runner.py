@@ -291,6 +291,11 @@ def _text_rule(batch: ExtractBatch, rule: Rule, breaks: Callable[[pl.Expr], pl.E
 
 def _max_length(batch: ExtractBatch, rule: Rule) -> Finding | None:
     limit = int(rule.params["limit"])  # type: ignore[call-overload]
+    columns = [c for c in rule.columns if c in batch.frame.columns]
+    longest = batch.frame.select(pl.max_horizontal(pl.col(c).str.len_bytes().max() for c in columns)).item() \
+        if columns else None
+    if longest is not None and longest <= limit:  # bytes read off the offsets: no value can be longer
+        return Finding(rule, 0, [])
     return _text_rule(batch, rule, lambda col: col.str.len_chars() > limit)
 
 
