@@ -117,11 +117,17 @@ def log_in(page: Any, app_url: str, sub: str, path: str = "") -> None:
         page.goto(app_url + path)
 
 
+def read(page: Any) -> str:
+    """The page's text as a person reads it (without the invisible word joiners that keep Markdown from
+    making links of the addresses in CRM text, ``ui.plain``)."""
+    return str(page.inner_text("body")).replace("\u2060", "")
+
+
 def wait_for_any(page: Any, texts: Sequence[str], timeout_s: float = 45) -> str:
-    """Wait until the page shows one of ``texts``; returns the one it shows."""
+    """Wait until the page shows one of ``texts`` (as :func:`read` reads it); returns the one it shows."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        body = page.inner_text("body")
+        body = read(page)
         for text in texts:
             if text in body:
                 return text
