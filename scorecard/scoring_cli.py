@@ -50,8 +50,10 @@ def _open(args: argparse.Namespace) -> Scorecard:
 
 
 def _write(frame: pl.DataFrame, fmt: str, table: Callable[[pl.DataFrame], str]) -> None:
-    if fmt == "csv":
-        sys.stdout.write(frame.write_csv())
+    if fmt == "csv":  # opened in a spreadsheet: a CRM name written as a formula stays text
+        from scorecard.export import neutralised
+
+        sys.stdout.write(neutralised(frame).write_csv())
     elif fmt == "json":
         sys.stdout.write(json.dumps(frame.to_dicts(), default=str, indent=2) + "\n")
     else:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from scorecard.store import Store
 
@@ -74,3 +75,17 @@ def test_help_answers_without_loading_the_engines() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert "ingest" in out and "score" in out and "explain" in out
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_score_as_csv_keeps_a_formula_looking_name_as_text(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A name that slipped past the checks (loaded straight into the store) is written so that a
+    spreadsheet shows it and runs nothing."""
+    from scorecard.cli import main
+
+    store = Store(tmp_path / "db.duckdb")
+    store.load({"reps": pl.DataFrame({"rep_id": ["L1", "R1"], "rep_name": ["=HYPERLINK(\"http://x\")", "Ann"],
+                                      "manager_id": [None, "L1"]})}, loaded_by="t")
+    assert main(["score", "--db", str(store.path), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert "'=HYPERLINK" in out and ",=HYPERLINK" not in out
