@@ -241,10 +241,16 @@ def suite_findings(batch: ExtractBatch) -> list[Finding]:
 
 def _applicable(batch: ExtractBatch) -> list[Rule]:
     """The column rules whose columns the mapped data has (a missing required column is its own rule)."""
-    present = set(batch.frame.columns) | {KEY}
-    return [r for r in column_rules(batch.extract)
-            if r.kind == "column_exists" or (r.kind == "unique" and all(k in present for k in r.columns))
-            or all(c in present for c in r.columns)]
+    present = set(batch.frame.columns)
+
+    def applies(rule: Rule) -> bool:
+        if rule.kind == "column_exists":
+            return True
+        if rule.kind == "parseable":  # its column is there only where some value did not parse
+            return f"{RAW}{rule.columns[0]}" in present
+        return all(c in present for c in rule.columns)
+
+    return [r for r in column_rules(batch.extract) if applies(r)]
 
 
 def _confirmed(batch: ExtractBatch, finding: Finding) -> Finding:
