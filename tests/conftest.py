@@ -70,26 +70,36 @@ def start_app(db: Path, env_extra: dict[str, str] | None = None, timeout: float 
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    wait_until_serving(f"{url}/_stcore/health", process, log, timeout, "the app")
+    return RunningApp(url, db, process, log)
+
+
+def wait_until_serving(probe: str, process: subprocess.Popen[bytes], log: Path, timeout: float, what: str) -> None:
+    """Return once ``probe`` answers 200; kill ``process`` and raise with its log if it never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
+            with urllib.request.urlopen(probe, timeout=1) as resp:
                 if resp.status == 200:
-                    return RunningApp(url, db, process, log)
+                    return
         except OSError:
             time.sleep(0.3)
         if process.poll() is not None:
             break
     process.kill()
-    raise RuntimeError(f"the app did not start; its log:\n{log.read_text(errors='replace')}")
+    raise RuntimeError(f"{what} did not start; its log:\n{log.read_text(errors='replace')}")
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def stop_app(app: RunningApp) -> None:
-    app.process.terminate()
-    try:
-        app.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        app.process.kill()
+    stop_process(app.process)
 
 
 @pytest.fixture

@@ -12,14 +12,13 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tests.browser.journeys import PAGE_TIMEOUT_MS
-from tests.conftest import ROOT, RunningApp, _free_port
+from tests.conftest import ROOT, RunningApp, _free_port, stop_process, wait_until_serving
 
 
 @dataclass
@@ -42,26 +41,12 @@ def start_provider(users: Sequence[Mapping[str, Any]], log_dir: Path, *, token_m
     process = subprocess.Popen(args, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                                env={**os.environ, "NO_COLOR": "1"})
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/.well-known/openid-configuration", timeout=1) as resp:
-                if resp.status == 200:
-                    return Provider(url, process, log)
-        except OSError:
-            time.sleep(0.2)
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise RuntimeError(f"the identity provider did not start; its log:\n{log.read_text(errors='replace')}")
+    wait_until_serving(f"{url}/.well-known/openid-configuration", process, log, timeout, "the identity provider")
+    return Provider(url, process, log)
 
 
 def stop_provider(provider: Provider) -> None:
-    provider.process.terminate()
-    try:
-        provider.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        provider.process.kill()
+    stop_process(provider.process)
 
 
 def start_hosted_app(db: Path, provider: Provider, timeout: float = 60) -> RunningApp:
@@ -87,18 +72,8 @@ def start_hosted_app(db: Path, provider: Provider, timeout: float = 60) -> Runni
          "--server.fileWatcherType", "none", "--secrets.files", str(secrets)],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
-                if resp.status == 200:
-                    return RunningApp(url, db, process, log)
-        except OSError:
-            time.sleep(0.3)
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise RuntimeError(f"the app did not start; its log:\n{log.read_text(errors='replace')}")
+    wait_until_serving(f"{url}/_stcore/health", process, log, timeout, "the app")
+    return RunningApp(url, db, process, log)
 
 
 def log_in(page: Any, app_url: str, sub: str, path: str = "") -> None:
