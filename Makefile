@@ -40,4 +40,4 @@ notebook: $(STAMP) $(SCORECARD_DB)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/scorecard_tour.ipynb
 
 clean:
-	rm -rf $(VENV) data/*.duckdb data/archive
+	rm -rf $(VENV) data/*.duckdb data/.*.duckdb.* data/archive

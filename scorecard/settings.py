@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     """The longest text value (a name, an ID, a next step) a file may hold, in characters."""
     hierarchy_depth_limit: int = 30
     """The deepest reporting chain the hierarchy may have (a deeper one is refused with the chain named)."""
+    load_wait_seconds: float = 600.0
+    """A load or restore waits this long for another one under way to finish before giving up
+    (viewers never wait: they read the version in place)."""
     access_file: Path | None = None
     """TOML file naming executives and sales ops by e-mail; default: ``access.toml`` beside the database."""
     rubric: Path | None = None

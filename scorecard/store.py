@@ -6,12 +6,18 @@ its raw files and canonical frames are archived, and any earlier load can be res
 itself a new load, so history is never rewritten). Opportunities are also kept as a snapshot per
 load, so pipeline figures can be computed as of an earlier load date. The data version is the id of
 the newest accepted load: caches and live pages key on it.
+
+Readers never wait for a load. Every change (:meth:`Store.writing`) is made on a copy of the
+database file; when it is complete the copy replaces the file in one rename. A reader that opened
+the database before keeps the version it opened (the old file lives on while it is open), the next
+one opens the new version. One writer at a time: a lock file beside the database orders them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import json
 import math
@@ -37,7 +43,12 @@ LoadMode = Literal["replace", "append"]
 STAGING = ".staging"
 """Folder of the archive where received files are copied while they are checked."""
 STAGING_HOURS = 24.0
-"""Staged copies of an upload never confirmed are removed after this long."""
+"""Staged copies of an upload never confirmed are removed after this long (at once when the process
+that staged them is gone)."""
+NEXT_VERSION = ".next-"
+"""Infix of the database copy a change is made on before it replaces the database."""
+VERSION_LINK = ".version-"
+"""Infix of the names readers open a version of the database by (see ``Store._version_path``)."""
 
 _LOADS_DDL = """
 create table if not exists loads (
@@ -120,7 +131,7 @@ class StoreError(RuntimeError):
 
 
 class DatabaseBusyError(StoreError):
-    """Another process holds the database for writing."""
+    """Another change of the database (a load, a restore) did not finish within the wait allowed."""
 
 
 class DataChangedError(StoreError):
@@ -211,14 +222,39 @@ def _copy_hashing(source: Path, target: Path) -> str:
 
 
 def _sweep(root: Path, hours: float) -> None:
-    """Remove staging folders of uploads planned and never loaded."""
+    """Remove staging folders of uploads planned and never loaded: those of a process that is gone
+    (a killed upload, an app restarted) at once, the others after ``hours``."""
     if not root.is_dir():
         return
     cutoff = time.time() - hours * 3600
     for folder in root.iterdir():
         with contextlib.suppress(OSError):
-            if folder.stat().st_mtime < cutoff:
+            if not _owner_alive(folder.name) or folder.stat().st_mtime < cutoff:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the process named by a staging folder (``<pid>-<random>``) still runs on this machine."""
+    pid, _, rest = name.partition("-")
+    if not rest or not pid.isdigit():
+        return True  # not ours to judge: left to the age rule
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a power cut after it keeps the new version)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def file_stamp(path: Path) -> tuple[int, int]:
@@ -250,25 +286,48 @@ class Store:
 
     # -- connections -------------------------------------------------------------------------
 
-    def connect(self, read_only: bool = False, retries: int = 50) -> duckdb.DuckDBPyConnection:
-        """Open the database, waiting briefly while another process holds its write lock."""
+    def connect(self, read_only: bool = True, retries: int = 50) -> duckdb.DuckDBPyConnection:
+        """Open the database for reading (the version in place now; see :meth:`writing` for changes)."""
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        elif not self.path.exists():
+            raise StoreError("the database is changed only through Store.writing()")
+        if not self.path.exists():
             self.initialise()
         last: Exception | None = None
         for _ in range(retries):
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
-                if read_only:
-                    sql.execute(con, "team_macros")  # what the metric queries build teams with
+                con = duckdb.connect(str(self._version_path()), read_only=True)
+                sql.execute(con, "team_macros")  # what the metric queries build teams with
                 return con
-            except (duckdb.IOException, duckdb.ConnectionException) as exc:
-                # lock held by another process, or (ConnectionException) a connection of the other
-                # kind, read-only or read-write, open on this file in this process
+            except (OSError, duckdb.IOException, duckdb.ConnectionException) as exc:
+                # a file being replaced at this instant, or (ConnectionException) a read-write
+                # connection another part of this process opened on this very file
                 last = exc
                 time.sleep(0.1)
-        raise DatabaseBusyError(f"{self.path} is in use by another process: {last}")
+        raise DatabaseBusyError(f"{self.path} could not be opened: {last}")
+
+    def _version_path(self) -> Path:
+        """The name the version in place is opened by: a link named after the file's inode.
+
+        DuckDB shares one open database between the connections of a process that name the same
+        path, so a process that always had a reader open would never see a new version under the
+        database's own name; under a name of its own, each version is opened anew."""
+        inode = self.path.stat().st_ino
+        link = self.path.with_name(f".{self.path.name}{VERSION_LINK}{inode}")
+        try:
+            if link.stat().st_ino == inode:
+                return link
+            link.unlink()  # names another file: a removed version whose inode number came back
+        except FileNotFoundError:
+            pass
+        try:
+            os.link(self.path, link)
+        except FileExistsError:
+            pass
+        except OSError:  # a folder this process may not write: the database's own name then
+            return self.path
+        if link.stat().st_ino != inode:  # replaced meanwhile: the caller tries again
+            raise FileNotFoundError(f"{self.path} was replaced while it was opened")
+        return link
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -278,32 +337,101 @@ class Store:
         finally:
             con.close()
 
+    @contextlib.contextmanager
+    def writing(self, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The one way to change the database: a read-write connection on a copy of it.
+
+        Waits (at most ``wait`` seconds, default the ``load_wait_seconds`` setting) for a change
+        under way in another process or thread to finish, then copies the database and yields a
+        connection to the copy. When the block ends without an error the copy is checkpointed and
+        replaces the database in one rename, so readers see the old version or the new one, never a
+        half-made one and never a lock; on an error the copy is thrown away and nothing changed.
+        Copies left by a killed writer are removed here, the next time a change is made."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._writer_lock(wait):
+            self._remove_unfinished_copies()
+            fresh = self.path.with_name(f".{self.path.name}{NEXT_VERSION}{uuid.uuid4().hex}")
+            fresh_wal = fresh.with_name(fresh.name + ".wal")
+            wal = self.path.with_name(self.path.name + ".wal")
+            try:
+                if self.path.exists():
+                    shutil.copyfile(self.path, fresh)
+                    if wal.exists():  # changes a crashed process never checkpointed: kept
+                        shutil.copyfile(wal, fresh_wal)
+                con = duckdb.connect(str(fresh))
+                try:
+                    yield con
+                    con.execute("checkpoint")
+                finally:
+                    con.close()
+                if wal.exists():  # now inside the new version; must not be replayed onto it
+                    wal.unlink()
+                os.replace(fresh, self.path)
+                _sync_folder(self.path.parent)
+                self._remove_old_version_links()
+            finally:
+                fresh.unlink(missing_ok=True)
+                fresh_wal.unlink(missing_ok=True)
+
+    def _remove_old_version_links(self) -> None:
+        """Names of versions no longer in place (a reader that has one open keeps reading it)."""
+        current = self.path.stat().st_ino
+        for link in self.path.parent.glob(f".{self.path.name}{VERSION_LINK}*"):
+            if link.name != f".{self.path.name}{VERSION_LINK}{current}":
+                link.unlink(missing_ok=True)
+
+    def _remove_unfinished_copies(self) -> None:
+        """Database copies of writers that were killed (called holding the writer lock)."""
+        for left in self.path.parent.glob(f".{self.path.name}{NEXT_VERSION}*"):
+            left.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def _writer_lock(self, wait: float | None) -> Iterator[None]:
+        from scorecard.settings import get_settings
+
+        limit = get_settings().load_wait_seconds if wait is None else wait
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        with lock.open("a") as handle:
+            deadline = time.monotonic() + limit
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise DatabaseBusyError(
+                            f"another load or restore of {self.path} is still under way after {limit:g} s:"
+                            " nothing was changed; try again when it has finished") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def initialise(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
         """Create every table that does not exist yet (idempotent)."""
-        own = con is None
-        con = con or self.connect()
-        try:
-            for extract in EXTRACTS.values():
-                con.execute(create_table_sql(extract))
-            opp = EXTRACTS["opportunities"]
-            con.execute(create_table_sql(opp, "opportunity_snapshots",
-                                         extra="load_id INTEGER, snapshot_at TIMESTAMP, "))
-            con.execute(_LOADS_DDL)
-            con.execute(_CHECKS_DDL)
-            con.execute(_FLAGS_DDL)
-            for migration in _MIGRATIONS:
-                con.execute(migration)
-            columns = {r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_name = 'check_results'").fetchall()}
-            if "severity" in columns:  # an earlier version's words: error, warning
-                con.execute("alter table check_results rename column severity to outcome")
-                con.execute("update check_results set outcome = case outcome when 'error' then 'reject'"
-                            " when 'warning' then 'flag' else outcome end")
-            for ddl in _DERIVED_DDL:
-                con.execute(ddl)
-        finally:
-            if own:
-                con.close()
+        if con is None:
+            with self.writing() as own:
+                self.initialise(own)
+            return
+        for extract in EXTRACTS.values():
+            con.execute(create_table_sql(extract))
+        opp = EXTRACTS["opportunities"]
+        con.execute(create_table_sql(opp, "opportunity_snapshots",
+                                     extra="load_id INTEGER, snapshot_at TIMESTAMP, "))
+        con.execute(_LOADS_DDL)
+        con.execute(_CHECKS_DDL)
+        con.execute(_FLAGS_DDL)
+        for migration in _MIGRATIONS:
+            con.execute(migration)
+        columns = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_name = 'check_results'").fetchall()}
+        if "severity" in columns:  # an earlier version's words: error, warning
+            con.execute("alter table check_results rename column severity to outcome")
+            con.execute("update check_results set outcome = case outcome when 'error' then 'reject'"
+                        " when 'warning' then 'flag' else outcome end")
+        for ddl in _DERIVED_DDL:
+            con.execute(ddl)
 
     # -- staging received files -------------------------------------------------------------
 
@@ -316,7 +444,7 @@ class Store:
         out (the load then copies it itself). Nothing here touches the data."""
         root = self.archive_dir / STAGING
         _sweep(root, STAGING_HOURS)
-        folder = root / uuid.uuid4().hex
+        folder = root / f"{os.getpid()}-{uuid.uuid4().hex}"
         folder.mkdir(parents=True)
         staged: dict[Path, StagedFile] = {}
         for n, path in enumerate(paths, 1):
@@ -423,8 +551,7 @@ class Store:
         timings: dict[str, float] = {}
         lap = Laps(timings)
 
-        con = self.connect()
-        try:
+        with self.writing() as con:  # on a copy: readers go on with the version in place
             self.initialise(con)
             # row order in the tables carries no meaning; without it DuckDB inserts in parallel
             con.execute("set preserve_insertion_order = false")
@@ -446,7 +573,7 @@ class Store:
                     archived = pool.submit(_archive, archive, files, prepared, modes, archive_frames,
                                            frame_sources or {}, flags)
                     row_counts: dict[str, int] = {}
-                    lap("open")
+                    lap("copy")
                     for name, frame in prepared.items():
                         self._write_extract(con, name, frame, modes.get(name, "replace"))
                         row_counts[name] = frame.height
@@ -497,15 +624,26 @@ class Store:
                 if "archive" in locals() and archive.exists():
                     shutil.rmtree(archive, ignore_errors=True)
                 raise
-        finally:
-            con.close()
-            lap("close")
+        lap("swap")
         return LoadRecord(load_id, loaded_at, loaded_by, source, row_counts, file_records, restored_from,
                           timings, as_of)
 
+    def tidy(self) -> None:
+        """What killed or failed work left behind, removed when the app or the inbox starts: archive
+        folders of loads that never landed, database copies of changes that never finished, staged
+        uploads of processes that are gone. Skipped while a change is under way (it tidies itself)."""
+        if not self.path.exists():
+            return
+        with contextlib.suppress(DatabaseBusyError, OSError, duckdb.Error), self._writer_lock(0):
+            self._remove_unfinished_copies()
+            self._remove_old_version_links()
+            with self.reader() as con:
+                self._remove_orphan_archives(con)
+        _sweep(self.archive_dir / STAGING, STAGING_HOURS)
+
     def _remove_orphan_archives(self, con: duckdb.DuckDBPyConnection) -> None:
         """Archive folders of loads that never committed (a killed process, a full disk). Called while
-        this process holds the database's write lock, so no other load is under way."""
+        this process holds the writer lock, so no other load is under way."""
         if not self.archive_dir.is_dir():
             return
         landed = {int(r[0]) for r in con.execute("select load_id from loads").fetchall()}
@@ -590,15 +728,10 @@ class Store:
             pl.lit(accepted).alias("accepted"),
         )
         try:
-            con = self.connect()
-            try:
+            with self.writing() as con:
                 self.initialise(con)
                 con.register("incoming", frame)
-                con.execute("begin transaction")
                 con.execute("insert into check_results by name select * from incoming")
-                con.execute("commit")
-            finally:
-                con.close()
         except (OSError, duckdb.IOException) as exc:
             raise StoreError(fault_message(exc, "record of the checks")) from exc
 
@@ -645,11 +778,8 @@ class Store:
         record = self.load(frames, loaded_by=loaded_by, source="restore", flags=flags, as_of=as_of,
                            note=f"restore of load {load_id}", _restored_from=load_id)
         # The Data quality page shows the latest check results: those of the data now in place.
-        con = self.connect()
-        try:
+        with self.writing() as con:
             sql.execute(con, "restore_check_results", restored=load_id, new_load=record.load_id, at=_now())
-        finally:
-            con.close()
         return record
 
 

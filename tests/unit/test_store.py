@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from scorecard.store import SourceFile, Store, StoreError
+from scorecard.store import DatabaseBusyError, SourceFile, Store, StoreError
 
 REPS = pl.DataFrame({
     "rep_id": ["vp", "m1", "r1", "r2"],
@@ -120,9 +121,12 @@ def test_a_killed_load_leaves_the_last_good_state(tmp_path: Path) -> None:
     assert (store.archive_dir / "2").is_dir()  # the killed load's archive folder, left half written
     (store.archive_dir / "7").mkdir()  # and one of another killed load
     # the database takes the next load normally, and the orphaned folders are cleared
+    copies = list(tmp_path.glob(".s.duckdb.next-*"))
+    assert len(copies) == 1  # the copy the killed load was writing
     assert store.load({"reps": REPS.head(2)}, loaded_by="b").load_id == 2
     assert store.row_counts()["reps"] == 2
     assert sorted(p.name for p in store.archive_dir.iterdir() if p.name.isdigit()) == ["1", "2"]
+    assert not list(tmp_path.glob(".s.duckdb.next-*"))
     assert json.loads((store.archive_dir / "2" / "load.json").read_text())["row_counts"] == {"reps": 2}
 
 
@@ -198,3 +202,64 @@ def test_a_load_checked_against_an_older_version_is_refused(tmp_path: Path) -> N
     with pytest.raises(StoreError, match="load 2 landed after this upload was checked against load 1"):
         store.load({"reps": REPS.head(1)}, loaded_by="c", expected_version=1)
     assert store.data_version() == 2 and store.row_counts()["reps"] == 3
+
+
+def test_readers_never_wait_for_a_change_and_see_it_once_it_is_made(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.load({"reps": REPS}, loaded_by="a")
+    with store.reader() as before:
+        with store.writing() as con:  # a load under way: it holds the writer lock
+            con.execute("update reps set rep_name = 'Renamed' where rep_id = 'r1'")
+            con.execute("insert into loads by name select 2 as load_id, now()::timestamp as loaded_at,"
+                        " 'b' as loaded_by, 'cli' as source, 'accepted' as status")
+            # a viewer opening the data now is served at once, with the version in place
+            with store.reader() as during:
+                assert during.execute("select rep_name from reps where rep_id = 'r1'").fetchall() == [("Rita Rep",)]
+            assert store.data_version() == 1
+        # the next reader sees the new version; one opened before keeps reading the one it opened
+        assert store.data_version() == 2
+        assert dict((r[0], r[1]) for r in _table(store, "reps", "rep_id"))["r1"] == "Renamed"
+        assert before.execute("select rep_name from reps where rep_id = 'r1'").fetchall() == [("Rita Rep",)]
+    assert not list(tmp_path.glob(".s.duckdb.next-*")) and not list(tmp_path.glob("*.wal"))
+
+
+def test_a_change_that_fails_leaves_the_database_and_no_copy(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.load({"reps": REPS}, loaded_by="a")
+    with pytest.raises(RuntimeError, match="half way"), store.writing() as con:
+        con.execute("delete from reps")
+        raise RuntimeError("half way")
+    assert store.row_counts()["reps"] == 4
+    assert not list(tmp_path.glob(".s.duckdb.next-*"))
+
+
+def test_a_second_writer_waits_then_gives_up_in_words(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.load({"reps": REPS}, loaded_by="a")
+    with store.writing():
+        other = Store(tmp_path / "s.duckdb")
+        with pytest.raises(DatabaseBusyError, match=r"another load or restore of .*s\.duckdb is still under way"
+                                                    r" after 0\.2 s: nothing was changed"), other.writing(wait=0.2):
+            pass
+    assert store.data_version() == 1
+    with Store(tmp_path / "s.duckdb").writing(wait=0.2):  # free again once the first is done
+        pass
+
+
+def test_tidy_removes_what_killed_work_left(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    store.load({"reps": REPS}, loaded_by="a")
+    (tmp_path / ".s.duckdb.next-0123").write_bytes(b"half a copy")
+    (store.archive_dir / "5").mkdir()  # a load that never landed
+    staging = store.archive_dir / ".staging"
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = staging / f"{gone.stdout.strip()}-abc"  # an upload whose process has ended
+    alive = staging / f"{os.getpid()}-def"  # an upload being checked now
+    for folder in (dead, alive):
+        folder.mkdir(parents=True)
+        (folder / "1-reps.csv").write_text("rep_id\n")
+    store.tidy()
+    assert not (tmp_path / ".s.duckdb.next-0123").exists()
+    assert sorted(p.name for p in store.archive_dir.iterdir() if p.name.isdigit()) == ["1"]
+    assert not dead.exists() and alive.exists()
+    assert store.row_counts()["reps"] == 4 and store.data_version() == 1
