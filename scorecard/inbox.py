@@ -8,6 +8,7 @@ No database connection is held between passes, so the CLI and the app keep worki
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import subprocess
@@ -81,10 +82,14 @@ def process_inbox(store: Store, inbox: Path, *, loaded_by: str = "inbox",
 def _watch(db: Path, inbox: Path, interval: float, stop: threading.Event) -> None:
     """Every ``interval`` s, if files wait, load them in a child process.
 
-    A child process, not this thread: DuckDB refuses a write connection in a process that has read
-    connections open on the same file (the app's pages), while across processes the store's
-    connection retries simply wait for each other, as with ``scorecard ingest`` from a terminal.
+    A child process, not this thread: the checks import Great Expectations and hold the upload in
+    memory, which the app need not keep. The pages never wait for the load (they read the version
+    in place until the new one replaces it), and loads from the CLI wait for each other's turn.
+    On start, what killed work left behind (half-made database copies, archive folders of loads that
+    never landed, staged uploads of processes that are gone) is removed first.
     """
+    with contextlib.suppress(Exception):
+        Store(db).tidy()
     while not stop.is_set():
         try:
             if waiting_files(inbox):
