@@ -89,7 +89,9 @@ def _watch(db: Path, inbox: Path, interval: float, stop: threading.Event) -> Non
     never landed, staged uploads of processes that are gone) is removed first.
     """
     with contextlib.suppress(Exception):
-        Store(db).tidy()
+        from scorecard.settings import get_settings
+
+        Store(db, archive_dir=get_settings().archive_dir).tidy()
     while not stop.is_set():
         try:
             if waiting_files(inbox):
