@@ -210,6 +210,10 @@ FILE_RULES: dict[str, tuple[Outcome, str]] = {
     "mapping profile": ("reject", "a profile that was asked for and cannot be used"),
     "one mapping profile": ("reject", "two saved profiles read the file: the uploader chooses one"),
     "object used by the scorecard": ("note", "a CRM object the scorecard does not use is skipped"),
+    "checked in time": ("reject", "checks that run past the time limit are stopped: a file that slow to check is"
+                                  " not the export expected, or far larger"),
+    "checks ran to the end": ("reject", "checks that stop on an error (out of memory, a crash) refuse the upload,"
+                                        " saying why"),
 }
 """Rules decided while a file is read and mapped (engine ``file``)."""
 

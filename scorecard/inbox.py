@@ -57,26 +57,40 @@ def waiting_files(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[P
     return ready
 
 
-def process_inbox(store: Store, inbox: Path, *, loaded_by: str = "inbox",
-                  settle_seconds: float = SETTLE_SECONDS) -> InboxOutcome | None:
-    """Take what is waiting in ``inbox`` as one upload; None when there is nothing to do."""
+def process_inbox(store: Store, inbox: Path, *, loaded_by: str = "inbox", settle_seconds: float = SETTLE_SECONDS,
+                  time_limited: bool = False) -> InboxOutcome | None:
+    """Take what is waiting in ``inbox`` as one upload; None when there is nothing to do.
+
+    ``time_limited`` (the child process the app runs): checks past the time limit end the process
+    after the files are filed under rejected/ with that verdict."""
     files = waiting_files(inbox, settle_seconds)
     if not files:
         return None
     from scorecard.ingest import ingest_files
 
-    result = ingest_files(store, files, loaded_by=loaded_by, source="inbox")
+    def refused(verdict: str) -> None:
+        _file_away(inbox, files, False, verdict)
+        print(verdict)
+
+    result = ingest_files(store, files, loaded_by=loaded_by, source="inbox",
+                          stop_at_time_limit=refused if time_limited else None)
+    moved, verdict = _file_away(inbox, files, result.accepted, result.report())
+    return InboxOutcome(result.accepted, moved, verdict, result)
+
+
+def _file_away(inbox: Path, files: list[Path], accepted: bool, verdict: str) -> tuple[list[Path], Path]:
+    """Move the files to processed/<time>/ or rejected/<time>/ with the verdict beside them."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = inbox / ("processed" if result.accepted else "rejected") / stamp
+    target = inbox / ("processed" if accepted else "rejected") / stamp
     target.mkdir(parents=True, exist_ok=True)
     moved = []
     for path in files:
         destination = target / path.name
         shutil.move(str(path), destination)
         moved.append(destination)
-    verdict = target / "verdict.txt"
-    verdict.write_text(result.report() + "\n", encoding="utf-8")
-    return InboxOutcome(result.accepted, moved, verdict, result)
+    verdict_file = target / "verdict.txt"
+    verdict_file.write_text(verdict + "\n", encoding="utf-8")
+    return moved, verdict_file
 
 
 def _watch(db: Path, inbox: Path, interval: float, stop: threading.Event) -> None:
@@ -142,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     store = Store(Path(args[0]), archive_dir=settings.archive_dir,
                   reporting_currency=settings.reporting_currency)
-    outcome = process_inbox(store, Path(args[1]))
+    outcome = process_inbox(store, Path(args[1]), time_limited=True)
     if outcome is not None:
         print(outcome.result.report())
     return 0 if outcome is None or outcome.accepted else 1

@@ -22,9 +22,12 @@ archive's copies made while the checks run) lives behind one seam, :class:`Overl
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -561,9 +564,13 @@ def preview(store: Store, batches: Mapping[str, ExtractBatch], modes: Mapping[st
             added, replaced, removed = incoming - matched, matched, 0
         rows.append({"extract": name, "mode": modes[name], "rows_in_file": incoming, "rows_now": now,
                      "added": added, "replaced": replaced, "removed": removed})
+    return preview_frame(rows)
+
+
+def preview_frame(rows: Sequence[Mapping[str, object]]) -> pl.DataFrame:
     schema = {"extract": pl.String, "mode": pl.String, "rows_in_file": pl.Int64, "rows_now": pl.Int64,
               "added": pl.Int64, "replaced": pl.Int64, "removed": pl.Int64}
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(list(rows), schema=schema)
 
 
 # -- the data's as-of date ------------------------------------------------------------------------
@@ -781,11 +788,63 @@ def _frame_sources(plan: IngestPlan) -> dict[str, list[tuple[Path, str]]]:
                                           for m in tables)}
 
 
+TIME_LIMIT_RULE = "checked in time"
+
+
+def time_limit_message(seconds: float) -> str:
+    return (f"the checks did not finish within {seconds:g} s (the check_time_limit_seconds setting,"
+            " SCORECARD_CHECK_TIME_LIMIT_SECONDS) and were stopped: is this the export expected? A far larger"
+            " one needs a higher limit")
+
+
+def refused_plan(paths: Sequence[Path], rule: str, message: str) -> IngestPlan:
+    """The plan of an upload refused as a whole before its files were read through (a time limit)."""
+    refusals = [file_row(Path(p).name, None, None, rule, message) for p in paths]
+    checks = pl.DataFrame(refusals, schema=RESULT_SCHEMA)
+    return IngestPlan(paths=[Path(p) for p in paths], tables=[], frames={}, modes={}, checks=checks,
+                      verdicts=_verdicts([], checks, refusals), changes=preview_frame([]))
+
+
+@contextlib.contextmanager
+def checks_time_limit(store: Store, paths: Sequence[Path], seconds: float | None = None,
+                      say: Callable[[str], None] | None = None, exit_code: int = 1) -> Iterator[None]:
+    """Stop this process if the checks of ``paths`` run longer than ``seconds`` (default: the
+    ``check_time_limit_seconds`` setting), after recording the verdict and telling it to ``say``.
+
+    For processes that check an upload and nothing else (``scorecard ingest``, the inbox's and the
+    Upload page's child): ending the process is what stops checks stuck inside a library call, and
+    checks write nothing, so nothing is left half done. Never for the app's own process."""
+    limit = get_settings().check_time_limit_seconds if seconds is None else seconds
+
+    def expire() -> None:
+        plan = refused_plan(paths, TIME_LIMIT_RULE, time_limit_message(limit))
+        with contextlib.suppress(Exception):
+            store.record_checks(plan.checks, load_id=None, accepted=False)
+        if say is not None:
+            say(plan.report())
+        os._exit(exit_code)
+
+    timer = threading.Timer(limit, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
 def ingest_files(store: Store, paths: Sequence[Path], *, loaded_by: str, source: str = "cli",
                  mapping: str | MappingProfile | None = None, append: bool = False, as_of: date | None = None,
-                 progress: Progress | None = None) -> IngestResult:
-    """Read, map, check and (if accepted) load ``paths`` as one load."""
-    plan = plan_ingest(store, paths, mapping=mapping, append=append, as_of=as_of, progress=progress)
+                 progress: Progress | None = None, stop_at_time_limit: Callable[[str], None] | None = None
+                 ) -> IngestResult:
+    """Read, map, check and (if accepted) load ``paths`` as one load.
+
+    ``stop_at_time_limit`` (for a process that does nothing else; see :func:`checks_time_limit`):
+    checks running past the time limit end the process, after the verdict is told to it."""
+    limit = (checks_time_limit(store, paths, say=stop_at_time_limit) if stop_at_time_limit
+             else contextlib.nullcontext())
+    with limit:
+        plan = plan_ingest(store, paths, mapping=mapping, append=append, as_of=as_of, progress=progress)
     if progress:
         progress("loading" if plan.accepted else "rejected: recording the verdict", 0.95)
     result = commit_plan(store, plan, loaded_by=loaded_by, source=source, progress=progress)

@@ -26,7 +26,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         def progress(message: str, fraction: float) -> None:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
     result = ingest_files(store, paths, loaded_by=args.by or getpass.getuser(), source="cli",
-                          mapping=args.mapping, append=args.append, as_of=args.as_of, progress=progress)
+                          mapping=args.mapping, append=args.append, as_of=args.as_of, progress=progress,
+                          stop_at_time_limit=print)  # a runaway check: stopped, with its verdict
     print(result.report())
     return 0 if result.accepted else 1
 

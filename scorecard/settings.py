@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     """The longest text value (a name, an ID, a next step) a file may hold, in characters."""
     hierarchy_depth_limit: int = 30
     """The deepest reporting chain the hierarchy may have (a deeper one is refused with the chain named)."""
+    check_time_limit_seconds: float = 900.0
+    """Checks of one upload that run longer are stopped and the upload refused with that verdict (the
+    large benchmark org, 100,000 deals and a million activities, checks in under a minute)."""
+    upload_abandoned_seconds: float = 30.0
+    """An upload's checks stop when its Upload page has stopped waiting for them this long (the page
+    was closed or left)."""
     load_wait_seconds: float = 600.0
     """A load or restore waits this long for another one under way to finish before giving up
     (viewers never wait: they read the version in place)."""

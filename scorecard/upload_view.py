@@ -4,10 +4,11 @@ page's loads and restores, which run in a child process.
 
 The page (``pages/upload.py``) only reads widgets and calls these.
 
-**Loads and restores from the page run in a child process** (``python -m scorecard.upload_view
-JOB``), the way the inbox runs its loads: one writer outside the app, so a load never meets the
-read connections the app's sessions hold in its own process (DuckDB refuses a write connection
-there), and the app does not carry a load's memory. The child re-plans the staged files with the
+**Checks, loads and restores from the page run in a child process** (``python -m
+scorecard.upload_view JOB``), the way the inbox runs its loads: the app does not carry an upload's
+memory nor its processor time (every viewer's pages stay fast), checks that run past the time limit
+are stopped by ending the child (with a verdict), and an upload whose page has gone stops too. The
+page gets back the plan to show (its frames left out). For a load, the child re-plans the staged files with the
 same mapping and append choices and loads only if the plan is the one the uploader confirmed: the
 same files read the same way, the same changes, the files unchanged on disk; otherwise it refuses
 and changes nothing. It writes its progress to ``status.json`` in the job's folder; the page polls
@@ -19,13 +20,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import traceback
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -317,7 +321,11 @@ def remove_profile(profile: MappingProfile) -> None:
 # -- loads and restores in a child process ---------------------------------------------------------
 
 JOBS = ".jobs"
-RUNNING, LOADED, RESTORED, REFUSED, FAILED = "running", "loaded", "restored", "refused", "failed"
+RUNNING, PLANNED, LOADED, RESTORED, REFUSED, FAILED = ("running", "planned", "loaded", "restored", "refused",
+                                                        "failed")
+HEARTBEAT = "heartbeat"
+"""File in a checking job's folder that the page touches while it waits: a child whose page stopped
+touching it for the ``upload_abandoned_seconds`` setting stops."""
 _children: dict[Path, subprocess.Popen[bytes]] = {}
 """The page's running children, by job folder (polled, so none is left a zombie)."""
 
@@ -380,6 +388,7 @@ def _start(store: Store, spec: dict[str, Any]) -> Path:
     spec = {**spec, "db": str(store.path), "archive_dir": str(store.archive_dir),
             "reporting_currency": store.reporting_currency}
     (folder / "job.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    (folder / HEARTBEAT).touch()
     _write_status(folder, JobStatus(RUNNING, "starting the load" if spec["kind"] == "load" else "starting"))
     with (folder / "child.log").open("wb") as log:
         _children[folder] = subprocess.Popen([sys.executable, "-m", "scorecard.upload_view", str(folder)],
@@ -403,6 +412,42 @@ def as_of_caption(plan: IngestPlan, *, given: bool) -> str:
     return f"Data as of {plan.as_of:%d %b %Y}, {source}: scores, stalled deals and pace are measured on that day."
 
 
+def plan_upload(store: Store, staged: Sequence[str], *, mapping: str | None, append: bool, as_of: date | None,
+                progress: Callable[[str, float], None], wanted: Callable[[], bool] = lambda: True,
+                poll: float = 0.25) -> IngestPlan | None:
+    """Read, map, check and preview the staged files in a child process; the plan to show.
+
+    Waits for the child, telling ``progress`` how it goes; checks past the time limit come back as a
+    refused plan saying so. When ``wanted`` turns false (the uploader left) or this is interrupted
+    (the page's run was stopped), the child is stopped and None returned."""
+    folder = _start(store, {"kind": "plan", "paths": list(staged), "mapping": mapping, "append": append,
+                            "as_of": as_of.isoformat() if as_of else None})
+    child = _children[folder]
+    try:
+        while True:
+            (folder / HEARTBEAT).touch()
+            status = job_status(folder)
+            if not status.running:
+                break
+            if not wanted():
+                return None
+            progress(status.message, status.fraction)
+            time.sleep(poll)
+        if status.state == PLANNED:
+            with (folder / "plan.pickle").open("rb") as handle:
+                plan: IngestPlan = pickle.load(handle)  # written by our own child, in our own folder
+            return plan
+        from scorecard.ingest import TIME_LIMIT_RULE, refused_plan
+
+        rule = TIME_LIMIT_RULE if status.state == REFUSED else "checks ran to the end"
+        return refused_plan(paths(staged), rule, status.message)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        end_job(folder)
+
+
 def start_restore(store: Store, load_id: int, *, loaded_by: str) -> Path:
     """Restore an earlier load, in a child process; returns the job's folder to poll."""
     return _start(store, {"kind": "restore", "load_id": int(load_id), "loaded_by": loaded_by})
@@ -416,7 +461,7 @@ def job_status(folder: Path) -> JobStatus:
     if status.running and ended:
         log = folder / "child.log"
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:] if log.exists() else []
-        status = JobStatus(FAILED, "the loading process stopped before it finished"
+        status = JobStatus(FAILED, "the process stopped before it finished"
                            + (f" ({tail[0][:300]})" if tail else ""), steps=status.steps)
     if ended:
         _children.pop(folder, None)
@@ -452,6 +497,11 @@ def run_job(folder: Path) -> JobStatus:
     from scorecard.store import StoreError
 
     spec = json.loads((folder / "job.json").read_text(encoding="utf-8"))
+    if spec["kind"] == "plan":  # from the start: importing the checks alone takes seconds
+        from scorecard.settings import get_settings
+
+        threading.Thread(target=_stop_when_abandoned, args=(folder, get_settings().upload_abandoned_seconds),
+                         daemon=True).start()
     store = Store(Path(spec["db"]), archive_dir=spec["archive_dir"], reporting_currency=spec["reporting_currency"])
     steps: list[str] = []
 
@@ -465,6 +515,8 @@ def run_job(folder: Path) -> JobStatus:
         return status
 
     try:
+        if spec["kind"] == "plan":
+            return _plan_job(folder, store, spec, say, end)
         if spec["kind"] == "restore":
             load_id = int(spec["load_id"])
             say(f"restoring load {load_id}: reading its archive and loading it in one transaction", 0.1)
@@ -493,11 +545,53 @@ def run_job(folder: Path) -> JobStatus:
         return end(FAILED, f"Nothing was changed: the load stopped ({type(exc).__name__}: {str(exc)[:300]})")
 
 
+def _plan_job(folder: Path, store: Store, spec: dict[str, Any], say: Callable[[str, float], None],
+              end: Callable[..., JobStatus]) -> JobStatus:
+    """The child's checks for the page: stopped at the time limit, or when the page stops waiting."""
+    from scorecard.ingest import checks_time_limit, plan_ingest
+    from scorecard.settings import get_settings
+
+    staged = [Path(p) for p in spec["paths"]]
+    as_of = date.fromisoformat(spec["as_of"]) if spec.get("as_of") else None
+
+    def refused(_verdict: str) -> None:
+        from scorecard.ingest import time_limit_message
+
+        _write_status(folder, JobStatus(REFUSED, time_limit_message(get_settings().check_time_limit_seconds), 1.0))
+
+    with checks_time_limit(store, staged, say=refused):
+        plan = plan_ingest(store, staged, mapping=spec["mapping"], append=spec["append"], as_of=as_of, progress=say)
+    # what the page shows, not what it loads: a load re-plans the files in its own child
+    store.discard_staged(plan.staged)
+    plan.staged = {}
+    plan.frames = {name: frame.clear() for name, frame in plan.frames.items()}
+    for table in plan.tables:
+        table.frame = None
+    part = folder / "plan.pickle.part"
+    with part.open("wb") as handle:
+        pickle.dump(plan, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(part, folder / "plan.pickle")
+    return end(PLANNED, "checked")
+
+
+def _stop_when_abandoned(folder: Path, seconds: float) -> None:
+    """End this (checking) process once the page has stopped waiting for it for ``seconds``."""
+    beat = folder / HEARTBEAT
+    while True:
+        time.sleep(min(1.0, seconds / 4))
+        try:
+            quiet = time.time() - beat.stat().st_mtime
+        except OSError:  # the folder is gone: the page ended the job
+            quiet = seconds + 1
+        if quiet > seconds:
+            os._exit(1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m scorecard.upload_view JOB_FOLDER``: exit 0 loaded or restored, 1 otherwise."""
+    """``python -m scorecard.upload_view JOB_FOLDER``: exit 0 planned, loaded or restored, 1 otherwise."""
     args = list(argv if argv is not None else sys.argv[1:])
     status = run_job(Path(args[0]))
-    return 0 if status.state in (LOADED, RESTORED) else 1
+    return 0 if status.state in (PLANNED, LOADED, RESTORED) else 1
 
 
 def load_history(store: Store) -> pl.DataFrame:
