@@ -375,15 +375,12 @@ def plan(store: Store, settings: Settings, period: str | None = None, *, today: 
 
 
 def _record(card: Scorecard, message: Message) -> None:
-    con = card.store.connect()
-    try:
+    with card.store.writing() as con:
         sql.execute(con, "sent_mail_table")
         at = datetime.now(UTC).replace(tzinfo=None)  # when it was sent: the one use of the clock here
         for kind, to, leader, period, reason in message.records():
             sql.execute(con, "sent_mail_record", sent_at=at, kind=kind, recipient=to, leader_id=leader or None,
                         period=period, reason=reason, subject=message.subject)
-    finally:
-        con.close()
 
 
 def send(card: Scorecard, settings: Settings, messages: Sequence[Message]) -> int:
