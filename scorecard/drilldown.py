@@ -175,24 +175,43 @@ _NO_LEADER_VALUES = pl.DataFrame(schema={"leader_id": pl.String, "metric": pl.St
 def figures_for(con: duckdb.DuckDBPyConnection, reps: Sequence[str], period: Period, today: date, *,
                 rubric: Rubric | None = None, fiscal_year_start_month: int = 1,
                 with_leaders: bool = True) -> TeamFigures:
-    """The figures of ``reps`` alone (reps the viewer may see), scored with ``rubric`` (default: the
-    shipped one) as ``Scorecard.scored`` scores them: the same window, data facts and switched-off
-    metrics. ``with_leaders`` False leaves out the leaders' team figures. ``Scorecard.team_figures``
-    computes the figures once for every visible rep and keeps them; this is for a bare connection."""
+    """The figures of ``reps`` (the reps the viewer may see) as ``Scorecard.team_figures`` gives them,
+    scored with ``rubric`` (default: the shipped one) as ``Scorecard.scored`` scores them: the same
+    window, data facts and switched-off metrics, computed for the whole org and then kept for
+    ``reps``. So a rep's points are their percentile among every rep of the org, a leader's team
+    figures count the whole team (as their score does), and a team median is the median of the
+    manager's whole team, shown only where ``reps`` hold the manager. ``with_leaders`` False leaves
+    out the leaders' team figures. ``Scorecard.team_figures`` computes the org's figures once and
+    keeps them; this is for a bare connection."""
     rubric = rubric or default_rubric()
     win = window(period, today)
     facts = data_facts(con, data_as_of(con))
-    params = query_params(win, list(reps), rubric, fiscal_year_start_month, data_start=facts.first_day,
+    everyone = sql.run(con, "drill_org_reps")["rep_id"].to_list()
+    params = query_params(win, everyone, rubric, fiscal_year_start_month, data_start=facts.first_day,
                           judge_next_step=facts.presence.get("opportunities.next_step", 0) > 0,
                           judge_activity=facts.presence.get("activities.opportunity_id", 0) > 0)
     off = switched_off_for(facts, rubric, win, fiscal_year_start_month)
     rep_values = rep_metric_values(con, params, rubric, off, win.complete)
-    leaders = visible_leaders(con, list(reps))
     leader_values = _NO_LEADER_VALUES
-    if with_leaders and leaders.height:
-        leader_values = assess(leaders, compute_metric_values(con, params), rubric, switched_off=off,
-                               period_complete=win.complete)
-    return team_figures(con, win, params, rep_values, leader_values)
+    if with_leaders:
+        leaders = visible_leaders(con, everyone)
+        if leaders.height:
+            leader_values = assess(leaders, compute_metric_values(con, params), rubric, switched_off=off,
+                                   period_complete=win.complete)
+    return visible_figures(team_figures(con, win, params, rep_values, leader_values), reps)
+
+
+def visible_figures(figures: TeamFigures, visible_reps: Sequence[str]) -> TeamFigures:
+    """The org's figures kept for the reps a viewer may see: their rows, and each rep's team median
+    only where the viewer may see the team's manager (a rep on their own is not shown their peers'
+    median)."""
+    visible = pl.Series(list(visible_reps), dtype=pl.String).implode()
+    rep_values = figures.rep_values
+    if not rep_values.filter(~pl.col("rep_id").is_in(visible)).is_empty():
+        rep_values = rep_values.filter(pl.col("rep_id").is_in(visible)).with_columns(
+            pl.when(pl.col("manager_id").is_in(visible)).then(pl.col("team_median")).alias("team_median"))
+    return TeamFigures(window=figures.window, reps=figures.reps.filter(pl.col("unit_id").is_in(visible)),
+                       leaders=figures.leaders.filter(pl.col("unit_id").is_in(visible)), rep_values=rep_values)
 
 
 def _check_window(figures: TeamFigures, period: Period, today: date) -> None:
@@ -211,14 +230,14 @@ def leader_team(con: duckdb.DuckDBPyConnection, leader_id: str, visible_reps: Se
     ``depth`` and ``expected_attainment`` (the share of the period elapsed). A rep's row holds their
     own figures; a member who leads a team (``leads_team``) shows that team's figures, the numbers
     their own score is computed from. ``figures`` are the period's figures of every visible rep
-    (``Scorecard.team_figures``); without them, the team's are computed here. Ordered by depth,
+    (``Scorecard.team_figures``); without them, they are computed here (``figures_for``). Ordered by depth,
     then quota attainment, lowest first, so the reps who need help come first.
     """
     win = window(period, today)
     members = sql.run(con, "drill_team", leader_id=leader_id, visible_reps=list(visible_reps),
                       period_start=period.start, as_of=win.as_of)
     if figures is None:
-        figures = figures_for(con, members["rep_id"].to_list(), period, today)
+        figures = figures_for(con, visible_reps, period, today)
     else:
         _check_window(figures, period, today)
     leads = pl.col("rep_id").is_in(figures.leaders["unit_id"].implode())
@@ -431,7 +450,7 @@ def rep_view(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence
     """The rep page's data, or None when the viewer may not see the rep (or there is no such rep).
 
     ``figures`` are the period's figures of every visible rep (``Scorecard.team_figures``); without
-    them, the figures of the rep and their peers are computed here. Once the profile has named the
+    them, they are computed here (``figures_for``). Once the profile has named the
     rep, the page's four own queries do not depend on each other and run side by side, each on its
     own cursor: DuckDB spreads one scan over the cores only by row group, so the small queries and
     the scans of a few recent row groups leave a core idle that another query can use.
@@ -440,9 +459,7 @@ def rep_view(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence
     if profile is None:
         return None
     if figures is None:
-        peers = list(profile["peer_ids"] or [rep_id])
-        figures = figures_for(con, peers if rep_id in peers else [*peers, rep_id], period, today,
-                              with_leaders=False)
+        figures = figures_for(con, visible_reps, period, today, with_leaders=False)
     else:
         _check_window(figures, period, today)
     visible = list(visible_reps)

@@ -20,6 +20,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from scorecard import drilldown
+from scorecard.access import Viewer
 from scorecard.api import Scorecard
 from scorecard.calendar import parse_period
 from scorecard.metrics import DISPLAY_FIGURES, METRICS
@@ -361,3 +362,40 @@ def test_coaching_is_unknown_without_the_coaching_extract(tmp_path: Path) -> Non
     with store.reader() as con:
         team = drilldown.leader_team(con, "L1", L1_VIEW, Q2, TODAY)
     assert team["coaching_coverage"].to_list() == [None, None]  # switched off, never 0
+
+
+def _card_seeing(store: Store, reps: tuple[str, ...]) -> Scorecard:
+    viewer = Viewer(email=None, rep_id=None, visible_reps=reps, can_upload=False, is_executive=False)
+    return Scorecard.open(store.path, viewer=viewer, settings=Settings(db=store.path), today=TODAY)
+
+
+def test_a_bare_connection_scores_over_the_whole_org_as_the_scorecard_does(store: Store) -> None:
+    # A viewer who sees V, Lee and Ann but not Bob. Lee's row is the figures of Lee's whole team, as
+    # Lee's score counts them (Ann 40,000 and Bob 80,000 won of 2 x 100,000, 50/91 of it due): 1.09x
+    # against pace, not Ann's 0.73x alone; and 120,000 won, not 40,000.
+    view = ("A", "L1", "V")
+    with store.reader() as con:
+        bare = drilldown.leader_team(con, "V", view, Q2, TODAY)
+        figures = drilldown.figures_for(con, view, Q2, TODAY)
+    lee = bare.filter(pl.col("rep_id") == "L1").row(0, named=True)
+    assert lee["quota_attainment"] == pytest.approx(120000 / (200000 * ELAPSED))
+    assert lee["won_amount"] == 120000.0
+    assert bare["rep_id"].to_list() == ["L1", "A"]  # Bob is not shown
+    assert_frame_equal(bare, _card_seeing(store, view).leader_team("V", "2026Q2"))
+    # Ann's team median is the median of Lee's whole team (Ann 0.73x, Bob 1.46x: 1.09x), shown because
+    # the viewer sees Lee; Bob's own values are not among the figures
+    ann = figures.rep_values.filter((pl.col("rep_id") == "A") & (pl.col("metric") == "quota_attainment"))
+    assert ann["team_median"].to_list() == [pytest.approx(0.6 / ELAPSED)]
+    assert set(figures.rep_values["rep_id"].to_list()) == {"A"}
+    assert set(figures.reps["unit_id"].to_list()) == {"A", "L1", "V"}
+    assert set(figures.leaders["unit_id"].to_list()) == {"L1", "V"}
+
+
+def test_a_rep_alone_sees_no_team_median_on_a_bare_connection(store: Store) -> None:
+    # Ann alone (she may not see her manager's team): her figures, no median of peers she cannot see
+    with store.reader() as con:
+        alone = drilldown.rep_view(con, "A", ("A",), Q2, TODAY)
+    assert alone is not None
+    _assert_figures(alone.figures, ANN)
+    assert alone.vs_team["team_median"].null_count() == alone.vs_team.height
+    assert_frame_equal(alone.vs_team, _card_seeing(store, ("A",)).rep_view("A", "2026Q2").vs_team)
