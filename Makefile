@@ -36,6 +36,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+# Many viewers: `make replicas N=4` runs N app processes behind nginx on 127.0.0.1:8080 (needs an
+# [auth] section in .streamlit/secrets.toml; docs/hosting.md); `make loadtest` measures 50 viewers
+# against one process, N replicas (default 2) and the replicas while the large org loads.
+.PHONY: loadtest replicas
+loadtest: $(STAMP)
+	$(BIN)/python -m bench.loadtest --results --replicas $(or $(N),2)
+
+replicas: $(STAMP) $(SCORECARD_DB)
+	$(BIN)/python -m bench.replicas --replicas $(or $(N),2) --db $(SCORECARD_DB)
+
 notebook: $(STAMP) $(SCORECARD_DB)
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/scorecard_tour.ipynb
 
