@@ -185,17 +185,17 @@ def _first_name(name: str) -> str:
     return name.split()[0] if name.strip() else name
 
 
-def digest_message(card: Scorecard, recipient: Recipient, period: Period, pack: bytes, base_url: str) -> Message:
-    """A leader's weekly digest, with their 1:1 pack attached."""
+def digest_message(recipient: Recipient, facts: reports.OneOnOneFacts, pack: bytes, base_url: str) -> Message:
+    """A leader's weekly digest, with their 1:1 pack attached: the numbers are the pack's own
+    (``reports.one_on_one_facts``, read once for both)."""
     assert recipient.email is not None
-    row = card.leaders(period).filter(pl.col("leader_id") == recipient.leader_id).row(0, named=True)
-    as_of = reports.as_of_line(card)
+    period, row = facts.period, facts.leader.row
     lines = [f"Hello {_first_name(recipient.name)},", "",
-             f"Your scorecard for {period.label} ({card.period_status(period)}). {as_of}.", "",
+             f"Your scorecard for {period.label} ({facts.status}). {facts.as_of}.", "",
              "Scores, 0-100, and their change against the previous quarter (at the same share elapsed while"
              " this one runs):", *_score_lines(row),
              f"  Overall scored on {row.get('coverage') or 'no metric'}.", ""]
-    priorities = card.coaching_priorities(recipient.leader_id, period, n=1)
+    priorities = facts.leader.priorities.head(1)
     if priorities.height:
         p = priorities.row(0, named=True)
         unit = METRICS[p["metric"]].unit if p["metric"] in METRICS else ""
@@ -203,11 +203,10 @@ def digest_message(card: Scorecard, recipient: Recipient, period: Period, pack: 
                      f" target of {format_value(p['target'], unit)} (+{p['gain']:.1f} overall points at target).")
     else:
         lines.append("Top coaching priority: none, every metric with enough data is at its target.")
-    deals = reports.deals_at_risk(card, recipient.leader_id, period)
-    currency = card.settings.reporting_currency
+    deals = facts.deals
     if deals.height:
         lines += ["", f"Deals at risk of your direct reports: {deals.height}; the biggest:"]
-        lines += [f"  {d['rep_name']}: {d['account']}, {d['stage']}, {reports.money(d['amount'], currency)},"
+        lines += [f"  {d['rep_name']}: {d['account']}, {d['stage']}, {reports.money(d['amount'], facts.currency)},"
                   f" closing {reports._day(d['close_date'])} ({d['risk_flags']})"
                   for d in deals.head(DEALS_IN_DIGEST).iter_rows(named=True)]
     else:
@@ -217,9 +216,9 @@ def digest_message(card: Scorecard, recipient: Recipient, period: Period, pack: 
     overall = reports.points(row.get("overall"))
     return Message(
         kind="digest", to=(recipient.email,), leader_id=recipient.leader_id, period=period.label,
-        reasons=(f"as of {card.today}",),
+        reasons=(f"as of {facts.today}",),
         subject=f"Your scorecard {period.label}: overall {overall} ({reports.change(row.get('overall_change'))}),"
-                f" {_lower_first(as_of)}",
+                f" {_lower_first(facts.as_of)}",
         body="\n".join(lines),
         attachment=(reports.pack_file_name("one-on-one", period.label, recipient.name), pack),
     )
@@ -303,10 +302,14 @@ def plan(store: Store, settings: Settings, period: str | None = None, *, today: 
     (``scorecard.access``), all of them sharing the scores computed once."""
     from scorecard.access import local_viewer
     from scorecard.api import ScoreCache, Scorecard
+    from scorecard.as_of import data_as_of
 
+    renderer = renderer or reports.shared_renderer()
+    renderer.start()  # Chromium starts while the alerts are found
     cache = ScoreCache()
     with store.reader() as con:
         everyone = local_viewer(con)
+        today = today or data_as_of(con)  # read once: every card below measures at the same date
     card = Scorecard(store, settings, everyone, today=today, cache=cache)
     target = card.period(period)
     policy = AccessPolicy.from_file(settings.resolved_access_file())
@@ -340,13 +343,17 @@ def plan(store: Store, settings: Settings, period: str | None = None, *, today: 
         if key in sent:
             continue
         own = card_for(person.email)
-        if own is None or own.leaders(target).filter(pl.col("leader_id") == person.leader_id).is_empty():
+        try:
+            if own is None:
+                raise KeyError(person.leader_id)
+            facts = reports.one_on_one_facts(own, person.leader_id, target)
+        except KeyError:
             out.notes.append(f"{person.name} ({person.leader_id}): {person.email} does not open this leader's"
                              " view (shared or changed e-mail?): no digest")
             continue
         progress(f"1:1 pack of {person.name}")
-        pack = reports.one_on_one_pack(own, person.leader_id, target, renderer=renderer)
-        add(digest_message(own, person, target, pack, settings.app_url))
+        pack = reports.one_on_one_pack(own, person.leader_id, target, renderer=renderer, facts=facts)
+        add(digest_message(person, facts, pack, settings.app_url))
 
     executives = sorted(policy.executives) or [p.email for p in people if p.level == 0 and p.email]
     packs: dict[tuple[str, ...], tuple[Scorecard, bytes]] = {}

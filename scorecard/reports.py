@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import base64
+import contextlib
 import io
+import json
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from xml.sax.saxutils import escape
 
 import polars as pl
@@ -36,8 +40,10 @@ import polars as pl
 from scorecard import charts
 from scorecard.as_of import format_as_of
 from scorecard.metrics import DIMENSIONS, METRICS, ROLES, SCORE_DESCRIPTIONS, SCORES, format_value
+from scorecard.scoring import SCORE_KEYS
 
 if TYPE_CHECKING:
+    import duckdb
     import plotly.graph_objects as go
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Flowable
@@ -46,6 +52,7 @@ if TYPE_CHECKING:
     from scorecard.api import Scorecard
     from scorecard.calendar import Period
     from scorecard.settings import Settings
+    from scorecard.store import Store
 
 HEATMAP_ROWS_PER_PAGE = 24
 """Leaders per heatmap page of the board pack (a taller heatmap would not be legible on paper)."""
@@ -56,78 +63,190 @@ ROLE_KEYS: tuple[str, ...] = ("overall", *ROLES)
 
 # -- charts: Plotly figures to vector PDF --------------------------------------------------------
 
-class ChartRenderer:
-    """Plotly figures to PDF pages, with kaleido driving one headless Chromium kept open.
+_CHART_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8">
+<style>@page { margin: 0 } html, body { margin: 0; padding: 0 }
+.chart { overflow: hidden; break-after: page } .chart:last-child { break-after: auto }
+img { display: block }</style>
+<script src="%(plotly)s"></script>
+<script>
+// Each chart becomes an SVG (Plotly.toImage, as kaleido draws a PDF) shown as an image on a page of
+// its own; the page is then printed once for the whole batch. The figures arrive as data, never code.
+window.drawCharts = async function (charts, width, height) {
+  document.body.replaceChildren();
+  const loaded = [];
+  for (const chart of charts) {
+    const svg = await Plotly.toImage(
+      {data: chart.figure.data || [], layout: chart.figure.layout || {}, config: {}},
+      {format: "svg", width: chart.width, height: chart.height});
+    const page = document.createElement("div");
+    page.className = "chart";
+    page.style.width = width + "px";
+    page.style.height = height + "px";
+    const image = new Image(chart.width, chart.height);
+    loaded.push(new Promise((resolve, reject) => {
+      image.onload = resolve;
+      image.onerror = () => reject(new Error("a chart's image did not load"));
+    }));
+    image.src = svg;
+    page.appendChild(image);
+    document.body.appendChild(page);
+  }
+  await Promise.all(loaded);
+  return charts.length;
+};
+</script></head><body></body></html>
+"""
 
-    Starting Chromium costs seconds, rendering a figure a fraction of one: the browser is opened at
-    the first figure and kept for the next ones (one renderer per process, :func:`shared_renderer`).
-    Kaleido is async; it runs on an event loop of its own thread, so the callers (the app's script
-    threads, the command line, a notebook with its own loop) only wait for results, each with a
-    timeout instead of hanging if the browser dies. One figure is rendered at a time.
+
+@dataclass(frozen=True)
+class RenderedChart:
+    """One chart as vector PDF: page ``page`` of ``document`` holds it in its top-left corner,
+    ``width`` by ``height`` points (a batch of charts shares one document)."""
+
+    document: bytes
+    page: int
+    width: float
+    height: float
+
+
+class ChartRenderer:
+    """Plotly figures to vector PDF, many at a time, in one headless Chromium kept open.
+
+    The browser (Debian's ``/usr/bin/chromium``, driven by choreographer, the browser driver kaleido is
+    built on) opens one page that loads the plotly.js of the installed ``plotly`` package; nothing is
+    downloaded. A figure is drawn as kaleido draws a PDF (Plotly's own SVG, shown as an image, printed
+    by Chromium, so it stays vector with real text), but a whole batch of figures is drawn at once,
+    each on a page of its own, and printed once: no page reload between two charts, which is most of
+    what a chart costs through kaleido.
+
+    Starting Chromium costs seconds: :meth:`start` begins it in the background, so a pack reads its
+    numbers meanwhile, and the browser is kept for the next packs (one renderer per process,
+    :func:`shared_renderer`). The browser runs on an event loop of its own thread, so the callers (the
+    app's script threads, the command line, a notebook with its own loop) only wait for results, each
+    with a timeout instead of hanging if the browser dies. One batch is drawn at a time.
     """
 
-    def __init__(self, chromium: Path | None = None, timeout: float = 90.0) -> None:
+    def __init__(self, chromium: Path | None = None, timeout: float = 90.0, batch: int = 24) -> None:
         self.chromium = chromium
         self.timeout = timeout
+        self.batch = batch
         self._lock = threading.Lock()
+        self._state_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._kaleido: Any = None
+        self._started: Future[Any] | None = None
+        self._browser: Any = None
+        self._tab: Any = None
+        self._window: str | None = None
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+
+    # -- the browser ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start Chromium in the background if it is not running (returns at once)."""
+        with self._state_lock:
+            if self._started is not None:
+                return
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._loop.run_forever, name="chart-renderer", daemon=True)
+            self._thread.start()
+            self._started = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
+
+    async def _send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        response: dict[str, Any] = await asyncio.wait_for(self._tab.send_command(method, params=params),
+                                                          self.timeout)
+        if "error" in response:
+            raise RuntimeError(f"Chromium refused {method}: {response['error']}")
+        details = response.get("result", {}).get("exceptionDetails")
+        if details:
+            raise RuntimeError(f"drawing the charts failed: {details.get('exception', {}).get('description')}")
+        return response
+
+    async def _open(self) -> None:
+        import choreographer
+        import plotly
+
+        plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        self._folder = tempfile.TemporaryDirectory(prefix="scorecard-charts-")
+        page = Path(self._folder.name) / "charts.html"
+        page.write_text(_CHART_PAGE % {"plotly": plotly_js.as_uri()}, encoding="utf-8")
+        try:
+            self._browser = choreographer.Browser(path=str(self.chromium) if self.chromium else None, headless=True)
+        except Exception as exc:  # noqa: BLE001 - choreographer's errors for a missing browser vary
+            raise RuntimeError(f"the PDF charts need Chromium ({self.chromium or 'none found'}): {exc}; set"
+                               " SCORECARD_CHROMIUM to a Chromium or Chrome") from exc
+        await asyncio.wait_for(self._browser.open(), self.timeout)
+        self._tab = self._browser.get_tab() or await self._browser.create_tab()
+        await self._send("Page.enable")
+        loaded = self._tab.subscribe_once("Page.loadEventFired")
+        await self._send("Page.navigate", {"url": page.as_uri()})
+        await asyncio.wait_for(loaded, self.timeout)
+        window = await self._send("Runtime.evaluate", {"expression": "typeof Plotly === 'object' ? window : null"})
+        self._window = window["result"]["result"].get("objectId")
+        if self._window is None:
+            raise RuntimeError(f"plotly.js did not load in Chromium from {plotly_js}")
+
+    async def _draw(self, charts: list[dict[str, Any]], width: int, height: int) -> bytes:
+        await self._send("Runtime.callFunctionOn", {
+            "functionDeclaration": "function (charts, width, height) { return drawCharts(charts, width, height); }",
+            "objectId": self._window,
+            "arguments": [{"value": charts}, {"value": width}, {"value": height}],
+            "awaitPromise": True, "returnByValue": True,
+        })
+        printed = await self._send("Page.printToPDF", {
+            "printBackground": True, "preferCSSPageSize": False, "paperWidth": width / 96,
+            "paperHeight": height / 96, "marginTop": 0, "marginBottom": 0, "marginLeft": 0, "marginRight": 0,
+        })
+        return base64.b64decode(printed["result"]["data"])
 
     def _run(self, coroutine: Any) -> Any:
         assert self._loop is not None
-        future: Future[Any] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        return future.result(self.timeout)
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(self.timeout * 2)
 
-    def _open(self) -> None:
-        import kaleido
-
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="chart-renderer", daemon=True)
-        self._thread.start()
-        options: dict[str, Any] = {"n": 1, "mathjax": False, "timeout": self.timeout}
-        if self.chromium is not None:
-            options["path"] = str(self.chromium)
-
-        async def start() -> Any:
-            browser = kaleido.Kaleido(**options)
-            await browser.open()
-            return browser
-
-        try:
-            self._kaleido = self._run(start())
-        except BaseException:
-            self.close()
-            raise
-
-    def render(self, figures: Sequence[tuple[go.Figure, int, int]]) -> list[bytes]:
-        """Each (figure, width, height in CSS pixels) as the bytes of a one-page PDF."""
+    def render(self, figures: Sequence[tuple[go.Figure, int, int]]) -> list[RenderedChart]:
+        """Each (figure, width, height in CSS pixels) as vector PDF, in the order given."""
+        if not figures:
+            return []
         with self._lock:
-            if self._kaleido is None:
-                self._open()
+            self.start()
+            assert self._started is not None
             try:
-                return [self._run(self._kaleido.calc_fig(fig, opts={"format": "pdf", "width": w, "height": h}))
-                        for fig, w, h in figures]
+                self._started.result(self.timeout * 2)
+                out: list[RenderedChart] = []
+                for first in range(0, len(figures), self.batch):
+                    part = figures[first:first + self.batch]
+                    width, height = max(w for _, w, _ in part), max(h for _, _, h in part)
+                    charts = [{"figure": json.loads(fig.to_json(validate=False)), "width": w, "height": h}
+                              for fig, w, h in part]
+                    document = self._run(self._draw(charts, width, height))
+                    out += [RenderedChart(document, n, w * 0.75, h * 0.75) for n, (_, w, h) in enumerate(part)]
+                return out
             except BaseException:
-                self.close()  # a browser that failed once is not trusted with the next figure
+                self.close()  # a browser that failed once is not trusted with the next charts
                 raise
 
     def close(self) -> None:
-        loop, thread, browser = self._loop, self._thread, self._kaleido
-        self._loop = self._thread = self._kaleido = None
+        with self._state_lock:
+            loop, thread, started, browser = self._loop, self._thread, self._started, self._browser
+            folder = self._folder
+            self._loop = self._thread = self._started = self._browser = self._tab = self._window = None
+            self._folder = None
         if loop is None:
             return
+        if started is not None:
+            with contextlib.suppress(BaseException):  # a browser that never opened
+                started.result(self.timeout)
         if browser is not None:
-            try:
-                future = asyncio.run_coroutine_threadsafe(browser.close(), loop)
-                future.result(30)
-            except Exception:  # noqa: BLE001 - closing a browser that already died
-                pass
+            with contextlib.suppress(BaseException):  # a browser that already died
+                asyncio.run_coroutine_threadsafe(browser.close(), loop).result(30)
         loop.call_soon_threadsafe(loop.stop)
         if thread is not None:
             thread.join(10)
         if not loop.is_running():
             loop.close()
+        if folder is not None:
+            folder.cleanup()
 
 
 _shared: ChartRenderer | None = None
@@ -270,22 +389,54 @@ def _chart_slot(slots: list[_Slot], figure: go.Figure, width: float, height: flo
     return ChartSlot()
 
 
-def _stamp_charts(document: bytes, slots: Sequence[_Slot], renderer: ChartRenderer) -> bytes:
-    """Draw each chart's PDF page into the room its slot kept, scaled to fit, keeping it vector."""
-    from pypdf import PdfReader, PdfWriter, Transformation
+def _stamp_charts(document: bytes, slots: Sequence[_Slot], charts: Sequence[RenderedChart]) -> bytes:
+    """Draw each chart into the room its slot kept, scaled to fit, keeping it vector.
 
-    placed = [s for s in slots if s.page]
-    if not placed:
+    Each chart becomes a form (a PDF XObject: its own drawing with its own fonts, clipped to the chart)
+    that the pack's page draws where the slot is; the fonts a batch of charts shares are copied once.
+    Nothing of either page's drawing is parsed or rewritten, so a chart costs the same on a page of
+    any length."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
+    from pypdf.generic import ContentStream as Content
+
+    if not slots:
         return document
-    rendered = renderer.render([(s.figure, s.width_px, s.height_px) for s in placed])
     writer = PdfWriter(clone_from=io.BytesIO(document))
-    for slot, pdf in zip(placed, rendered, strict=True):
-        chart = PdfReader(io.BytesIO(pdf)).pages[0]
-        chart_w, chart_h = float(chart.mediabox.width), float(chart.mediabox.height)
+    sources: dict[int, PdfReader] = {}
+    drawn: dict[int, list[str]] = {}
+    for number, (slot, chart) in enumerate(zip(slots, charts, strict=True)):
+        source = sources.setdefault(id(chart.document), PdfReader(io.BytesIO(chart.document))).pages[chart.page]
+        top = float(source.mediabox.top)
+        content = source.get_contents()
+        if content is None:
+            continue
+        drawing = Content(None, writer)
+        drawing.set_data(content.get_data())
+        form = drawing.flate_encode()
+        form.update({
+            NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(FloatObject(v) for v in (0, top - chart.height, chart.width, top)),
+            NameObject("/Resources"): source["/Resources"].clone(writer),
+        })
+        name = f"/PackChart{number}"
+        page = writer.pages[slot.page - 1]
+        resources = cast(DictionaryObject, page["/Resources"].get_object())
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        forms = cast(DictionaryObject, resources["/XObject"].get_object())
+        forms[NameObject(name)] = writer._add_object(form)  # a stream is an indirect object of its own
         x, y, w, h = slot.box
-        scale = min(w / chart_w, h / chart_h)
-        writer.pages[slot.page - 1].merge_transformed_page(
-            chart, Transformation().scale(scale, scale).translate(x, y + h - chart_h * scale))
+        scale = min(w / chart.width, h / chart.height)
+        drawn.setdefault(slot.page, []).append(
+            f"q {scale:.6f} 0 0 {scale:.6f} {x:.3f} {y + h - top * scale:.3f} cm {name} Do Q")
+    for number, operations in drawn.items():
+        page = writer.pages[number - 1]
+        content = page.get_contents()
+        original = content.get_data() if content is not None else b""
+        stream = Content(None, writer)
+        stream.set_data(b"q\n" + original + b"\nQ\n" + "\n".join(operations).encode() + b"\n")
+        page.replace_contents(stream.flate_encode())
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -359,7 +510,9 @@ class _Document:
                                 author="Sales-leadership scorecard", subject=self.as_of,
                                 creator="Sales-leadership scorecard")
         doc.build(self.story, onFirstPage=furniture, onLaterPages=furniture)
-        return _stamp_charts(buffer.getvalue(), self.slots, renderer or shared_renderer())
+        placed = [s for s in self.slots if s.page]
+        charts = (renderer or shared_renderer()).render([(s.figure, s.width_px, s.height_px) for s in placed])
+        return _stamp_charts(buffer.getvalue(), placed, charts)
 
     @property
     def width(self) -> float:
@@ -427,8 +580,7 @@ def _name(row: dict[str, Any], name: str = "leader_name", key: str = "leader_id"
 
 # -- what a pack says -----------------------------------------------------------------------------
 
-def _period_line(card: Scorecard, period: Period) -> str:
-    status = card.period_status(period)
+def _period_line(period: Period, status: str) -> str:
     line = f"{period.label}, {_day(period.start)} to {_day(period.end)} ({status})."
     if status != "complete":
         line += (" Scores measure the quarter up to the as-of date; each change is against the previous"
@@ -479,8 +631,197 @@ def as_of_line(card: Scorecard) -> str:
     return format_as_of(card.today if card.data_as_of() is not None else None)
 
 
-def _pack_heading(card: Scorecard, period: Period) -> tuple[str, str]:
-    return period.label, as_of_line(card)
+# -- reading the card once --------------------------------------------------------------------------
+
+class _HeldStore:
+    """A store read through one connection opened once: every question a pack asks reads the same
+    version of the data, and none pays for opening the database again."""
+
+    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection) -> None:
+        self._store = store
+        self._con = con
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        yield self._con
+
+
+@contextlib.contextmanager
+def _held(card: Scorecard) -> Iterator[Scorecard]:
+    """The card on one connection, with its as-of date read once: the same viewer, settings and
+    rubric, and the same cache of the org's scores (the app's, when the app passes its card), so
+    nothing is scored twice."""
+    from scorecard.api import Scorecard
+
+    if isinstance(card.store, _HeldStore):
+        yield card
+        return
+    today = card.today
+    with card.store.reader() as con:
+        yield Scorecard(cast("Store", _HeldStore(card.store, con)), card.settings, card.viewer, today=today,
+                        rubric=card.rubric_keeper, cache=card._shared)
+
+
+_HISTORY_SCHEMA: dict[str, Any] = {"period": pl.String, "period_start": pl.Date,
+                                   **dict.fromkeys(SCORE_KEYS, pl.Float64), "in_progress": pl.Boolean,
+                                   "coverage": pl.String}
+
+
+def score_histories(card: Scorecard, period: str | Period | None = None,
+                    quarters: int = 8) -> dict[str, pl.DataFrame]:
+    """``Scorecard.history`` of every leader the card's viewer may see, in one pass: each quarter is
+    read once for all of them (the last ``quarters`` quarters ending with ``period``, those with
+    data). Leader id -> the frame ``Scorecard.history`` gives for that leader."""
+    last = card.period(period)
+    fiscal = card.settings.fiscal_year_start_month
+    with_data = {p.label for p in card.periods()}
+    frames = []
+    for back in range(quarters - 1, -1, -1):
+        p = last.shifted(-back, fiscal)
+        if p.label not in with_data:
+            continue
+        result = card.scored(p)
+        assert result.coverage is not None
+        words = result.coverage.filter(pl.col("score") == "overall").select("leader_id", "coverage")
+        frames.append(result.scores.join(words, on="leader_id", how="left").select(
+            "leader_id", pl.lit(p.label).alias("period"), pl.lit(p.start).alias("period_start"), *SCORE_KEYS,
+            pl.lit(result.in_progress).alias("in_progress"), pl.col("coverage").cast(pl.String)))
+    if not frames:
+        return {}
+    every = pl.concat(frames)
+    return {str(key[0]): part.drop("leader_id").cast(_HISTORY_SCHEMA)  # type: ignore[arg-type]
+            for key, part in every.partition_by("leader_id", as_dict=True, maintain_order=True).items()}
+
+
+def _no_history() -> pl.DataFrame:
+    return pl.DataFrame(schema=_HISTORY_SCHEMA)
+
+
+@dataclass(frozen=True)
+class LeaderFacts:
+    """What a pack says of one leader, read once: their row of ``Scorecard.leaders``, every metric
+    behind their scores (``Scorecard.explain``), their coaching priorities and their score history."""
+
+    row: dict[str, Any]
+    explanation: pl.DataFrame
+    priorities: pl.DataFrame
+    history: pl.DataFrame
+
+    @property
+    def leader_id(self) -> str:
+        return str(self.row["leader_id"])
+
+    @property
+    def name(self) -> str:
+        return _name(self.row)
+
+
+def _leader_facts(card: Scorecard, row: dict[str, Any], period: Period,
+                  histories: dict[str, pl.DataFrame]) -> LeaderFacts:
+    leader_id = row["leader_id"]
+    return LeaderFacts(row, card.explain(leader_id, period), card.coaching_priorities(leader_id, period),
+                       histories.get(leader_id, _no_history()))
+
+
+@dataclass(frozen=True)
+class OneOnOneFacts:
+    """Everything a leader's 1:1 pack (and their weekly digest) says, read once."""
+
+    period: Period
+    today: date
+    """The as-of date the pack measures at."""
+    status: str
+    """``Scorecard.period_status``: "complete", or how much of the period is measured."""
+    as_of: str
+    period_line: str
+    currency: str
+    leader: LeaderFacts
+    team: pl.DataFrame
+    deals: pl.DataFrame
+    """The deals at risk of the reps who report to the leader directly, biggest first (``deals_at_risk``)."""
+
+
+def one_on_one_facts(card: Scorecard, leader_id: str, period: str | Period | None = None) -> OneOnOneFacts:
+    """The numbers of a leader's 1:1 pack, from the card, on one connection. Raises ``KeyError`` when
+    the card's viewer may not see the leader."""
+    with _held(card) as held:
+        target = held.period(period)
+        found = held.leaders(target).filter(pl.col("leader_id") == leader_id)
+        if found.is_empty():
+            raise KeyError(f"no leader {leader_id!r} among the leaders this viewer may see")
+        history = held.history(leader_id, period=target)
+        leader = _leader_facts(held, found.row(0, named=True), target, {leader_id: history})
+        team = held.leader_team(leader_id, target)
+        status = held.period_status(target)
+        return OneOnOneFacts(target, held.today, status, as_of_line(held), _period_line(target, status),
+                             held.settings.reporting_currency, leader, team,
+                             deals_at_risk(held, leader_id, target, team=team))
+
+
+@dataclass(frozen=True)
+class BoardFacts:
+    """Everything the board pack says, read once."""
+
+    period: Period
+    as_of: str
+    period_line: str
+    leaders: pl.DataFrame
+    median: dict[str, float]
+    pages: list[LeaderFacts]
+    switched_off: pl.DataFrame
+    coverage_thin_below: float
+
+
+def board_facts(card: Scorecard, period: str | Period | None = None) -> BoardFacts:
+    """The numbers of the board pack for what the card's viewer may see, on one connection; each
+    quarter of the score histories is read once for every leader."""
+    with _held(card) as held:
+        target = held.period(period)
+        leaders = held.leaders(target)
+        histories = score_histories(held, target)
+        pages = [_leader_facts(held, r, target, histories) for r in leaders.iter_rows(named=True)]
+        return BoardFacts(target, as_of_line(held), _period_line(target, held.period_status(target)), leaders,
+                          held.org_median(target),
+                          pages, held.switched_off(target), held.rubric.coverage.thin_below)
+
+
+_DEALS_SCHEMA: dict[str, Any] = {"rep_id": pl.String, "rep_name": pl.String, "opportunity_id": pl.String,
+                                 "account": pl.String, "stage": pl.String, "amount": pl.Float64,
+                                 "close_date": pl.Date, "risk_flags": pl.String}
+
+
+def deals_at_risk(card: Scorecard, leader_id: str, period: str | Period | None = None, *,
+                  team: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The open deals with a risk flag (the Rep page's deals, ``drilldown.open_deals``) of the reps who
+    report to the leader directly, biggest first: rep_id, rep_name, opportunity_id, account, stage,
+    amount, close_date, risk_flags. Members who lead teams are left out: their deals are in their
+    own pack. ``team`` is ``Scorecard.leader_team`` when the caller has it already."""
+    from scorecard import drilldown
+
+    with _held(card) as held:
+        members = team if team is not None else held.leader_team(leader_id, period)
+        direct = members.filter((pl.col("depth") == 1) & ~pl.col("leads_team"))
+        rows: list[dict[str, Any]] = []
+        with held.store.reader() as con:
+            for rep in direct.iter_rows(named=True):
+                deals = drilldown.open_deals(con, rep["rep_id"], held.viewer.visible_reps, held.today)
+                for d in deals.filter(pl.col("risk_count") > 0).iter_rows(named=True):
+                    rows.append({"rep_id": rep["rep_id"], "rep_name": _name(rep, "rep_name", "rep_id"),
+                                 "opportunity_id": d["opportunity_id"],
+                                 "account": d.get("account_name") or d["opportunity_id"],
+                                 "stage": d.get("stage") or "", "amount": d.get("amount"),
+                                 "close_date": d.get("close_date"), "risk_flags": d.get("risk_flags") or ""})
+    return pl.DataFrame(rows, schema=_DEALS_SCHEMA).sort(["amount", "opportunity_id"], descending=[True, False],
+                                                         nulls_last=True)
+
+
+# -- the packs ----------------------------------------------------------------------------------------
+
+_ROLE_SHORT = {"company_leader": "Company", "customer_champion": "Customer", "process_guru": "Process",
+               "organization_architect": "Org architect", "course_corrector": "Course"}
 
 
 def board_pack(card: Scorecard, period: str | Period | None = None, *,
@@ -488,18 +829,24 @@ def board_pack(card: Scorecard, period: str | Period | None = None, *,
     """The board pack of a period (default: the quarter of the as-of date) for the card's viewer:
     the scorecard (ranking with changes, heatmap, org median), one page per leader the viewer may
     see (scores with coverage, the explanation's top metrics, coaching priorities, score history),
-    the methodology in brief and the data's as-of date on every page. Returns the PDF's bytes."""
-    target = card.period(period)
-    leaders = card.leaders(target)
-    median = card.org_median(target)
-    heading, as_of = _pack_heading(card, target)
-    doc = _Document("Board pack", heading, as_of)
-    st = doc.styles
+    the methodology in brief and the data's as-of date on every page. Returns the PDF's bytes.
+
+    ``card`` is an open :class:`scorecard.api.Scorecard` (the app passes its cached one, so the
+    org's scores are not computed again); Chromium starts while the numbers are read."""
+    renderer = renderer or shared_renderer()
+    renderer.start()
+    facts = board_facts(card, period)
+    return _board_document(facts).build(renderer)
+
+
+def _board_document(facts: BoardFacts) -> _Document:
+    target, leaders, median = facts.period, facts.leaders, facts.median
+    doc = _Document("Board pack", target.label, facts.as_of)
 
     doc.text(f"Sales-leadership scorecard: {target.label}", "title")
-    doc.text(as_of + " (what \"today\" means in this pack: periods, pace and stalled deals are measured at"
+    doc.text(facts.as_of + " (what \"today\" means in this pack: periods, pace and stalled deals are measured at"
              " this date).")
-    doc.text(_period_line(card, target))
+    doc.text(facts.period_line)
     doc.text(f"{leaders.height} leaders in view. Org median overall score: {points(median.get('overall'))}."
              " Scores run 0-100; a blank (–) means not enough data, never zero.")
     thin = leaders.filter(pl.col("thin_coverage"))
@@ -523,10 +870,8 @@ def board_pack(card: Scorecard, period: str | Period | None = None, *,
         ])
     rank_rows.append(["", "Org median", points(median.get("overall")), "", *[points(median.get(k)) for k in ROLES],
                       ""])
-    short = {"company_leader": "Company", "customer_champion": "Customer", "process_guru": "Process",
-             "organization_architect": "Org architect", "course_corrector": "Course"}
-    doc.table(["#", "Leader", "Overall", "Change", *[short[k] for k in ROLES], "Overall scored on"], rank_rows,
-              [22, 120, 46, 44, 52, 52, 52, 62, 52, 200])
+    doc.table(["#", "Leader", "Overall", "Change", *[_ROLE_SHORT[k] for k in ROLES], "Overall scored on"],
+              rank_rows, [22, 120, 46, 44, 52, 52, 52, 62, 52, 200])
     doc.text("Change: against the previous quarter (at the same share elapsed while this one runs), in points."
              " Company, Customer, Process, Org architect and Course are the five CSO roles (HBR R0607K); the"
              " overall score is their mean.", "small")
@@ -549,23 +894,22 @@ def board_pack(card: Scorecard, period: str | Period | None = None, *,
     if ranked.height > 40:
         doc.text(f"The 40 highest of {ranked.height}; the ranking table above lists everyone.", "small")
 
-    for r in leaders.iter_rows(named=True):
+    for leader in facts.pages:
         doc.page_break()
-        _leader_page(card, doc, r, target)
+        _leader_page(doc, leader)
 
     doc.page_break()
-    _methodology(card, doc, target)
-    del st
-    return doc.build(renderer)
+    _methodology(doc, facts)
+    return doc
 
 
-def _leader_page(card: Scorecard, doc: _Document, row: dict[str, Any], period: Period) -> None:
+def _leader_page(doc: _Document, leader: LeaderFacts) -> None:
     """One leader of the board pack: scores with coverage, top metrics, priorities, history."""
     from reportlab.platypus import Table, TableStyle
 
-    leader_id = row["leader_id"]
+    row = leader.row
     st = doc.styles
-    doc.text(f"{_name(row)} ({leader_id})", "heading")
+    doc.text(f"{leader.name} ({leader.leader_id})", "heading")
     level = row.get("level")
     doc.text(" · ".join(p for p in (f"level {level}" if level is not None else "", row.get("region") or "",
                                     f"team of {row.get('team_size') or 0}",
@@ -575,30 +919,27 @@ def _leader_page(card: Scorecard, doc: _Document, row: dict[str, Any], period: P
                  " ranked as if complete.", "small")
     left = [_table(["Score", "Points", "Change", "Weight scored"], _scores_rows(row, list(SCORES)),
                    [110, 42, 42, 62], st)]
-    explanation = card.explain(leader_id, period)
-    top = _top_metrics(explanation, 6)
-    priorities = card.coaching_priorities(leader_id, period)
+    top = _top_metrics(leader.explanation, 6)
     right: list[Any] = [_p("What weighs most in the overall score", st.subheading),
                         _table(["Role", "Metric", "Value", "Points", "Share of role", "Status"], _explanation_rows(top),
                                [82, 128, 50, 40, 40, 86], st)]
     right.append(_p("Coaching priorities (overall points each would add at target)", st.subheading))
-    if priorities.height:
-        right.append(_table(["Metric", "Now", "Target", "Gain"], _priority_rows(priorities), [200, 70, 70, 50], st))
+    if leader.priorities.height:
+        right.append(_table(["Metric", "Now", "Target", "Gain"], _priority_rows(leader.priorities),
+                            [200, 70, 70, 50], st))
     else:
         right.append(_p("Nothing to raise: every metric with enough data is at its target.", st.body))
     grid = Table([[left, right]], colWidths=[270, doc.width - 270], hAlign="LEFT")
     grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     doc.story.append(grid)
-    history = card.history(leader_id, period=period)
-    if history.height:
+    if leader.history.height:
         doc.text("Score history by quarter", "subheading")
-        doc.chart(charts.score_history(history, _history_keys()), doc.width, 190, min_height=125)
+        doc.chart(charts.score_history(leader.history, _history_keys()), doc.width, 190, min_height=125)
     else:
         doc.text("No earlier quarter with data.", "small")
 
 
-def _methodology(card: Scorecard, doc: _Document, period: Period) -> None:
-    rubric = card.rubric
+def _methodology(doc: _Document, facts: BoardFacts) -> None:
     doc.text("How the scores are made", "heading")
     doc.text("Each leader is scored 0-100 on the five roles of the chief sales officer (HBR reprint R0607K) and"
              " on the five SMART dimensions of a sales leader. Each metric's value becomes 0-100 points by its"
@@ -606,13 +947,13 @@ def _methodology(card: Scorecard, doc: _Document, period: Period) -> None:
              " metrics' points, and the overall score is the mean of the five roles.")
     doc.text("A metric with too little data (fewer deals or reps than its minimum sample) is never scored 0: its"
              " weight is spread over the other metrics of the score, and each score says how much of its weight"
-             f" was scored. A leader whose overall score rests on less than {rubric.coverage.thin_below:.0%} of the"
-             " weight is marked thin coverage and not ranked as if complete.")
+             f" was scored. A leader whose overall score rests on less than {facts.coverage_thin_below:.0%} of"
+             " the weight is marked thin coverage and not ranked as if complete.")
     doc.text("While a quarter runs, it is measured up to the data's as-of date, and compared with the previous"
              " quarter cut at the same share elapsed, so a quarter in progress does not read as a drop.")
     rows = [[SCORES[k], SCORE_DESCRIPTIONS.get(k, "")] for k in ("overall", *ROLES, *DIMENSIONS)]
     doc.table(["Score", "What it rewards"], rows, [150, doc.width - 150])
-    off = card.switched_off(period)
+    off = facts.switched_off
     if off.height:
         doc.text("Switched off for this period (the data cannot support them)", "subheading")
         doc.table(["Metric", "Why"], [[r["metric_label"], r["reason"]] for r in off.iter_rows(named=True)],
@@ -620,23 +961,27 @@ def _methodology(card: Scorecard, doc: _Document, period: Period) -> None:
 
 
 def one_on_one_pack(card: Scorecard, leader_id: str, period: str | Period | None = None, *,
-                    renderer: ChartRenderer | None = None) -> bytes:
+                    renderer: ChartRenderer | None = None, facts: OneOnOneFacts | None = None) -> bytes:
     """The 1:1 pack of one leader: their scores and why, their team's reps with attainment,
     pipeline, activity and deals at risk, and the coaching priorities; only what the card's viewer
-    may see. Raises ``KeyError`` when the viewer may not see the leader."""
-    target = card.period(period)
-    leaders = card.leaders(target)
-    found = leaders.filter(pl.col("leader_id") == leader_id)
-    if found.is_empty():
-        raise KeyError(f"no leader {leader_id!r} among the leaders this viewer may see")
-    row = found.row(0, named=True)
-    currency = card.settings.reporting_currency
-    heading, as_of = _pack_heading(card, target)
-    doc = _Document("1:1 pack", f"{_name(row)} · {heading}", as_of)
-    st = doc.styles
+    may see. Raises ``KeyError`` when the viewer may not see the leader.
 
-    doc.text(f"1:1 pack: {_name(row)}", "title")
-    doc.text(as_of + ". " + _period_line(card, target))
+    ``card`` is an open :class:`scorecard.api.Scorecard` (the app passes its cached one); ``facts``
+    are the pack's numbers when the caller read them already (``one_on_one_facts``, as the digest
+    does for the e-mail that carries the pack)."""
+    renderer = renderer or shared_renderer()
+    renderer.start()
+    facts = facts or one_on_one_facts(card, leader_id, period)
+    return _one_on_one_document(facts).build(renderer)
+
+
+def _one_on_one_document(facts: OneOnOneFacts) -> _Document:
+    leader = facts.leader
+    row = leader.row
+    doc = _Document("1:1 pack", f"{leader.name} · {facts.period.label}", facts.as_of)
+
+    doc.text(f"1:1 pack: {leader.name}", "title")
+    doc.text(facts.as_of + ". " + facts.period_line)
     level = row.get("level")
     doc.text(" · ".join(p for p in (f"level {level}" if level is not None else "", row.get("region") or "",
                                     f"team of {row.get('team_size') or 0}",
@@ -645,13 +990,11 @@ def one_on_one_pack(card: Scorecard, leader_id: str, period: str | Period | None
     doc.table(["Score", "Points", "Change", "Weight scored"], _scores_rows(row, list(SCORES)), [150, 50, 50, 80])
     doc.text("Change: against the previous quarter (at the same share elapsed while this one runs).", "small")
 
-    priorities = card.coaching_priorities(leader_id, target)
-
     def coaching() -> None:
         doc.text("Coaching priorities", "heading")
         doc.text("The metrics whose improvement to target would raise the overall score most.", "small")
-        if priorities.height:
-            doc.table(["Metric", "Now", "Target", "Overall points to gain"], _priority_rows(priorities),
+        if leader.priorities.height:
+            doc.table(["Metric", "Now", "Target", "Overall points to gain"], _priority_rows(leader.priorities),
                       [260, 90, 90, 120])
         else:
             doc.text("Nothing to raise: every metric with enough data is at its target.")
@@ -660,24 +1003,21 @@ def one_on_one_pack(card: Scorecard, leader_id: str, period: str | Period | None
 
     doc.page_break()
     doc.text("Why the overall score is what it is", "heading")
-    explanation = card.explain(leader_id, target)
-    roles = explanation.filter(pl.col("score").is_in(list(ROLES)))
+    roles = leader.explanation.filter(pl.col("score").is_in(list(ROLES)))
     if roles.height:  # a bar per metric, tall enough for every label to show
         doc.chart(charts.explanation_bars(roles), doc.width, min(470.0, 40 + 18.0 * roles.height))
         doc.page_break()
     doc.table(["Role", "Metric", "Value", "Points", "Share of score", "Status"], _explanation_rows(roles),
               [120, 220, 80, 50, 70, doc.width - 540])
 
-    history = card.history(leader_id, period=target)
-    if history.height:
+    if leader.history.height:
         doc.page_break()
         doc.text("Score history by quarter", "heading")
-        doc.chart(charts.score_history(history, _history_keys()), doc.width, 300)
+        doc.chart(charts.score_history(leader.history, _history_keys()), doc.width, 300)
 
     doc.page_break()
-    _team_section(card, doc, leader_id, target, currency)
-    del st
-    return doc.build(renderer)
+    _team_section(doc, facts)
+    return doc
 
 
 _TEAM_FIGURES: tuple[tuple[str, str, str], ...] = (
@@ -692,8 +1032,8 @@ _TEAM_FIGURES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _team_section(card: Scorecard, doc: _Document, leader_id: str, period: Period, currency: str) -> None:
-    team = card.leader_team(leader_id, period)
+def _team_section(doc: _Document, facts: OneOnOneFacts) -> None:
+    team, currency = facts.team, facts.currency
     doc.text("The team", "heading")
     if team.is_empty():
         doc.text("No one in this leader's team is visible.")
@@ -720,7 +1060,7 @@ def _team_section(card: Scorecard, doc: _Document, leader_id: str, period: Perio
         doc.text("This leader's direct reports lead teams of their own: their deals at risk are in their own"
                  " 1:1 packs.")
         return
-    deals = deals_at_risk(card, leader_id, period, team=team)
+    deals = facts.deals
     doc.text("Deals open on the as-of date with at least one risk flag (stalled, slipped close date, no next step,"
              " single-threaded), of the reps who report to this leader directly, biggest first.", "small")
     if deals.is_empty():
@@ -735,33 +1075,9 @@ def _team_section(card: Scorecard, doc: _Document, leader_id: str, period: Perio
         doc.text(f"The {shown.height} biggest of {deals.height} deals at risk; the Rep page lists every one.", "small")
 
 
-_DEALS_SCHEMA: dict[str, Any] = {"rep_id": pl.String, "rep_name": pl.String, "opportunity_id": pl.String,
-                                 "account": pl.String, "stage": pl.String, "amount": pl.Float64,
-                                 "close_date": pl.Date, "risk_flags": pl.String}
-
-
-def deals_at_risk(card: Scorecard, leader_id: str, period: str | Period | None = None, *,
-                  team: pl.DataFrame | None = None) -> pl.DataFrame:
-    """The open deals with a risk flag (``Scorecard.rep_view``) of the reps who report to the leader
-    directly, biggest first: rep_id, rep_name, opportunity_id, account, stage, amount, close_date,
-    risk_flags. Members who lead teams are left out: their deals are in their own pack."""
-    members = team if team is not None else card.leader_team(leader_id, period)
-    direct = members.filter((pl.col("depth") == 1) & ~pl.col("leads_team"))
-    rows: list[dict[str, Any]] = []
-    for rep in direct.iter_rows(named=True):
-        view = card.rep_view(rep["rep_id"], period)
-        for d in view.deals.filter(pl.col("risk_count") > 0).iter_rows(named=True):
-            rows.append({"rep_id": rep["rep_id"], "rep_name": _name(rep, "rep_name", "rep_id"),
-                         "opportunity_id": d["opportunity_id"],
-                         "account": d.get("account_name") or d["opportunity_id"], "stage": d.get("stage") or "",
-                         "amount": d.get("amount"), "close_date": d.get("close_date"),
-                         "risk_flags": d.get("risk_flags") or ""})
-    return pl.DataFrame(rows, schema=_DEALS_SCHEMA).sort(["amount", "opportunity_id"], descending=[True, False],
-                                                         nulls_last=True)
-
-
 def board_pack_for(viewer: Viewer, period: str | None = None, settings: Settings | None = None) -> bytes:
-    """The board pack of what ``viewer`` may see, on the database of the settings (the app's download)."""
+    """The board pack of what ``viewer`` may see, on a card opened for the purpose (the app passes its
+    own card to :func:`board_pack` instead, so the org's scores are not computed again)."""
     from scorecard.api import Scorecard
 
     return board_pack(Scorecard.open(viewer=viewer, settings=settings), period)
@@ -769,7 +1085,8 @@ def board_pack_for(viewer: Viewer, period: str | None = None, settings: Settings
 
 def one_on_one_pack_for(viewer: Viewer, leader_id: str, period: str | None = None,
                         settings: Settings | None = None) -> bytes:
-    """A leader's 1:1 pack as ``viewer`` may see it (the app's download); ``KeyError`` when they may not."""
+    """A leader's 1:1 pack as ``viewer`` may see it, on a card opened for the purpose (the app passes its
+    own card to :func:`one_on_one_pack`); ``KeyError`` when they may not."""
     from scorecard.api import Scorecard
 
     return one_on_one_pack(Scorecard.open(viewer=viewer, settings=settings), leader_id, period)

@@ -7,8 +7,10 @@ import io
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
-from pack_org import AS_OF, EMAILS, LEE_TEAM, LIZ_TEAM, PERIOD, build
+from pack_org import AS_OF, EMAILS, LEE_TEAM, LIZ_TEAM, PERIOD, build, frames
+from polars.testing import assert_frame_equal
 from pypdf import PdfReader
 
 from scorecard import reports
@@ -125,3 +127,67 @@ def test_crm_text_is_printed_as_text_never_read_as_markup() -> None:
 def test_pack_file_names() -> None:
     assert reports.pack_file_name("board", "2026Q2") == "board-pack-2026Q2.pdf"
     assert reports.pack_file_name("one-on-one", "2026Q2", "Zoë O'Brien") == "1-1-pack-zoe-o-brien-2026Q2.pdf"
+
+
+# -- reading the card once ------------------------------------------------------------------------
+
+def test_the_histories_of_every_leader_in_one_pass_are_each_leaders_history(card: Scorecard) -> None:
+    histories = reports.score_histories(card, PERIOD)
+    assert sorted(histories) == ["L1", "L2", "V"]
+    for leader_id, history in histories.items():
+        assert_frame_equal(history, card.history(leader_id, period=PERIOD))
+    # by hand: the data runs from December 2025, so 2025Q4 (no score: only deals created), 2026Q1 and
+    # 2026Q2; Lee's team was at 2.2x the quota due in January and at 0 now: 100 points, then 0
+    lee = histories["L1"]
+    assert lee["period"].to_list() == ["2025Q4", "2026Q1", "2026Q2"]
+    assert lee["in_progress"].to_list() == [False, False, True]
+
+
+def test_a_pack_reads_the_database_through_one_connection(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    lee = _card_of(store, EMAILS["L1"])
+    opened: list[object] = []
+    connect = Store.connect
+
+    def counted(self: Store, *args: object, **kwargs: object) -> object:
+        opened.append(self)
+        return connect(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "connect", counted)
+    facts = reports.one_on_one_facts(lee, "L1", PERIOD)
+    # the as-of date once, then everything on one connection (the leader, the history, the team, the deals)
+    assert len(opened) <= 2
+    assert facts.leader.name == "Lee Leader" and facts.deals["opportunity_id"].to_list() == ["A2"]
+    opened.clear()
+    reports.board_facts(lee, PERIOD)
+    assert len(opened) <= 2
+
+
+# -- CRM text in the charts ---------------------------------------------------------------------------
+
+HOSTILE_LEADER = "<b>Lee</b> & <i>Co</i>"
+HOSTILE_REP = "<a href='https://x.example'>Ann</a>"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    data = frames()
+    data["reps"] = data["reps"].with_columns(
+        pl.col("rep_name").replace({"Lee Leader": HOSTILE_LEADER, "Ann Rep": HOSTILE_REP}))
+    store = Store(tmp_path_factory.mktemp("hostile") / "org.duckdb")
+    store.load(data, loaded_by="test", as_of=AS_OF)
+    return store
+
+
+def test_crm_text_in_a_chart_prints_as_typed(hostile: Store) -> None:
+    card = Scorecard.open(hostile.path, settings=Settings(db=hostile.path))
+    board = pages(reports.board_pack(card, PERIOD))
+    # page 2 holds the heatmap alone (and its heading): the leader's name there is the chart's label
+    assert board[1].startswith("Sales-leadership scorecard · Board pack")
+    assert "The five CSO roles and SMART" in board[1]
+    assert HOSTILE_LEADER in board[1]
+    assert HOSTILE_LEADER in board[2]  # the ranking bars
+    assert f"{HOSTILE_LEADER} (L1)" in " ".join(board)  # and the leader's page, in ReportLab's text
+    one = pages(reports.one_on_one_pack(card, "L1", PERIOD))
+    attainment = next(page for page in one if "Attainment of the quarter's quota against pace" in page)
+    assert HOSTILE_REP in attainment  # the team's attainment bars name the rep as typed
+    assert f"1:1 pack: {HOSTILE_LEADER}" in one[0]
