@@ -170,7 +170,8 @@ class Ledger:
     headings: list[str] = field(default_factory=list)
     """The headings of the page drawn last (a full run starts the list again)."""
     auto_reruns: dict[str, float] = field(default_factory=dict)
-    """Fragment id -> interval (s): what a browser reruns by itself."""
+    """Fragment id -> interval (s): what a browser reruns by itself (as the last full run set them)."""
+    _this_run: dict[str, float] = field(default_factory=dict)
     auth_redirect: str | None = None
     running: bool = False
     new_sessions: int = 0
@@ -188,11 +189,13 @@ class Ledger:
             self._delta(msg, now)
         elif kind == "script_finished":
             self.finishes.append((now, int(msg.script_finished)))
+            if msg.script_finished == FINISHED.FINISHED_SUCCESSFULLY:  # a full run sets the timers anew
+                self.auto_reruns = dict(self._this_run)
             if msg.script_finished == FINISHED.FINISHED_WITH_COMPILE_ERROR:
                 self.errors.append((now, "the script did not compile"))
-        elif kind == "new_session":
+        elif kind == "new_session":  # every run, a fragment's too
             self.new_sessions += 1
-            self.auto_reruns.clear()  # the browser forgets its timers on a full run; this run sets them
+            self._this_run = {}
             self.buttons.clear()
             self.headings.clear()
         elif kind == "session_status_changed":
@@ -201,6 +204,7 @@ class Ledger:
             self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
         elif kind == "auto_rerun":
             self.auto_reruns[msg.auto_rerun.fragment_id] = float(msg.auto_rerun.interval)
+            self._this_run[msg.auto_rerun.fragment_id] = float(msg.auto_rerun.interval)
         elif kind == "stop_auto_rerun":
             self.auto_reruns.clear()
         elif kind == "auth_redirect":
@@ -689,14 +693,15 @@ def start_provider(people: Sequence[Identity], log: Path) -> Provider:
     return Provider(url, process)
 
 
-def write_secrets(path: Path, public_url: str, provider: Provider) -> Path:
+def write_secrets(path: Path, public_url: str, provider_url: str) -> Path:
+    """An [auth] section logging in through ``provider_url``, coming back to ``public_url``."""
     path.write_text(
         "[auth]\n"
         f'redirect_uri = "{public_url}/oauth2callback"\n'
         f'cookie_secret = "{os.urandom(24).hex()}"\n'
         'client_id = "scorecard"\n'
         'client_secret = "not-a-secret"\n'
-        f'server_metadata_url = "{provider.url}/.well-known/openid-configuration"\n', encoding="utf-8")
+        f'server_metadata_url = "{provider_url}/.well-known/openid-configuration"\n', encoding="utf-8")
     return path
 
 
@@ -750,7 +755,7 @@ def scenario(kind: str, *, viewers: int, replicas: int, plan: Plan, db: Path | N
         if kind == "one":
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            secrets = write_secrets(folder / "secrets.toml", base, provider)
+            secrets = write_secrets(folder / "secrets.toml", base, provider.url)
             app = start_app(port, db=work_db, secrets=secrets, log=folder / "app.log")
             stops.append(lambda: _stop(app))
             wait_until_serving(f"{base}/_stcore/health", app, folder / "app.log", time.monotonic() + 120, "the app")
@@ -758,7 +763,7 @@ def scenario(kind: str, *, viewers: int, replicas: int, plan: Plan, db: Path | N
         else:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            secrets = write_secrets(folder / "secrets.toml", base, provider)
+            secrets = write_secrets(folder / "secrets.toml", base, provider.url)
             running = start_replicas(replicas, db=work_db, secrets=secrets, run_dir=folder / "run", port=port,
                                      app_ports=[free_port() for _ in range(replicas)])
             stops.append(running.stop)

@@ -81,8 +81,13 @@ def test_the_ledger_counts_runs_errors_and_what_a_browser_would_do() -> None:
     assert ledger.seen_at == 8.0
     # a page waits for its own end: an interrupted run (early for rerun) does not count
     assert ledger.finish_after(1, {FINISHED.FINISHED_SUCCESSFULLY}) is None
-    ledger.take(_msg(new_session=True), 11.0)  # a full run: the browser forgets its timers and buttons
-    assert ledger.auto_reruns == {} and ledger.buttons == {} and ledger.headings == []
+    ledger.take(_msg(new_session=True), 11.0)  # a fragment's run: the timers stay
+    ledger.take(_msg(script_finished=FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY), 12.0)
+    assert ledger.auto_reruns == {"frag-1": 5.0}
+    ledger.take(_msg(new_session=True), 13.0)  # a full run that sets no timer: none left
+    assert ledger.buttons == {} and ledger.headings == []
+    ledger.take(_msg(script_finished=FINISHED.FINISHED_SUCCESSFULLY), 14.0)
+    assert ledger.auto_reruns == {}
 
 
 def test_only_this_machine_is_a_target() -> None:
