@@ -178,14 +178,18 @@ class ChartRenderer:
                                " SCORECARD_CHROMIUM to a Chromium or Chrome") from exc
         await asyncio.wait_for(self._browser.open(), self.timeout)
         self._tab = self._browser.get_tab() or await self._browser.create_tab()
-        await self._send("Page.enable")
-        loaded = self._tab.subscribe_once("Page.loadEventFired")
         await self._send("Page.navigate", {"url": page.as_uri()})
-        await asyncio.wait_for(loaded, self.timeout)
-        window = await self._send("Runtime.evaluate", {"expression": "typeof Plotly === 'object' ? window : null"})
-        self._window = window["result"]["result"].get("objectId")
-        if self._window is None:
-            raise RuntimeError(f"plotly.js did not load in Chromium from {plotly_js}")
+        waited = 0.0
+        while True:  # the page is ready once plotly.js has run and drawCharts is defined
+            ready = await self._send("Runtime.evaluate", {
+                "expression": "typeof Plotly === 'object' && typeof drawCharts === 'function' ? window : null"})
+            self._window = ready["result"]["result"].get("objectId")
+            if self._window is not None:
+                break
+            if waited > self.timeout:
+                raise RuntimeError(f"plotly.js did not load in Chromium from {plotly_js}")
+            await asyncio.sleep(0.05)
+            waited += 0.05
 
     async def _draw(self, charts: list[dict[str, Any]], width: int, height: int) -> bytes:
         await self._send("Runtime.callFunctionOn", {
@@ -333,24 +337,42 @@ def _p(text: object, style: Any) -> Any:
     return Paragraph(escape("" if text is None else str(text)), style)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float], st: _Styles,
-           *, align_right_from: int = 1) -> Any:
+def _cell(value: object, style: Any, width: float) -> Any:
+    """A table cell of plain text: a string when it fits on one line (ReportLab draws a string cell as it
+    is, never reading it as markup, and lays it out far faster than a paragraph), else a paragraph that
+    wraps (escaped, :func:`_p`)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    text = "" if value is None else str(value)
+    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width:
+        return text
+    return _p(text, style)
+
+
+_CELL_PADDING = 4.0
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float], st: _Styles) -> Any:
     """A table with a header row; every cell is plain text (wrapped when long)."""
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
-    data = [[_p(h, st.cell_bold) for h in header]]
-    data += [[_p(v, st.cell) for v in row] for row in rows]
+    room = [w - 2 * _CELL_PADDING for w in widths]
+    data = [[_cell(h, st.cell_bold, w) for h, w in zip(header, room, strict=True)]]
+    data += [[_cell(v, st.cell, w) for v, w in zip(row, room, strict=True)] for row in rows]
     table = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, 0), st.cell_bold.fontName, st.cell_bold.fontSize, st.cell_bold.leading),
+        ("FONT", (0, 1), (-1, -1), st.cell.fontName, st.cell.fontSize, st.cell.leading),
+        ("TEXTCOLOR", (0, 0), (-1, -1), st.cell.textColor),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e5e7eb")),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#9ca3af")),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f9fafb")]),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PADDING),
     ]))
     return table
 
@@ -625,6 +647,20 @@ def _history_keys() -> list[str]:
     return list(ROLE_KEYS)
 
 
+def _history_rows(history: pl.DataFrame) -> list[list[object]]:
+    """The overall and role scores by quarter (``Scorecard.history``), a quarter in progress marked."""
+    return [[r["period"] + (" (to date)" if r["in_progress"] else ""), *[points(r.get(k)) for k in ROLE_KEYS]]
+            for r in history.iter_rows(named=True)]
+
+
+def _on_paper(figure: go.Figure) -> go.Figure:
+    """A page's chart for paper: the invisible click targets the Scorecard page lays over the heatmap's
+    cells are left out (nothing is clicked on paper, and each one would be drawn)."""
+    figure.data = tuple(t for t in figure.data
+                        if not (t.type == "scatter" and t.marker.opacity is not None and t.marker.opacity < 0.05))
+    return figure
+
+
 def as_of_line(card: Scorecard) -> str:
     """"Data as of 20 May 2026": the data's as-of date, or the date the card was opened at (``--as-of``);
     never the machine's clock."""
@@ -820,6 +856,8 @@ def deals_at_risk(card: Scorecard, leader_id: str, period: str | Period | None =
 
 # -- the packs ----------------------------------------------------------------------------------------
 
+_HISTORY_HEADINGS = {"organization_architect": "Org architect"}
+"""Role names in the narrow columns of a leader's score history (every other role name fits as it is)."""
 _ROLE_SHORT = {"company_leader": "Company", "customer_champion": "Customer", "process_guru": "Process",
                "organization_architect": "Org architect", "course_corrector": "Course"}
 
@@ -884,7 +922,8 @@ def _board_document(facts: BoardFacts) -> _Document:
         doc.text(f"The five CSO roles and SMART{part}", "heading")
         rows = chunk.height + (1 if last else 0)
         height = min(440.0, 30.0 + 17.0 * rows + 60)
-        doc.chart(charts.score_heatmap(chunk, median=median if last else None, font_size=11), doc.width, height)
+        doc.chart(_on_paper(charts.score_heatmap(chunk, median=median if last else None, font_size=11)), doc.width,
+                  height)
 
     doc.page_break()
     doc.text("Ranking by overall score", "heading")
@@ -917,26 +956,27 @@ def _leader_page(doc: _Document, leader: LeaderFacts) -> None:
     if row.get("thin_coverage"):
         doc.text("Thin coverage: the data lacks what most of this leader's metrics need, so the score is not"
                  " ranked as if complete.", "small")
-    left = [_table(["Score", "Points", "Change", "Weight scored"], _scores_rows(row, list(SCORES)),
-                   [110, 42, 42, 62], st)]
+    left: list[Any] = [_table(["Score", "Points", "Change", "Weight scored"], _scores_rows(row, list(SCORES)),
+                              [110, 42, 42, 62], st)]
+    left.append(_p("Score history by quarter", st.subheading))
+    if leader.history.height:
+        left.append(_table(["Quarter", "Overall", *[_HISTORY_HEADINGS.get(k, SCORES[k]) for k in ROLES]],
+                           _history_rows(leader.history), [50, 42, *[52] * len(ROLES)], st))
+    else:
+        left.append(_p("No quarter with data.", st.small))
     top = _top_metrics(leader.explanation, 6)
     right: list[Any] = [_p("What weighs most in the overall score", st.subheading),
                         _table(["Role", "Metric", "Value", "Points", "Share of role", "Status"], _explanation_rows(top),
-                               [82, 128, 50, 40, 40, 86], st)]
+                               [82, 112, 50, 40, 40, 86], st)]
     right.append(_p("Coaching priorities (overall points each would add at target)", st.subheading))
     if leader.priorities.height:
         right.append(_table(["Metric", "Now", "Target", "Gain"], _priority_rows(leader.priorities),
                             [200, 70, 70, 50], st))
     else:
         right.append(_p("Nothing to raise: every metric with enough data is at its target.", st.body))
-    grid = Table([[left, right]], colWidths=[270, doc.width - 270], hAlign="LEFT")
+    grid = Table([[left, right]], colWidths=[352, doc.width - 352], hAlign="LEFT")
     grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     doc.story.append(grid)
-    if leader.history.height:
-        doc.text("Score history by quarter", "subheading")
-        doc.chart(charts.score_history(leader.history, _history_keys()), doc.width, 190, min_height=125)
-    else:
-        doc.text("No earlier quarter with data.", "small")
 
 
 def _methodology(doc: _Document, facts: BoardFacts) -> None:

@@ -175,3 +175,35 @@ def test_digest_sends_through_smtp_and_nothing_twice(store: Store, smtp_server: 
     assert main(["digest", "--db", str(store.path)]) == 0
     assert "nothing new to send" in capsys.readouterr().out
     assert len(inbox.received) == count
+
+
+def test_a_run_makes_each_pack_once_and_the_digest_says_what_its_pack_says(store: Store,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from scorecard import reports
+
+    made: list[tuple[str, str]] = []
+    facts_read: list[str] = []
+    one_on_one, board, facts_of = reports.one_on_one_pack, reports.board_pack, reports.one_on_one_facts
+
+    def count_one_on_one(card: Scorecard, leader_id: str, *args: object, **kwargs: object) -> bytes:
+        made.append(("1:1", leader_id))
+        return one_on_one(card, leader_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    def count_board(card: Scorecard, *args: object, **kwargs: object) -> bytes:
+        made.append(("board", card.viewer.email or ""))
+        return board(card, *args, **kwargs)  # type: ignore[arg-type]
+
+    def count_facts(card: Scorecard, leader_id: str, *args: object, **kwargs: object) -> reports.OneOnOneFacts:
+        facts_read.append(leader_id)
+        return facts_of(card, leader_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reports, "one_on_one_pack", count_one_on_one)
+    monkeypatch.setattr(reports, "board_pack", count_board)
+    monkeypatch.setattr(reports, "one_on_one_facts", count_facts)
+    planned = digest.plan(store, Settings(db=store.path), PERIOD)
+    assert sorted(made) == [("1:1", "L1"), ("1:1", "L2"), ("1:1", "V"), ("board", EMAILS["V"])]
+    assert sorted(facts_read) == ["L1", "L2", "V"]  # the pack and its e-mail read the numbers once
+    lee = next(m for m in planned.messages if m.kind == "digest" and m.leader_id == "L1")
+    # the e-mail's figures are the pack's: Lee's overall score 0, 29 points down; Ann's deal A2 at risk
+    assert lee.subject == "Your scorecard 2026Q2: overall 0 (-29), data as of 20 May 2026"
+    assert "  Ann Rep: Acme, Proposal, $50K, closing 20 Jun 2026 (No next step" in lee.body

@@ -1,0 +1,111 @@
+"""Pack benchmarks: the board pack of an org and one leader's 1:1 pack (targets: under 30 s and under 3 s).
+
+``board_pack_warm`` and ``one_on_one_pack_warm`` are a download from the running app: the org's
+scores of the period and of the quarters of the score history already computed (the app keeps
+them per data version, for every viewer) and Chromium already open (the app keeps it between
+packs); what is timed is reading the leaders' numbers, the layout, every chart and the PDF. Best
+of a few runs.
+
+``board_pack_cold`` and ``one_on_one_pack_cold`` are ``scorecard report`` in a fresh process: the
+card opened on the database, every quarter of the score history scored, Chromium started (while
+the numbers are read), then the pack; each in a process of its own, so neither profits from the
+other's scores.
+
+The 1:1 pack is the one of the leader with the largest team below the top (a director, as in the
+scoring benchmark); ``one_on_one_pack_first_line_warm`` is a first-line leader's, whose direct
+reports sell and whose pack lists their deals at risk.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+RUNS = 3
+BOARD_RUNS = 2
+
+
+def _people(db_path: Path) -> tuple[str, str]:
+    """The leader with the largest team below the top, and a first-line leader with the largest team."""
+    import duckdb
+
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        director = con.execute(
+            "select leader_id from leaders where level = 1 order by team_size desc, leader_id limit 1").fetchall()
+        first_line = con.execute(
+            "select leader_id from leaders where level = (select max(level) from leaders)"
+            " order by team_size desc, leader_id limit 1").fetchall()
+    return str((director or first_line)[0][0]), str(first_line[0][0])
+
+
+def _cold(db_path: Path, kind: str, leader: str) -> float:
+    """Seconds for one pack in a fresh process, from opening the card to the PDF's bytes."""
+    code = (
+        "import json, sys, time\n"
+        "from pathlib import Path\n"
+        "from scorecard import reports\n"
+        "from scorecard.api import Scorecard\n"
+        "from scorecard.settings import Settings\n"
+        "db, kind, leader = Path(sys.argv[1]), sys.argv[2], sys.argv[3]\n"
+        "start = time.perf_counter()\n"
+        "card = Scorecard.open(db, settings=Settings(db=db))\n"
+        "pdf = reports.board_pack(card) if kind == 'board' else reports.one_on_one_pack(card, leader)\n"
+        "print(json.dumps({'seconds': time.perf_counter() - start, 'bytes': len(pdf)}))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", code, str(db_path), kind, leader], cwd=root,
+                          capture_output=True, text=True, check=True)
+    return float(json.loads(proc.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def _best(work: Callable[[], object], runs: int) -> float:
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        seconds.append(time.perf_counter() - start)
+    return min(seconds)
+
+
+def run(db_path: Path) -> dict[str, float]:
+    """Seconds for the board pack and a 1:1 pack, warm (as the app's download) and cold (a fresh process)."""
+    from scorecard import reports
+    from scorecard.api import Scorecard
+    from scorecard.settings import Settings
+
+    director, first_line = _people(db_path)
+    figures = {"board_pack_cold": _cold(db_path, "board", director),
+               "one_on_one_pack_cold": _cold(db_path, "one-on-one", director)}
+
+    card = Scorecard.open(db_path, settings=Settings(db=db_path))
+    period = card.current_period()
+    renderer = reports.ChartRenderer(chromium=card.settings.resolved_chromium())
+    try:
+        pdf = reports.board_pack(card, period, renderer=renderer)  # warm-up: the scores, Chromium, the fonts
+        reports.one_on_one_pack(card, first_line, period, renderer=renderer)
+        figures["board_pages"] = float(_page_count(pdf))
+        figures["leaders_in_board_pack"] = float(card.leaders(period).height)
+        figures["board_pack_warm"] = _best(lambda: reports.board_pack(card, period, renderer=renderer), BOARD_RUNS)
+        figures["one_on_one_pack_warm"] = _best(
+            lambda: reports.one_on_one_pack(card, director, period, renderer=renderer), RUNS)
+        figures["one_on_one_pack_first_line_warm"] = _best(
+            lambda: reports.one_on_one_pack(card, first_line, period, renderer=renderer), RUNS)
+    finally:
+        renderer.close()
+    return figures
+
+
+def _page_count(pdf: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(Path(sys.argv[1])), indent=2))
