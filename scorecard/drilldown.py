@@ -288,7 +288,15 @@ def activity_feed(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Seq
 def open_deals(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str],
                today: date) -> pl.DataFrame:
     """The rep's deals open on ``today`` with one boolean column per risk flag and ``risk_flags`` in words."""
-    deals = sql.run(con, "drill_open_deals", rep_id=rep_id, visible_reps=list(visible_reps), as_of=_after(today))
+    return open_deals_of_reps(con, [rep_id], visible_reps, today).drop("owner_rep_id")
+
+
+def open_deals_of_reps(con: duckdb.DuckDBPyConnection, rep_ids: Sequence[str], visible_reps: Sequence[str],
+                       today: date) -> pl.DataFrame:
+    """:func:`open_deals` of several reps in one query (``owner_rep_id`` says whose), each rep's in the
+    order the Rep page lists them: most risk flags first, then the biggest."""
+    deals = sql.run(con, "drill_open_deals_of_reps", rep_ids=list(rep_ids), visible_reps=list(visible_reps),
+                    as_of=_after(today))
     labels = [pl.when(pl.col(flag)).then(pl.lit(label)) for flag, label in RISK_FLAGS.items()]
     return deals.with_columns(pl.concat_str(labels, separator=", ", ignore_nulls=True).alias("risk_flags"))
 

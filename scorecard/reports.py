@@ -840,16 +840,17 @@ def deals_at_risk(card: Scorecard, leader_id: str, period: str | Period | None =
     with _held(card) as held:
         members = team if team is not None else held.leader_team(leader_id, period)
         direct = members.filter((pl.col("depth") == 1) & ~pl.col("leads_team"))
+        names = {r["rep_id"]: _name(r, "rep_name", "rep_id") for r in direct.iter_rows(named=True)}
         rows: list[dict[str, Any]] = []
-        with held.store.reader() as con:
-            for rep in direct.iter_rows(named=True):
-                deals = drilldown.open_deals(con, rep["rep_id"], held.viewer.visible_reps, held.today)
-                for d in deals.filter(pl.col("risk_count") > 0).iter_rows(named=True):
-                    rows.append({"rep_id": rep["rep_id"], "rep_name": _name(rep, "rep_name", "rep_id"),
-                                 "opportunity_id": d["opportunity_id"],
-                                 "account": d.get("account_name") or d["opportunity_id"],
-                                 "stage": d.get("stage") or "", "amount": d.get("amount"),
-                                 "close_date": d.get("close_date"), "risk_flags": d.get("risk_flags") or ""})
+        if names:
+            with held.store.reader() as con:
+                deals = drilldown.open_deals_of_reps(con, list(names), held.viewer.visible_reps, held.today)
+            for d in deals.filter(pl.col("risk_count") > 0).iter_rows(named=True):
+                rows.append({"rep_id": d["owner_rep_id"], "rep_name": names[d["owner_rep_id"]],
+                             "opportunity_id": d["opportunity_id"],
+                             "account": d.get("account_name") or d["opportunity_id"],
+                             "stage": d.get("stage") or "", "amount": d.get("amount"),
+                             "close_date": d.get("close_date"), "risk_flags": d.get("risk_flags") or ""})
     return pl.DataFrame(rows, schema=_DEALS_SCHEMA).sort(["amount", "opportunity_id"], descending=[True, False],
                                                          nulls_last=True)
 

@@ -399,3 +399,12 @@ def test_a_rep_alone_sees_no_team_median_on_a_bare_connection(store: Store) -> N
     _assert_figures(alone.figures, ANN)
     assert alone.vs_team["team_median"].null_count() == alone.vs_team.height
     assert_frame_equal(alone.vs_team, _card_seeing(store, ("A",)).rep_view("A", "2026Q2").vs_team)
+
+
+def test_open_deals_of_several_reps_in_one_query(store: Store) -> None:
+    with store.reader() as con:
+        deals = drilldown.open_deals_of_reps(con, ["A", "B", "X"], L1_VIEW, TODAY)
+        ann = drilldown.open_deals(con, "A", L1_VIEW, TODAY)
+    # Ann's O4 (four flags) and O3 (one); Bob's only deal closed in May; Xavier is not in the view
+    assert deals.select("owner_rep_id", "opportunity_id", "risk_count").rows() == [("A", "O4", 4), ("A", "O3", 1)]
+    assert_frame_equal(deals.drop("owner_rep_id"), ann)

@@ -1,6 +1,6 @@
--- A rep's deals open on the as-of date ($as_of, exclusive: what happened before it counts; deals
--- created before it and not closed before it, as the metric queries count them), with their risk
--- flags measured on that date:
+-- The deals of the reps $rep_ids (those of them the viewer may see: $visible_reps) open on the as-of
+-- date ($as_of, exclusive: what happened before it counts; deals created before it and not closed
+-- before it, as the metric queries count them), with their risk flags measured on that date:
 --   stalled          at least 21 days old and no activity in the last 21 days (the deals the
 --                    stalled-deal rate counts, queries/metric_deal_activity.sql)
 --   slipped          close date before the as-of date, or pushed later than an earlier close date
@@ -8,10 +8,10 @@
 --   single_threaded  at most one distinct contact met on the deal
 with
 deals as (
-    select o.opportunity_id, o.account_id, o.stage, o.amount, o.close_date, o.created_date,
+    select o.owner_rep_id, o.opportunity_id, o.account_id, o.stage, o.amount, o.close_date, o.created_date,
            o.forecast_category, o.next_step, o.type, o.is_closed
     from opportunities as o
-    where o.owner_rep_id = $rep_id
+    where o.owner_rep_id in (select unnest($rep_ids::varchar[]))
       and o.owner_rep_id in (select unnest($visible_reps::varchar[]))
       and o.created_date < $as_of
       and not (o.is_closed and o.close_date < $as_of)
@@ -36,7 +36,7 @@ pushed as (
 ),
 flagged as (
     select
-        d.opportunity_id, acc.account_name, d.stage, d.amount, d.close_date, d.created_date,
+        d.owner_rep_id, d.opportunity_id, acc.account_name, d.stage, d.amount, d.close_date, d.created_date,
         d.forecast_category, d.next_step, t.last_activity_at,
         datediff('day', coalesce(t.last_activity_at::date, d.created_date), $as_of::date - 1)
             as days_since_activity,
@@ -57,4 +57,4 @@ final as (
         stalled::int + slipped::int + no_next_step::int + single_threaded::int as risk_count
     from flagged
 )
-select * from final order by risk_count desc, amount desc nulls last, opportunity_id
+select * from final order by owner_rep_id, risk_count desc, amount desc nulls last, opportunity_id
