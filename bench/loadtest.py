@@ -21,9 +21,11 @@ Scenarios (``--scenario``), each on a copy of the benchmark's large org (``bench
 - ``one``: one app process, viewers connect to it directly;
 - ``replicas``: N app processes behind nginx (``bench/replicas.py``);
 - ``load``: the replicas while ``scorecard ingest`` loads the large org again (with the next day as
-  its as-of date, so every page says when it shows the new data): half the viewers keep opening
-  pages, half sit on a live page; reported are the errors during the load and how long after the
-  commit (the database file replaced) each sitting page showed the new as-of date.
+  its as-of date, so every page says when it shows the new data), started when half the viewers
+  have arrived: after their three pages, half the viewers keep opening pages (one every ten seconds
+  or so) and half sit on a live page (Rep or Scorecard) until the load has landed; reported are the
+  errors during the load and how long after the commit (the database file replaced) each sitting
+  page showed the new as-of date.
 
 Only this machine is ever a target (127.0.0.0/8, ``localhost``, ``::1``); the counts of viewers and
 the time of a run are bounded. ``--url`` runs viewers against an app already running as a local
@@ -502,6 +504,8 @@ class Plan:
     """Mean pause between two pages of a viewer (uniform between half and one and a half times it)."""
     cycle_until: asyncio.Event | None = None
     """When set, viewers with an even number keep opening their pages until this is set."""
+    cycle_pause: float = 10.0
+    """Mean pause between two pages of a viewer who keeps opening pages."""
     sit_until: asyncio.Event | None = None
     """When set, every viewer keeps its last page open until this is set (else until all are done)."""
     sit_on: str = "rep"
@@ -541,7 +545,7 @@ async def one_viewer(base: str, who: Identity, n: int, plan: Plan, runs: list[Ru
         if plan.cycle_until is not None and n % 2 == 0:
             i = 0
             while not plan.cycle_until.is_set() and tab.closed is None:
-                await asyncio.sleep(plan.think * (0.5 + rng.random()))
+                await asyncio.sleep(plan.cycle_pause * (0.5 + rng.random()))
                 page, path, query = pages[i % len(pages)]
                 await tab.open_page(page, path, query)
                 i += 1
@@ -623,6 +627,7 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 def summarise(outcome: Outcome) -> dict[str, Any]:
     page_runs = [r for r in outcome.runs if r.page in ("scorecard", "leader", "rep")]
+    login_runs = [r for r in outcome.runs if r.page == "login"]
     fragments = [r for r in outcome.runs if r.page == "fragment"]
     failed = [r for r in outcome.runs if not r.ok]
     times = [r.seconds for r in page_runs if r.ok]
@@ -635,6 +640,7 @@ def summarise(outcome: Outcome) -> dict[str, Any]:
         "page_runs": len(page_runs),
         "p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times, default=None),
         "fragment_runs": len(fragments),
+        "login_runs": len(login_runs),
         "fragment_p50": percentile([r.seconds for r in fragments if r.ok], 50),
         "fragment_p95": percentile([r.seconds for r in fragments if r.ok], 95),
         "errors": sum(len(r.errors) for r in failed),
@@ -735,6 +741,24 @@ async def warm(base: str, executive: Identity, jars: Sequence[Jar]) -> None:
     await run_viewers(base, [executive] * len(jars), plan, jars)
 
 
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User and system CPU seconds the processes ``pids`` have used so far (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _own_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _log(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
@@ -751,6 +775,7 @@ def scenario(kind: str, *, viewers: int, replicas: int, plan: Plan, db: Path | N
     stops: list[Any] = []
     figures: dict[str, Any] = {"scenario": kind, "replicas": 1 if kind == "one" else replicas,
                                "ramp": plan.ramp, "think": plan.think}
+    pids: list[int] = []
     try:
         if kind == "one":
             port = free_port()
@@ -760,6 +785,7 @@ def scenario(kind: str, *, viewers: int, replicas: int, plan: Plan, db: Path | N
             stops.append(lambda: _stop(app))
             wait_until_serving(f"{base}/_stcore/health", app, folder / "app.log", time.monotonic() + 120, "the app")
             warm_jars = [Jar()]
+            pids = [app.pid]
         else:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
@@ -767,6 +793,7 @@ def scenario(kind: str, *, viewers: int, replicas: int, plan: Plan, db: Path | N
             running = start_replicas(replicas, db=work_db, secrets=secrets, run_dir=folder / "run", port=port,
                                      app_ports=[free_port() for _ in range(replicas)])
             stops.append(running.stop)
+            pids = [p.pid for p in running.apps]
             warm_jars = []
             for value in route_cookies(base, replicas):
                 jar = Jar()
@@ -777,11 +804,18 @@ def scenario(kind: str, *, viewers: int, replicas: int, plan: Plan, db: Path | N
         started = time.monotonic()
         asyncio.run(warm(base, executive, warm_jars))
         figures["warm_seconds"] = time.monotonic() - started
+        app_cpu, own_cpu = cpu_seconds(pids), _own_cpu()
+        figures["load_average_before"] = os.getloadavg()[0]
         if kind == "load":
             figures.update(_with_a_load(base, work_db, people, plan, folder))
         else:
             _log(f"{kind}: {viewers} viewers")
             figures.update(summarise(asyncio.run(run_viewers(base, people, plan))))
+        figures["load_average_after"] = os.getloadavg()[0]
+        figures["app_cpu_seconds"] = cpu_seconds(pids) - app_cpu
+        figures["client_cpu_seconds"] = _own_cpu() - own_cpu
+        script_runs = figures["page_runs"] + figures["fragment_runs"] + figures["login_runs"]
+        figures["app_cpu_per_run"] = figures["app_cpu_seconds"] / script_runs if script_runs else None
     finally:
         for stop in reversed(stops):
             stop()
@@ -808,26 +842,34 @@ def _with_a_load(base: str, db: Path, people: Sequence[Identity], plan: Plan, fo
     async def go() -> dict[str, Any]:
         cycle_until, sit_until = asyncio.Event(), asyncio.Event()
         load_plan = Plan(ramp=plan.ramp, think=plan.think, cycle_until=cycle_until, sit_until=sit_until,
-                         sit_on="scorecard", watch=watch, auto_rerun=True, seed=plan.seed)
+                         cycle_pause=5 * plan.think, sit_on="scorecard", watch=watch, auto_rerun=True,
+                         seed=plan.seed)
         figures: dict[str, Any] = {"as_of_before": str(old), "as_of_loaded": str(new)}
         before = os.stat(db).st_ino
         marks: dict[str, float] = {}
 
         async def load() -> None:
-            await asyncio.sleep(plan.ramp + 3 * plan.think)  # every viewer has arrived and opened its pages
+            await asyncio.sleep(plan.ramp / 2)  # half the viewers have arrived; the others arrive during the load
             _log("load: ingest starts")
             marks["ingest_start"] = time.monotonic()
             env = {**os.environ, "SCORECARD_UPLOAD_LIMIT_MB": "4000"}
             log = (folder / "ingest.log").open("wb")
+            import resource
+
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             process = await asyncio.create_subprocess_exec(*ingest, stdout=log, stderr=subprocess.STDOUT,
                                                            env=env, cwd=str(ROOT))
             while process.returncode is None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(process.wait(), 0.05)
+                if time.monotonic() - marks["ingest_start"] > MAX_SECONDS and process.returncode is None:
+                    process.kill()  # bounded in time, like the viewers
                 if "commit" not in marks and os.stat(db).st_ino != before:
                     marks["commit"] = time.monotonic()  # the new version replaced the file
             marks["ingest_end"] = time.monotonic()
             figures["ingest_exit"] = process.returncode
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            figures["ingest_cpu_seconds"] = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
             marks.setdefault("commit_from_exit", marks["ingest_end"])
             _log(f"load: ingest ended ({process.returncode}) after {marks['ingest_end'] - marks['ingest_start']:.1f} s")
             await asyncio.sleep(15)  # pages keep opening after the commit; sitting pages get 15 s to show it
@@ -872,9 +914,11 @@ def results_section(all_figures: Sequence[Mapping[str, Any]], machine: str) -> s
              "Each viewer logs in through the identity provider, then opens the Scorecard, a Leader and a Rep",
              "page of the large org over Streamlit's websocket (no browser); server time is from the",
              "`rerun_script` message to `script_finished`. One viewer in five is an executive, the others",
-             "leaders. Live pages' fragment reruns are sent as a browser sends them and counted apart.", "",
-             "| scenario | viewers | arrival | page runs | p50 | p95 | max | scorecard p95 | leader p95 | rep p95"
-             " | fragment runs (p95) | errors | target |",
+             "leaders. Pages left open rerun their live fragments as a browser does; those runs are counted",
+             "apart. Caches were warmed by one executive's visit to each process first. App CPU per script run:",
+             "the app processes' CPU seconds over every run they served (pages, fragments, login pages).", "",
+             "| scenario | viewers | arrival | page runs | p50 | p95 | max | p95 scorecard / leader / rep"
+             " | fragment runs (p95) | errors | app CPU per script run | load average before, after | target |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     names = {"one": "one process", "replicas": "{r} replicas behind nginx",
              "load": "{r} replicas behind nginx, while the large org loads"}
@@ -882,20 +926,23 @@ def results_section(all_figures: Sequence[Mapping[str, Any]], machine: str) -> s
         name = names[f["scenario"]].format(r=f["replicas"])
         target = {"one": "-", "replicas": "p95 under 2 s", "load": "0 errors"}[f["scenario"]]
         arrival = "all at once" if not f["ramp"] else f"over {f['ramp']:g} s, pauses {f['think']:g} s"
+        cpu = f.get("app_cpu_per_run")
         lines.append(
             f"| {name} | {f['logged_in']}/{f['viewers']} logged in | {arrival} | {f['page_runs']} | {_s(f['p50'])}"
-            f" | {_s(f['p95'])} | {_s(f['max'])} | {_s(f['scorecard_p95'])} | {_s(f['leader_p95'])}"
-            f" | {_s(f['rep_p95'])} | {f['fragment_runs']} ({_s(f['fragment_p95'])}) | {f['errors']} | {target} |")
+            f" | {_s(f['p95'])} | {_s(f['max'])} | {_s(f['scorecard_p95'])} / {_s(f['leader_p95'])}"
+            f" / {_s(f['rep_p95'])} | {f['fragment_runs']} ({_s(f['fragment_p95'])}) | {f['errors']}"
+            f" | {_s(cpu)} | {f.get('load_average_before', 0):.1f}, {f.get('load_average_after', 0):.1f}"
+            f" | {target} |")
     for f in all_figures:
         if f["scenario"] == "load":
             lines += ["", f"While the large org loaded (`scorecard ingest`, as of {f['as_of_loaded']} instead of"
-                      f" {f['as_of_before']}; {_s(f['ingest_seconds'])}, exit {f['ingest_exit']}):"
-                      f" {f['runs_during_load']} runs during the load, {f['errors_during_load']} errors."
-                      f" Pages left open ({f['sitting_pages']}: {f['sitting_rep']} Rep, {f['sitting_scorecard']}"
-                      f" Scorecard) showing the new as-of date after the commit ({f['commit_seen_as']}):"
-                      f" {f['sitting_saw_load']} of {f['sitting_pages']}, p50 {_s(f['visible_p50'])}, max"
-                      f" {_s(f['visible_max'])} (Rep {_s(f['visible_max_rep'])}, Scorecard"
-                      f" {_s(f['visible_max_scorecard'])}); target within 5 s."]
+                      f" {f['as_of_before']}; {_s(f['ingest_seconds'])}, {_s(f.get('ingest_cpu_seconds'))} of CPU,"
+                      f" exit {f['ingest_exit']}): {f['runs_during_load']} runs during the load,"
+                      f" {f['errors_during_load']} errors. Pages left open ({f['sitting_pages']}: {f['sitting_rep']}"
+                      f" Rep, {f['sitting_scorecard']} Scorecard) showing the new as-of date after the commit"
+                      f" ({f['commit_seen_as']}): {f['sitting_saw_load']} of {f['sitting_pages']}, p50"
+                      f" {_s(f['visible_p50'])}, max {_s(f['visible_max'])} (Rep {_s(f['visible_max_rep'])},"
+                      f" Scorecard {_s(f['visible_max_scorecard'])}); target within 5 s."]
     samples = sorted({e for f in all_figures for e in f.get("error_samples", [])})
     logins = sorted({e for f in all_figures for e in f.get("login_errors", [])})
     if samples or logins:
