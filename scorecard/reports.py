@@ -7,14 +7,18 @@
     >>> pdf = reports.one_on_one_pack(card, "U0005")         # the quarter of the as-of date
 
 Every number comes from :class:`scorecard.api.Scorecard` (``leaders``, ``explain``,
-``coaching_priorities``, ``history``, ``leader_team``, ``rep_view``, ``coverage``): nothing is
-computed here, so a pack says what the pages say. A pack holds what the card's viewer may see, and
-the data's as-of date is printed on every page.
+``coaching_priorities``, ``history``, ``leader_team``, ``org_median``, ``switched_off``) and the
+Rep page's open deals (``drilldown.open_deals_of_reps``): nothing is computed here, so a pack says
+what the pages say. A pack holds what the card's viewer may see, and the data's as-of date is
+printed on every page. The card passed in is the caller's (the app's, with the org's scores it
+keeps); a pack reads it once, through one connection (:func:`board_facts`,
+:func:`one_on_one_facts`), then lays the pages out.
 
 Layout is ReportLab's (the text is real text: it can be searched and copied). Charts are the
-Plotly figures of :mod:`scorecard.charts`, the ones the pages draw, rendered to vector PDF by
-kaleido in a headless Chromium (Debian's ``/usr/bin/chromium``; nothing is downloaded) and laid
-onto the pages with pypdf. ``docs/reports.md`` says why these libraries.
+Plotly figures of :mod:`scorecard.charts`, the ones the pages draw, rendered to vector PDF in a
+headless Chromium (Debian's ``/usr/bin/chromium``; nothing is downloaded) a batch at a time
+(:class:`ChartRenderer`) and laid onto the pages with pypdf. ``docs/reports.md`` says why these
+libraries.
 """
 
 from __future__ import annotations
@@ -100,6 +104,14 @@ window.drawCharts = async function (charts, width, height) {
 
 
 @dataclass(frozen=True)
+class RenderJob:
+    """Charts being drawn (:meth:`ChartRenderer.submit`); :meth:`ChartRenderer.collect` waits for them."""
+
+    future: Future[list[RenderedChart]]
+    timeout: float
+
+
+@dataclass(frozen=True)
 class RenderedChart:
     """One chart as vector PDF: page ``page`` of ``document`` holds it in its top-left corner,
     ``width`` by ``height`` points (a batch of charts shares one document)."""
@@ -131,8 +143,8 @@ class ChartRenderer:
         self.chromium = chromium
         self.timeout = timeout
         self.batch = batch
-        self._lock = threading.Lock()
         self._state_lock = threading.Lock()
+        self._drawing: asyncio.Lock | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._started: Future[Any] | None = None
@@ -204,38 +216,55 @@ class ChartRenderer:
         })
         return base64.b64decode(printed["result"]["data"])
 
-    def _run(self, coroutine: Any) -> Any:
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(self.timeout * 2)
+    def submit(self, figures: Sequence[tuple[go.Figure, int, int]]) -> RenderJob:
+        """Start drawing each (figure, width, height in CSS pixels) and return at once: the caller lays
+        its pages out while Chromium draws; :meth:`collect` waits for the charts. Jobs are drawn one
+        after the other, in the order they were submitted."""
+        charts = [{"figure": json.loads(fig.to_json(validate=False)), "width": w, "height": h}
+                  for fig, w, h in figures]
+        if not charts:
+            nothing: Future[list[RenderedChart]] = Future()
+            nothing.set_result([])
+            return RenderJob(nothing, 0.0)
+        self.start()
+        with self._state_lock:
+            loop, started = self._loop, self._started
+        assert loop is not None and started is not None
+        batches = max(1, -(-len(charts) // self.batch))
+        return RenderJob(asyncio.run_coroutine_threadsafe(self._draw_all(charts, started), loop),
+                         self.timeout * (2 + batches))
+
+    async def _draw_all(self, charts: list[dict[str, Any]], started: Future[Any]) -> list[RenderedChart]:
+        await asyncio.wrap_future(started)
+        if self._drawing is None:
+            self._drawing = asyncio.Lock()
+        out: list[RenderedChart] = []
+        async with self._drawing:
+            for first in range(0, len(charts), self.batch):
+                part = charts[first:first + self.batch]
+                width, height = max(c["width"] for c in part), max(c["height"] for c in part)
+                document = await self._draw(part, width, height)
+                out += [RenderedChart(document, n, c["width"] * 0.75, c["height"] * 0.75) for n, c in enumerate(part)]
+        return out
+
+    def collect(self, job: RenderJob) -> list[RenderedChart]:
+        """The charts of a job, in the order they were given (waits for them)."""
+        try:
+            return job.future.result(job.timeout)
+        except BaseException:
+            self.close()  # a browser that failed once is not trusted with the next charts
+            raise
 
     def render(self, figures: Sequence[tuple[go.Figure, int, int]]) -> list[RenderedChart]:
         """Each (figure, width, height in CSS pixels) as vector PDF, in the order given."""
-        if not figures:
-            return []
-        with self._lock:
-            self.start()
-            assert self._started is not None
-            try:
-                self._started.result(self.timeout * 2)
-                out: list[RenderedChart] = []
-                for first in range(0, len(figures), self.batch):
-                    part = figures[first:first + self.batch]
-                    width, height = max(w for _, w, _ in part), max(h for _, _, h in part)
-                    charts = [{"figure": json.loads(fig.to_json(validate=False)), "width": w, "height": h}
-                              for fig, w, h in part]
-                    document = self._run(self._draw(charts, width, height))
-                    out += [RenderedChart(document, n, w * 0.75, h * 0.75) for n, (_, w, h) in enumerate(part)]
-                return out
-            except BaseException:
-                self.close()  # a browser that failed once is not trusted with the next charts
-                raise
+        return self.collect(self.submit(figures)) if figures else []
 
     def close(self) -> None:
         with self._state_lock:
             loop, thread, started, browser = self._loop, self._thread, self._started, self._browser
             folder = self._folder
             self._loop = self._thread = self._started = self._browser = self._tab = self._window = None
-            self._folder = None
+            self._folder = self._drawing = None
         if loop is None:
             return
         if started is not None:
@@ -531,10 +560,18 @@ class _Document:
                                 topMargin=16 * mm, bottomMargin=14 * mm, title=f"{self.kind}: {self.heading}",
                                 author="Sales-leadership scorecard", subject=self.as_of,
                                 creator="Sales-leadership scorecard")
+        renderer = renderer or shared_renderer()
+        asked = [(s.width_px, s.height_px) for s in self.slots]
+        job = renderer.submit([(s.figure, s.width_px, s.height_px) for s in self.slots])  # drawn during the layout
         doc.build(self.story, onFirstPage=furniture, onLaterPages=furniture)
-        placed = [s for s in self.slots if s.page]
-        charts = (renderer or shared_renderer()).render([(s.figure, s.width_px, s.height_px) for s in placed])
-        return _stamp_charts(buffer.getvalue(), placed, charts)
+        drawn = renderer.collect(job)
+        resized = [n for n, (s, size) in enumerate(zip(self.slots, asked, strict=True))
+                   if (s.width_px, s.height_px) != size]  # a chart that shrank to the room left on its page
+        for n, chart in zip(resized, renderer.render([(self.slots[n].figure, self.slots[n].width_px,
+                                                       self.slots[n].height_px) for n in resized]), strict=True):
+            drawn[n] = chart
+        placed = [(s, c) for s, c in zip(self.slots, drawn, strict=True) if s.page]
+        return _stamp_charts(buffer.getvalue(), [s for s, _ in placed], [c for _, c in placed])
 
     @property
     def width(self) -> float:
