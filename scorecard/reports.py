@@ -732,10 +732,15 @@ def _held(card: Scorecard) -> Iterator[Scorecard]:
     if isinstance(card.store, _HeldStore):
         yield card
         return
-    today = card.today
     with card.store.reader() as con:
-        yield Scorecard(cast("Store", _HeldStore(card.store, con)), card.settings, card.viewer, today=today,
-                        rubric=card.rubric_keeper, cache=card._shared)
+        store = cast("Store", _HeldStore(card.store, con))
+
+        def on_connection(today: date | None) -> Scorecard:
+            # the card's cache of the org's scores: Scorecard has no public name for it yet
+            return Scorecard(store, card.settings, card.viewer, today=today, rubric=card.rubric_keeper,
+                             cache=card._shared)
+
+        yield on_connection(card._today or on_connection(None).today)
 
 
 _HISTORY_SCHEMA: dict[str, Any] = {"period": pl.String, "period_start": pl.Date,
@@ -799,6 +804,28 @@ def _leader_facts(card: Scorecard, row: dict[str, Any], period: Period,
                        histories.get(leader_id, _no_history()))
 
 
+def _every_leaders_facts(card: Scorecard, leaders: pl.DataFrame, period: Period,
+                         histories: dict[str, pl.DataFrame]) -> list[LeaderFacts]:
+    """:func:`_leader_facts` of many leaders: what ``Scorecard.explain`` and
+    ``Scorecard.coaching_priorities`` give, by the same functions, on the period's scores read once
+    and split by leader."""
+    from scorecard.explain import explanation
+    from scorecard.scoring import coaching_priorities
+
+    scored, rubric = card.scored(period), card.rubric
+    assert scored.coverage is not None
+    assessed = scored.assessed.partition_by("leader_id", as_dict=True)
+    coverage = scored.coverage.partition_by("leader_id", as_dict=True)
+    out = []
+    for row in leaders.iter_rows(named=True):
+        leader_id = row["leader_id"]
+        mine = assessed.get((leader_id,), scored.assessed.clear())
+        covered = coverage.get((leader_id,), scored.coverage.clear())
+        out.append(LeaderFacts(row, explanation(mine, rubric, leader_id, None, covered),
+                               coaching_priorities(mine, leader_id, rubric), histories.get(leader_id, _no_history())))
+    return out
+
+
 @dataclass(frozen=True)
 class OneOnOneFacts:
     """Everything a leader's 1:1 pack (and their weekly digest) says, read once."""
@@ -855,7 +882,7 @@ def board_facts(card: Scorecard, period: str | Period | None = None) -> BoardFac
         target = held.period(period)
         leaders = held.leaders(target)
         histories = score_histories(held, target)
-        pages = [_leader_facts(held, r, target, histories) for r in leaders.iter_rows(named=True)]
+        pages = _every_leaders_facts(held, leaders, target, histories)
         return BoardFacts(target, as_of_line(held), _period_line(target, held.period_status(target)), leaders,
                           held.org_median(target),
                           pages, held.switched_off(target), held.rubric.coverage.thin_below)
