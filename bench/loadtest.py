@@ -872,7 +872,7 @@ def _with_a_load(base: str, db: Path, people: Sequence[Identity], plan: Plan, fo
             figures["ingest_cpu_seconds"] = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
             marks.setdefault("commit_from_exit", marks["ingest_end"])
             _log(f"load: ingest ended ({process.returncode}) after {marks['ingest_end'] - marks['ingest_start']:.1f} s")
-            await asyncio.sleep(15)  # pages keep opening after the commit; sitting pages get 15 s to show it
+            await asyncio.sleep(30)  # pages keep opening after the commit; sitting pages get 30 s to show it
             cycle_until.set()
             await asyncio.sleep(5)
             sit_until.set()
