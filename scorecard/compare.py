@@ -189,8 +189,9 @@ class Comparison:
         ``score`` None: every metric, where the leaders differ most first (the gap between the most
         and the fewest points), metrics nobody could be scored on last. A score key: that score's
         metrics (for ``overall``, the five roles'), heaviest weight first, with their weight.
-        Beside the leaders: ``Gap (points)``, ``Ahead`` (who has the most points, when they differ)
-        and ``Note`` (why a metric is switched off, the same for everyone)."""
+        After the leaders: ``Gap (points)``, ``Ahead`` (who has the most points, when they differ),
+        ``Counts in`` (the scores the metric counts in) and ``Note`` (why a metric is switched off, the
+        same for everyone)."""
         if score is not None and score not in SCORES:
             raise KeyError(f"unknown score {score!r}; known: {', '.join(SCORES)}")
         names = self.names
@@ -212,19 +213,19 @@ class Comparison:
             top = max(scored.values()) if scored else None
             ahead = ", ".join(names[i] for i in names if gap and scored.get(i) == top)
             off = [r["reason"] for r in rows.iter_rows(named=True) if r["status"] == "switched_off"]
-            entry: dict[str, Any] = {"metric": metric, "Metric": first["metric_label"],
-                                     "Counts in": first["counts_in"]}
+            entry: dict[str, Any] = {"metric": metric, "Metric": first["metric_label"]}
             if score is not None:
                 entry["Weight"] = weight.get(str(metric))
             entry.update({name: _metric_words(by_leader.get(leader_id)) for leader_id, name in names.items()})
-            entry.update({"Gap (points)": gap, "Ahead": ahead or None, "Note": off[0] if off else None,
-                          "_order": catalogue.get(str(metric), len(catalogue))})
+            entry.update({"Gap (points)": gap, "Ahead": ahead or None, "Counts in": first["counts_in"],
+                          "Note": off[0] if off else None, "_order": catalogue.get(str(metric), len(catalogue))})
             table.append(entry)
-        schema: dict[str, Any] = {"metric": pl.String, "Metric": pl.String, "Counts in": pl.String}
+        schema: dict[str, Any] = {"metric": pl.String, "Metric": pl.String}
         if score is not None:
             schema["Weight"] = pl.Float64
         schema.update({name: pl.String for name in names.values()})
-        schema.update({"Gap (points)": pl.Float64, "Ahead": pl.String, "Note": pl.String, "_order": pl.Int64})
+        schema.update({"Gap (points)": pl.Float64, "Ahead": pl.String, "Counts in": pl.String, "Note": pl.String,
+                       "_order": pl.Int64})
         frame = pl.DataFrame(table, schema=schema)
         if score is not None:
             frame = frame.sort(["Weight", "_order"], descending=[True, False])

@@ -95,7 +95,7 @@ def test_a_score_without_data_is_said_never_zero(side: Comparison) -> None:
 
 def test_each_metric_side_by_side_with_value_points_and_why(side: Comparison) -> None:
     table = side.metric_table()
-    assert table.columns == ["metric", "Metric", "Counts in", "Max Manager", "Mia Manager", "Gap (points)", "Ahead",
+    assert table.columns == ["metric", "Metric", "Max Manager", "Mia Manager", "Gap (points)", "Ahead", "Counts in",
                              "Note"]
     quota = _metric(table, "quota_attainment")
     assert (quota["Max Manager"], quota["Mia Manager"]) == ("0.80x · 60 pts", "0.76x · 52 pts")

@@ -1,0 +1,170 @@
+"""The Compare page (pages/compare.py) through the router, on the demo org: nothing chosen, two leaders,
+a peer cohort, an id nobody has, and a leader logged in who sees only their subtree."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from scorecard.ui import state
+from tests.app.conftest import RunApp, frame_with, logged_in, texts, unescaped
+
+PAGE = "pages/compare.py"
+
+
+@pytest.fixture
+def compare_page(run_app: RunApp, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunApp]:
+    """``run_app`` on the Compare page, listed in the navigation as the router lists every page."""
+    if "compare" not in state.PAGES:
+        monkeypatch.setitem(state.PAGES, "compare", dataclasses.replace(
+            state.PAGES["leader"], key="compare", script=PAGE, title="Compare", icon=":material/compare_arrows:"))
+
+    def run(db: Path, params: dict[str, str] | None = None, **kwargs: object) -> AppTest:
+        return run_app(db, PAGE, params=params, **kwargs)
+
+    yield run
+
+
+def _leaders(db: Path) -> dict[str, tuple[str, int, str, str, str | None]]:
+    """leader id -> (name, level, region, e-mail, manager id)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("select l.leader_id, r.rep_name, l.level, r.region, r.email, r.manager_id from leaders l"
+                           " join reps r on r.rep_id = l.leader_id order by l.leader_id").fetchall()
+    return {r[0]: (r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+
+def _charts(at: AppTest) -> list[dict[str, object]]:
+    return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
+
+
+def _no_exception(at: AppTest) -> None:
+    assert [e.value for e in at.exception] == []
+
+
+def test_nothing_chosen_offers_every_visible_leader(compare_page: RunApp, demo_db_path: Path) -> None:
+    at = compare_page(demo_db_path)
+    _no_exception(at)
+    assert [t.value for t in at.title] == ["Compare leaders"]
+    picker = at.multiselect(key="compare_leaders")
+    assert picker.value == [] and len(picker.options) == 16  # the VP, 3 directors, 12 managers
+    assert any("Pick two to five leaders" in i.value for i in at.info)
+    assert _charts(at) == [] and len(at.dataframe) == 0
+
+
+def test_two_leaders_side_by_side(compare_page: RunApp, demo_db_path: Path) -> None:
+    leaders = _leaders(demo_db_path)
+    first, second = leaders["U0005"][0], leaders["U0006"][0]
+    at = compare_page(demo_db_path, {"leaders": "U0005,U0006"})
+    _no_exception(at)
+    assert at.multiselect(key="compare_leaders").value == ["U0005", "U0006"]
+    heat = _charts(at)[0]
+    assert heat["data"][1]["x"] == [first, second, "Org median"]
+    scores = frame_with(at, "Score")
+    assert list(scores.columns) == ["Score", first, second, "Org median"]
+    assert scores["Score"].tolist()[:2] == ["Overall", "Company leader"] and len(scores) == 11
+    metrics = frame_with(at, "Gap (points)")
+    assert {first, second, "Metric", "Counts in", "Ahead"} <= set(metrics.columns) and len(metrics) == 34
+    gaps = metrics["Gap (points)"].dropna().tolist()
+    assert gaps == sorted(gaps, reverse=True)  # where they differ most first
+    assert [unescaped(link.label) for link in at.get("page_link")][-2:] == [f"Open {first}", f"Open {second}"]
+    # a third leader picked: the URL follows, so the view can be shared
+    at.multiselect(key="compare_leaders").select("U0007").run()
+    _no_exception(at)
+    assert at.query_params["leaders"] == "U0005,U0006,U0007"
+    assert _charts(at)[0]["data"][1]["x"][:3] == [first, second, leaders["U0007"][0]]
+    # Back (or a pasted link) puts the URL back: the picker and the view follow it
+    at.query_params["leaders"] = "U0006,U0005"
+    at.run()
+    assert at.multiselect(key="compare_leaders").value == ["U0006", "U0005"]
+    assert _charts(at)[0]["data"][1]["x"] == [second, first, "Org median"]
+    # the metrics of one score, heaviest weight first
+    at.selectbox(key="url_score").select("teams").run()
+    teams = frame_with(at, "Weight")
+    assert teams["Metric"].tolist()[0] == "Coaching coverage" and teams["Weight"].tolist() == [3.0, 2.0, 2.0, 1.0]
+    # switched to a cohort: the peers of the first leader picked (same level, same region)
+    at.get("button_group")[0].set_value("cohort").run()
+    _no_exception(at)
+    level, region = leaders["U0006"][1], leaders["U0006"][2]
+    assert at.query_params["cohort"] == f"level:{level},region:{region}" and "leaders" not in at.query_params
+    peers = sorted(name for name, lv, rg, _, _ in leaders.values() if (lv, rg) == (level, region))
+    assert sorted(_charts(at)[0]["data"][1]["x"][:-1]) == peers
+
+
+def test_a_peer_cohort_from_its_link(compare_page: RunApp, demo_db_path: Path) -> None:
+    leaders = _leaders(demo_db_path)
+    emea = [name for name, level, region, _, _ in leaders.values() if level == 2 and region == "EMEA"]
+    at = compare_page(demo_db_path, {"cohort": "level:2,region:EMEA"})
+    _no_exception(at)
+    assert at.get("button_group")[0].value == "cohort"
+    assert at.selectbox(key="compare_level").value == "2" and at.selectbox(key="compare_region").value == "EMEA"
+    assert "Level 2 leaders in EMEA" in texts(at)
+    shown = _charts(at)[0]["data"][1]["x"]
+    assert sorted(shown[:-1]) == sorted(emea) and len(emea) == 4 and shown[-1] == "Org median"
+    # every region: the twelve first-line managers, and the link says so
+    at.selectbox(key="compare_region").select("any").run()
+    _no_exception(at)
+    assert at.query_params["cohort"] == "level:2"
+    assert len(_charts(at)[0]["data"][1]["x"]) == 12 + 1
+
+
+def test_an_unknown_id_says_so_and_offers_the_list(compare_page: RunApp, demo_db_path: Path) -> None:
+    at = compare_page(demo_db_path, {"leaders": "U0005,NOPE"})
+    _no_exception(at)
+    warning = " ".join(w.value for w in at.warning)
+    assert "NOPE" in unescaped(warning) and "Not among the leaders you can see" in warning
+    assert at.multiselect(key="compare_leaders").value == ["U0005"]
+    assert len(at.multiselect(key="compare_leaders").options) == 16
+    assert any("Pick two to five leaders" in i.value for i in at.info)
+    assert _charts(at) == []
+
+
+def test_a_cohort_link_that_cannot_be_read(compare_page: RunApp, demo_db_path: Path) -> None:
+    at = compare_page(demo_db_path, {"cohort": "team:7"})
+    _no_exception(at)
+    assert any("peer cohort cannot be read" in unescaped(w.value) for w in at.warning)
+    assert _charts(at) == [] and at.selectbox(key="compare_level").value == "any"
+
+
+@pytest.fixture(scope="module")
+def hosted_db(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("hosted_compare")
+    db = folder / "demo.duckdb"
+    shutil.copy2(demo_db_path, db)
+    (folder / "access.toml").write_text('executives = ["cro@example.com"]\n')
+    return db
+
+
+def test_a_director_compares_only_inside_their_subtree(compare_page: RunApp, hosted_db: Path) -> None:
+    leaders = _leaders(hosted_db)
+    director = "U0002"
+    mine = {i for i, row in leaders.items() if i == director or row[4] == director}
+    outsider = next(i for i, row in leaders.items() if row[1] == 2 and i not in mine)
+    inside = sorted(i for i in mine if i != director)[0]
+    at = compare_page(hosted_db, {"leaders": f"{inside},{outsider}"}, user=logged_in(leaders[director][3]))
+    _no_exception(at)
+    picker = at.multiselect(key="compare_leaders")
+    assert {o.split(" · ")[0] for o in picker.options} == {leaders[i][0] for i in mine} and picker.value == [inside]
+    assert any(outsider in unescaped(w.value) for w in at.warning)  # the id from the link, and nothing else
+    shown = texts(at) + " ".join(str(o) for o in picker.options) + json.dumps(_charts(at))
+    shown += " ".join(frame.value.to_csv() for frame in at.dataframe)
+    assert leaders[outsider][0] not in shown
+    # a cohort reaches no further: level 2 is the director's own managers
+    at = compare_page(hosted_db, {"cohort": "level:2"}, user=logged_in(leaders[director][3]))
+    _no_exception(at)
+    assert sorted(_charts(at)[0]["data"][1]["x"][:-1]) == sorted(leaders[i][0] for i in mine if i != director)
+
+
+def test_a_first_line_manager_sees_only_themself(compare_page: RunApp, hosted_db: Path) -> None:
+    leaders = _leaders(hosted_db)
+    at = compare_page(hosted_db, {"leaders": "U0005,U0008"}, user=logged_in(leaders["U0005"][3]))
+    _no_exception(at)
+    assert [o.split(" · ")[0] for o in at.multiselect(key="compare_leaders").options] == [leaders["U0005"][0]]
+    assert any("U0008" in unescaped(w.value) for w in at.warning)
+    assert leaders["U0008"][0] not in texts(at) and _charts(at) == []
