@@ -43,7 +43,7 @@ def _page_times(db_path: Path, leader: str, rep: str) -> dict[str, float]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from scorecard import ui
+    from scorecard.ui import state
 
     os.environ["SCORECARD_DB"] = str(db_path)
     app = Path(__file__).resolve().parent.parent / "app.py"
@@ -53,7 +53,7 @@ def _page_times(db_path: Path, leader: str, rep: str) -> dict[str, float]:
     st.cache_resource.clear()
     for page in PAGES:
         at = AppTest.from_file(str(app), default_timeout=300)
-        at.switch_page(ui.PAGE_FILES[page])
+        at.switch_page(state.script(page))
         for key, value in params.get(page, {}).items():
             at.query_params[key] = value
         at.run()  # fills the caches

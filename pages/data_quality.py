@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import org, ui
+from scorecard import org
+from scorecard.ui import auth, cache, tables, widgets
 
-who = ui.current_viewer()
+who = auth.current_viewer()
 st.title("Data quality")
-quality = ui.data_quality(who)
+quality = cache.data_quality(who)
 checks, fill = quality.checks, quality.fill
 
 st.subheader("Latest checks per extract")
@@ -23,7 +24,7 @@ else:
     st.dataframe(summary, hide_index=True, key="check_summary",
                  column_config={"extract": "Extract", "checked_at": "Checked at", "accepted": "Load accepted",
                                 "rules": "Rules", "failed_rules": "Rules failed",
-                                "failed_rows": ui.number_column("Rows failing", "localized")})
+                                "failed_rows": tables.number_column("Rows failing", "localized")})
     failures = org.failed_checks(checks)
     if failures.is_empty():
         st.success("Every rule passed in the latest checks.")
@@ -34,7 +35,7 @@ else:
                      column_config={"extract": "Extract", "file": "File", "column_name": "Column",
                                     "rule": "Rule", "outcome": "Outcome", "failed_rows": "Rows",
                                     "message": "Message", "sample": "Sample"})
-        ui.download_csv(failures, "rules-not-passed.csv", key="download_failures",
+        widgets.download_csv(failures, "rules-not-passed.csv", key="download_failures",
                         label="Download the rules not passed")
 
 st.subheader("Rows loaded with a flag")
@@ -46,16 +47,16 @@ else:
              " every day: they are loaded and kept, and each metric they would distort leaves them out.")
     st.dataframe(counts, hide_index=True, key="flag_counts",
                  column_config={"extract": "Extract", "rule": "Rule", "column_name": "Column",
-                                "rows": ui.number_column("Rows", "localized"), "files": "Files"})
+                                "rows": tables.number_column("Rows", "localized"), "files": "Files"})
     with st.expander(f"The flagged rows (first {min(quality.flagged.height, org.FLAGGED_ROWS_SHOWN):,})"):
         listed = quality.flagged.select("extract", "row_key", "file", "line", "rule", "column_name")
         st.dataframe(listed.head(org.FLAGGED_ROWS_SHOWN), hide_index=True, key="flagged_rows",
                      column_config={"extract": "Extract", "row_key": "Row", "file": "File", "line": "Line",
                                     "rule": "Rule", "column_name": "Column"})
-        ui.download_csv(listed, "flagged-rows.csv", key="download_flagged", label="Download every flagged row")
+        widgets.download_csv(listed, "flagged-rows.csv", key="download_flagged", label="Download every flagged row")
 
 st.subheader("Metrics switched off by missing data")
-off = ui.scores("switched_off")
+off = cache.switched_off()
 if off.is_empty():
     st.success("Every metric of the rubric has the data it needs.")
 else:
@@ -70,6 +71,6 @@ if loaded.is_empty():
             " extracts to begin.", icon=":material/upload_file:")
 else:
     st.dataframe(loaded, hide_index=True, key="column_fill",
-                 column_config={"fill_share": ui.percent_column("Filled"),
-                                "rows": ui.number_column("Rows", "localized"),
-                                "filled": ui.number_column("Filled rows", "localized")})
+                 column_config={"fill_share": tables.percent_column("Filled"),
+                                "rows": tables.number_column("Rows", "localized"),
+                                "filled": tables.number_column("Filled rows", "localized")})

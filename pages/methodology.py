@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import org, ui
+from scorecard import org
 from scorecard.metrics import ROLES, SCORE_DESCRIPTIONS, SCORES
 from scorecard.rubric import unmatched_product_lines
+from scorecard.ui import auth, cache, format, tables
+from scorecard.ui.text import plain
 
-who = ui.current_viewer()
+who = auth.current_viewer()
 st.title("Methodology")
-rubric, refused = ui.rubric_in_force()
+rubric, refused = cache.rubric_in_force()
 if refused:
     st.error(refused)
 
@@ -24,12 +26,12 @@ st.markdown(
     " the same level. A **role** or **SMART dimension** score is the weighted mean of its metrics that have"
     " enough data: a metric below its minimum sample is shown as *not enough data* and its weight is spread"
     " over the others, never scored 0. The **overall** score is the mean of the five role scores. Source: "
-    + ui.rubric_file_text() + "."
+    + cache.rubric_source() + "."
 )
 
 st.subheader("Now is the data's as-of date")
 st.markdown(
-    f"**{ui.as_of_text()}.** Everything that means *now* (the default period, *today* on the Rep page,"
+    f"**{format.as_of(cache.data_as_of())}.** Everything that means *now* (the default period, *today* on the Rep page,"
     " stalled deals, pace, the quarter in progress, the periods offered, the score history) is measured at"
     " the date the data describes: the date the uploader gives, else the newest change a Salesforce export"
     " carries, else the newest activity, closed deal, created deal or stage change, never after the day of"
@@ -69,7 +71,7 @@ for score, label in SCORES.items():
         st.caption(SCORE_DESCRIPTIONS.get(score, ""))
         st.dataframe(
             org.score_metrics(table, score), hide_index=True, key=f"rubric_{score}",
-            column_config={"metric_label": "Metric", "weight_share": ui.percent_column("Weight"),
+            column_config={"metric_label": "Metric", "weight_share": tables.percent_column("Weight"),
                            "band": "Points", "min_sample": "Minimum sample", "sample": "Sample counts",
                            "unit": "Unit", "definition": st.column_config.TextColumn("Definition",
                                                                                    width="large"),
@@ -80,10 +82,10 @@ st.subheader("Product lines named by the rubric")
 saved = st.session_state.pop("product_lines_saved", None)
 if saved:
     st.success(saved)
-in_data: list[str] = ui.scores("product_lines")
+in_data = cache.product_lines()
 for which, named in (("Strategic", rubric.strategic_lines), ("Bundles of products and services", rubric.bundle_lines)):
     missing = unmatched_product_lines(named, in_data) if in_data else []
-    shown = ", ".join(f"{ui.plain(line)} (not in the data)" if line in missing else ui.plain(line)
+    shown = ", ".join(f"{plain(line)} (not in the data)" if line in missing else plain(line)
                       for line in named) or "-"
     st.write(f"{which}: {shown}.")
 st.caption(rubric.product_lines_source)
@@ -98,11 +100,12 @@ elif who.local or who.can_upload:
         keep = [line for line in in_data if not unmatched_product_lines([line], rubric.bundle_lines)]
         bundles = st.multiselect("Bundles of products and services", in_data, default=keep, key="bundle_lines")
         if st.form_submit_button("Save to the rubric"):
-            ui.save_product_lines(strategic, bundles)
+            cache.save_product_lines(who, strategic, bundles)
             st.session_state["product_lines_saved"] = (
-                f"Saved to the rubric: strategic {ui.plain(', '.join(strategic)) or '(none)'}; bundles"
-                f" {ui.plain(', '.join(bundles)) or '(none)'}.")
+                f"Saved to the rubric: strategic {plain(', '.join(strategic)) or '(none)'}; bundles"
+                f" {plain(', '.join(bundles)) or '(none)'}.")
             st.rerun()
 
 st.subheader("Settings in force")
-st.dataframe(ui.settings_table(), hide_index=True, key="settings")
+st.dataframe(tables.settings_table(cache.settings(), auth.hosting_mode(), cache.rubric_source()), hide_index=True,
+             key="settings")

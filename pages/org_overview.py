@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import charts, ui
+from scorecard import charts
+from scorecard.ui import auth, cache, tables
 
-who = ui.current_viewer()
+who = auth.current_viewer()
 st.title("Org overview")
-overview = ui.org_overview(who)
+overview = cache.org_overview(who)
 
 if overview.missing_core:
     st.info("To score leaders, upload the " + ", ".join(f"**{n}**" for n in overview.missing_core)
@@ -30,7 +31,7 @@ with right:
     st.dataframe(
         overview.extracts, hide_index=True, key="extract_rows",
         column_order=["extract", "rows", "optional", "description"],
-        column_config={"rows": ui.number_column("Rows", "localized"),
+        column_config={"rows": tables.number_column("Rows", "localized"),
                        "optional": st.column_config.CheckboxColumn("Optional")},
     )
 
@@ -41,9 +42,9 @@ else:
     st.dataframe(
         overview.leaders, hide_index=True, key="org_leaders",
         column_config={"rep_id": "Id", "rep_name": "Leader", "manager_name": "Reports to",
-                       "level": ui.number_column("Level", "%d"), "region": "Region",
-                       "direct_reports": ui.number_column("Direct reports", "%d"),
-                       "team_size": ui.number_column("Whole team", "%d")},
+                       "level": tables.number_column("Level", "%d"), "region": "Region",
+                       "direct_reports": tables.number_column("Direct reports", "%d"),
+                       "team_size": tables.number_column("Whole team", "%d")},
     )
 
 st.subheader("Load history")

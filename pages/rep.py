@@ -4,42 +4,40 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import charts, drilldown, ui
+from scorecard import charts, drilldown
 from scorecard.metrics import DISPLAY_FIGURES, METRICS, format_value
+from scorecard.ui import auth, cache, format, live, state, tables, widgets
+from scorecard.ui.text import plain
 
-who = ui.current_viewer()
+who = auth.current_viewer()
 st.title("Rep")
-ui.require_data(who, ("reps",))
-version = ui.data_version()
-everyone = ui.people(version, who.visible_reps)
+widgets.require_data(who, ("reps",))
+everyone = cache.people(who)
 
 left, right = st.columns([3, 1])
 with left:
-    rep_id = ui.person_picker("Rep", everyone, "rep")
+    rep_id = widgets.person_picker("Rep", everyone, "rep")
 with right:
-    periods = [p.label for p in ui.scores("periods")] or ui.recent_period_labels()
-    current = ui.scores("current_period").label
-    period_label = ui.period_picker(periods, default=current if current in periods else None)
+    period_label = widgets.period_picker(cache.periods())
 if rep_id is None or period_label is None:
     st.stop()
 
 
-@st.fragment(run_every=ui.LIVE_REFRESH_SECONDS)
+@st.fragment(run_every=live.LIVE_REFRESH_SECONDS)
 def live_view(rep_id: str, period_label: str) -> None:
-    """Redrawn every few seconds from caches keyed on the data version: a new load shows up
+    """Redrawn every few seconds from results keyed on the data version: a new load shows up
     without a reload, and an unchanged one costs only cache hits."""
-    try:
-        view: drilldown.RepView = ui.scores("rep_view", rep_id, period_label)
-    except KeyError:
+    view = cache.rep_view(who, rep_id, period_label)
+    if view is None:
         st.warning("This rep is not in your part of the organisation.")
         return
 
     profile, figures = view.profile, view.figures
     facts = [profile.get("role") or "rep", profile.get("region") or ""]
-    st.subheader(ui.plain(profile["rep_name"]))
-    st.caption(" · ".join(ui.plain(f) for f in facts if f) + f" · as of {view.today:%A %d %B %Y}")
+    st.subheader(plain(profile["rep_name"]))
+    st.caption(" · ".join(plain(f) for f in facts if f) + f" · as of {view.today:%A %d %B %Y}")
     if profile.get("manager_id") and who.may_see(profile["manager_id"]):
-        st.page_link(ui.PAGE_FILES["leader"], label=f"Leader: {ui.plain(profile['manager_name'])}",
+        st.page_link(state.script("leader"), label=f"Leader: {plain(profile['manager_name'])}",
                      icon=":material/supervisor_account:",
                      query_params={"leader": profile["manager_id"], "period": period_label})
     if view.leads_team:
@@ -51,15 +49,15 @@ def live_view(rep_id: str, period_label: str) -> None:
     cols = st.columns(6)
     cols[0].metric(attainment.label, format_value(figures.get("quota_attainment"), attainment.unit),
                    help=attainment.definition)
-    cols[1].metric(full.label, ui.percent(figures.get("attainment_full_period")),
-                   help=f"{full.definition} {expected.label}: {ui.percent(figures.get('expected_attainment'))}.")
-    cols[2].metric(DISPLAY_FIGURES["open_pipeline"].label, ui.money(figures.get("open_pipeline"), ui.currency()),
+    cols[1].metric(full.label, format.percent(figures.get("attainment_full_period")),
+                   help=f"{full.definition} {expected.label}: {format.percent(figures.get('expected_attainment'))}.")
+    cols[2].metric(DISPLAY_FIGURES["open_pipeline"].label, format.money(figures.get("open_pipeline"), cache.currency()),
                    help=DISPLAY_FIGURES["open_pipeline"].definition)
     cols[3].metric(DISPLAY_FIGURES["deals_at_risk"].label, f"{view.deals_at_risk} of {view.deals.height}",
                    help=DISPLAY_FIGURES["deals_at_risk"].definition)
     cols[4].metric(DISPLAY_FIGURES["activities_this_week"].label, f"{view.activities_this_week}",
                    help=f"Today: {view.feed_today.height}. {DISPLAY_FIGURES['activities_this_week'].definition}")
-    cols[5].metric(DISPLAY_FIGURES["target_accounts_touched"].label, ui.percent(view.target_accounts_touched),
+    cols[5].metric(DISPLAY_FIGURES["target_accounts_touched"].label, format.percent(view.target_accounts_touched),
                    help=DISPLAY_FIGURES["target_accounts_touched"].definition)
 
     feed_tab, deals_tab, targets_tab, pace_tab, team_tab = st.tabs(
@@ -85,11 +83,12 @@ def live_view(rep_id: str, period_label: str) -> None:
                                        "forecast_category", "risk_flags", "days_since_activity", "contacts",
                                        "next_step"],
                          column_config={"opportunity_id": "Deal", "account_name": "Account", "stage": "Stage",
-                                        "amount": ui.money_column("Amount"), "close_date": "Close date",
+                                        "amount": tables.money_column("Amount", cache.currency()),
+                                        "close_date": "Close date",
                                         "forecast_category": "Forecast", "risk_flags": "Risk flags",
                                         "days_since_activity": "Days since activity",
                                         "contacts": "Contacts", "next_step": "Next step"})
-            ui.download_csv(view.deals, f"{rep_id}-open-deals.csv", key="download_open_deals")
+            widgets.download_csv(view.deals, f"{rep_id}-open-deals.csv", key="download_open_deals")
     with targets_tab:
         if view.target_accounts.is_empty():
             st.write("This rep owns no target accounts (is_target in the accounts extract).")
@@ -99,12 +98,12 @@ def live_view(rep_id: str, period_label: str) -> None:
                                        "open_pipeline", "open_deals", "industry"],
                          column_config={"account_name": "Account", "covered": "Touched in 30 days",
                                         "touches_30d": "Touches (30 days)", "last_touch_at": "Last touch",
-                                        "open_pipeline": ui.money_column("Open pipeline"),
+                                        "open_pipeline": tables.money_column("Open pipeline", cache.currency()),
                                         "open_deals": "Open deals", "industry": "Industry"})
     with pace_tab:
         if figures.get("period_quota") is None:
             st.info("No quota for this rep in the period: load the quotas extract to see pace.")
-        st.plotly_chart(charts.attainment_against_pace(view.curve, ui.currency()), key="pace_chart")
+        st.plotly_chart(charts.attainment_against_pace(view.curve, cache.currency()), key="pace_chart")
     with team_tab:
         st.caption("Each metric as the score computes it for this rep alone, against the median of the"
                    " reps who share this rep's manager (those with enough data to be scored).")

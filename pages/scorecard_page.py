@@ -4,63 +4,64 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import charts, reports, ui
+from scorecard import charts, reports
 from scorecard.metrics import SCORES
+from scorecard.ui import auth, cache, format, live, state, tables, tv, widgets
+from scorecard.ui.text import plain
 
-who = ui.current_viewer()
-tv = ui.tv_mode()
-if not tv:
+who = auth.current_viewer()
+tv_view = state.tv_mode()
+if not tv_view:
     st.title("Scorecard")
-ui.require_data(who, ("reps", "opportunities"))
+widgets.require_data(who, ("reps", "opportunities"))
 
-periods = [p.label for p in ui.scores("periods")] or ui.recent_period_labels()
-current = ui.scores("current_period").label
 filters = st.columns(4)
 with filters[0]:
-    period = ui.period_picker(periods, default=current if current in periods else None)
-everyone = ui.scores("leaders", period)
+    period = widgets.period_picker(cache.periods())
+scored = cache.scored(who, period)
 with filters[1]:
-    region = ui.choose("Region", ["all", *ui.options(everyone, "region")], "region", default="all")
+    region = widgets.choose("Region", ["all", *widgets.options(scored.leaders, "region")], "region",
+                            default="all")
 with filters[2]:
-    level = ui.choose("Level", ["all", *ui.options(everyone, "level")], "level", default="all",
-                      format_func=ui.level_name)
+    level = widgets.choose("Level", ["all", *widgets.options(scored.leaders, "level")], "level", default="all",
+                           format_func=format.level_name)
 with filters[3]:
-    sort = ui.choose("Rank by", list(SCORES), "sort", default="overall", format_func=SCORES.__getitem__)
-leaders = ui.scores("leaders", period, region=None if region == "all" else region,
-                    level=None if level in (None, "all") else int(level))
+    sort = widgets.choose("Rank by", list(SCORES), "sort", default="overall", format_func=SCORES.__getitem__)
+region_chosen = None if region in (None, "all") else region
+level_chosen = None if level in (None, "all") else int(level)
+leaders = scored.matching(region_chosen, level_chosen)
 if leaders.is_empty():
     st.info("No leader matches these filters (a leader is anyone with a team in the reps extract).")
     st.stop()
-median = ui.scores("org_median", period)
+median = scored.median
 sort_key = sort or "overall"
 
-if tv:
-    ui.tv_rotation(leaders, sort_key, period or "")
+if tv_view:
+    tv.tv_rotation(who, period, sort_key, region=region_chosen, level=level_chosen)
     st.stop()
 
 cols = st.columns(4)
 cols[0].metric("Leaders", leaders.height)
-cols[1].metric("Org median overall", ui.points(median.get("overall")))
+cols[1].metric("Org median overall", format.points(median.get("overall")))
 best = leaders.row(0, named=True)  # leaders on thin coverage come last: the top is a complete score
 thin_top = " · thin coverage" if best.get("thin_coverage") else ""
-cols[2].metric(f"Top overall ({ui.points(best.get('overall'))}{thin_top})", ui.plain(best["leader_name"]),
+cols[2].metric(f"Top overall ({format.points(best.get('overall'))}{thin_top})", plain(best["leader_name"]),
                help=f"Scored on {best.get('coverage') or 'no metric'}")
-cols[3].page_link(ui.PAGE_FILES["scorecard"], label="TV view", icon=":material/tv:",
+cols[3].page_link(state.script("scorecard"), label="TV view", icon=":material/tv:",
                   query_params={"tv": "1", "period": period or ""})
-cols[3].download_button("Board pack (PDF)", data=lambda: reports.board_pack_for(who, period, ui.settings()),
+cols[3].download_button("Board pack (PDF)", data=lambda: reports.board_pack_for(who, period, cache.settings()),
                         file_name=reports.pack_file_name("board", period or ""), mime="application/pdf",
                         icon=":material/picture_as_pdf:", on_click="ignore", key="board_pack")
 
-status = ui.scores("period_status", period)
-if status != "complete":
-    st.info(f"{period} is in progress ({status.removeprefix('in progress: ')}): scores measure it up to the"
-            " as-of date, and each change is against the previous quarter at the same share elapsed.",
+if scored.in_progress:
+    st.info(f"{scored.label} is in progress ({scored.status.removeprefix('in progress: ')}): scores measure it up"
+            " to the as-of date, and each change is against the previous quarter at the same share elapsed.",
             icon=":material/hourglass_top:")
-thin = ui.thin_note(leaders)
+thin = tables.thin_note(leaders, cache.rubric_in_force()[0])
 if thin:
     st.warning(thin, icon=":material/data_alert:")
 st.caption("Click a cell, a bar or a row to open that leader.")
-named = ui.marked_names(leaders)
+named = tables.marked_names(leaders)
 heat_tab, rank_tab, radar_tab = st.tabs(["Heatmap", "Ranking", "Radar against the median"])
 with heat_tab:
     heat = st.plotly_chart(charts.score_heatmap(named, median=median), key="heatmap", on_select="rerun",
@@ -71,21 +72,22 @@ with rank_tab:
         bars = st.plotly_chart(charts.ranking_bars(named, sort_key), key="ranking_bars",
                                on_select="rerun", selection_mode="points")
     with table_col:
-        ranking = ui.ranking_table(leaders, sort_key)
+        ranking = tables.ranking_table(leaders, sort_key)
         picked = st.dataframe(ranking, hide_index=True, key="ranking_table", on_select="rerun",
-                              selection_mode="single-row", column_config=ui.ranking_column_config())
-        ui.download_csv(ranking, f"scorecard-{period}.csv", key="download_ranking")
+                              selection_mode="single-row", column_config=tables.ranking_columns())
+        widgets.download_csv(ranking, f"scorecard-{period}.csv", key="download_ranking")
 with radar_tab:
-    radar_id = ui.person_picker("Leader", leaders, "radar", id_col="leader_id", name_col="leader_name")
-    chosen = ui.leader_row(leaders, radar_id) if radar_id else None
+    radar_id = widgets.person_picker("Leader", leaders, "radar", id_col="leader_id", name_col="leader_name")
+    chosen = scored.leader(radar_id) if radar_id else None
     if chosen:
         st.plotly_chart(charts.leader_radar(chosen["leader_name"], chosen, median), key="radar")
-        st.page_link(ui.PAGE_FILES["leader"], label=f"Open {ui.plain(chosen['leader_name'])}",
+        st.page_link(state.script("leader"), label=f"Open {plain(chosen['leader_name'])}",
                      icon=":material/arrow_forward:", query_params={"leader": chosen["leader_id"],
                                                                     "period": period or ""})
 
-target = ui.selected_id(heat) or ui.selected_id(bars) or ui.selected_value(picked, ranking, "leader_id")
+target = (widgets.selected_id(heat) or widgets.selected_id(bars)
+          or widgets.selected_value(picked, ranking, "leader_id"))
 if target:
-    ui.open_page("leader", leader=target, period=period)
+    state.open_page("leader", leader=target, period=period)
 
-ui.live_updates(every=5)
+live.live_updates(every=5)

@@ -10,23 +10,24 @@ from typing import Any
 
 import streamlit as st
 
-from scorecard import ui, upload_view
+from scorecard import upload_view
 from scorecard.formats.values import slug
 from scorecard.ingest import plan_ingest
 from scorecard.mapping import MappingError, MappingProfile
 from scorecard.readers import RawTable
+from scorecard.ui import auth, cache
 
 POLL_SECONDS = 0.5
 DATE_ORDERS = ["auto", "mdy", "dmy"]
 DATE_LABELS = {"auto": "guess", "mdy": "month first (US)", "dmy": "day first"}
 
-who = ui.current_viewer()
+who = auth.current_viewer()
 st.title("Upload CRM extracts")
 if not who.can_upload:
     st.error("Only sales ops may upload. Ask for your e-mail address to be listed in the access file.")
     st.stop()
-store = ui.store()
-limit_mb = ui.settings().upload_limit_mb
+store = cache.store()
+limit_mb = cache.settings().upload_limit_mb
 UPLOAD_STATE = ("staged", "plan", "plan_key", "upload_signature", "mapping_choice")
 
 

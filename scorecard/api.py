@@ -14,8 +14,8 @@ Everything comes back as Polars frames; nothing here imports Streamlit.
 
 Scores are computed once for the whole org and filtered for each viewer: a peer percentile ranks a
 leader among every peer of the org, so what a leader sees of themself is what the CRO sees of them.
-The org's results are cached per (data version, period, rubric, as-of date) in a :class:`ScoreCache`,
-in plain Python; the app shares one between every viewer.
+The org's results are kept per (data version, period, rubric, as-of date) by a :class:`ScoreCache`:
+in plain Python here, in the cache every session of the app shares there (``scorecard.ui.cache``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import duckdb
 import polars as pl
@@ -83,22 +84,40 @@ class PeriodScores:
         return self.window is not None and not self.window.complete
 
 
+T = TypeVar("T")
+Shelf = Literal["scored", "reps", "figures", "facts"]
+
+
 class ScoreCache:
-    """The whole org's scores, per-rep values and drill-down figures, computed once per (data version,
-    period, rubric, as-of date) and shared by the Scorecards of every viewer."""
+    """What is computed once for the whole org and shared by the Scorecards of every viewer, each
+    kept on its shelf under a key that starts with the data version: the org scored per (period,
+    rubric, as-of date) (``scored``), the per-rep values (``reps``), the drill-down figures
+    (``figures``), and what the data holds (``facts``).
+
+    This one keeps the newest entries of each shelf in memory; the app's keeps them in the cache
+    every session shares (:meth:`remember` is the one thing it changes)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()  # the app calls one cache from several sessions at once
         self.scored: OrderedDict[tuple[Any, ...], PeriodScores] = OrderedDict()
         self.reps: OrderedDict[tuple[Any, ...], pl.DataFrame] = OrderedDict()
         self.figures: OrderedDict[tuple[Any, ...], drilldown.TeamFigures] = OrderedDict()
-        self.org_reps: tuple[int, tuple[str, ...]] | None = None
+        self.facts: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
-
-def _keep(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
-    cache[key] = value
-    while len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
+    def remember(self, shelf: Shelf, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """The value kept under ``key``, computed (outside the lock) and kept when there is none."""
+        kept: OrderedDict[tuple[Any, ...], Any] = getattr(self, shelf)
+        with self.lock:
+            if key in kept:
+                kept.move_to_end(key)
+                hit: T = kept[key]
+                return hit
+        value = compute()
+        with self.lock:
+            kept[key] = value
+            while len(kept) > _CACHE_SIZE:
+                kept.popitem(last=False)
+        return value
 
 
 class Scorecard:
@@ -113,10 +132,6 @@ class Scorecard:
         self.rubric_keeper = rubric or RubricKeeper.for_settings(settings)
         self._shared = cache or ScoreCache()
         self._cache = self._shared.scored  # the whole org's scores, per period
-        self._facts: tuple[int, DataFacts] | None = None
-        self._rep_cache = self._shared.reps
-        self._figures_cache = self._shared.figures
-        self._lock = self._shared.lock
 
     @classmethod
     def open(cls, db: str | Path | None = None, *, viewer: Viewer | None = None,
@@ -147,11 +162,7 @@ class Scorecard:
 
     def _data_facts(self, con: duckdb.DuckDBPyConnection, version: int) -> DataFacts:
         """What the data holds (rows, filled columns, span, product lines), once per data version."""
-        facts = self._facts
-        if facts is None or facts[0] != version:
-            facts = (version, data_facts(con, data_as_of(con)))
-            self._facts = facts
-        return facts[1]
+        return self._shared.remember("facts", (version, "data"), lambda: data_facts(con, data_as_of(con)))
 
     @property
     def rubric(self) -> Rubric:
@@ -216,12 +227,8 @@ class Scorecard:
 
     def _org_reps(self, con: duckdb.DuckDBPyConnection, version: int) -> tuple[str, ...]:
         """Everyone in the reps extract, once per data version."""
-        known = self._shared.org_reps
-        if known is None or known[0] != version:
-            reps = tuple(r[0] for r in con.execute("select rep_id from reps order by rep_id").fetchall())
-            known = (version, reps)
-            self._shared.org_reps = known
-        return known[1]
+        return self._shared.remember("facts", (version, "reps"), lambda: tuple(
+            r[0] for r in con.execute("select rep_id from reps order by rep_id").fetchall()))
 
     def _org_scored_window(self, win: Window) -> PeriodScores:
         """The whole org scored for a window: every leader, each percentile among all their peers."""
@@ -229,26 +236,22 @@ class Scorecard:
         rubric = self.rubric
         with self.store.reader() as con:
             version = self.store.data_version(con)
-            key = (version, target.label, target.start, _rubric_key(rubric), win.as_of)
-            with self._lock:
-                hit = self._cache.get(key)
-                if hit is not None:
-                    self._cache.move_to_end(key)
-                    return hit
-            everyone = self._org_reps(con, version)
-            facts = self._data_facts(con, version)
-            params = query_params(win, everyone, rubric, self._fiscal, data_start=facts.first_day,
-                                  judge_next_step=facts.presence.get("opportunities.next_step", 0) > 0,
-                                  judge_activity=facts.presence.get("activities.opportunity_id", 0) > 0)
-            leaders = visible_leaders(con, everyone)
-            raw = compute_metric_values(con, params)
-        off = switched_off_for(facts, rubric, win, self._fiscal)
-        assessed = assess(leaders, raw, rubric, switched_off=off, period_complete=win.complete)
-        result = PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off, key, win,
-                              score_coverage(assessed, rubric))
-        with self._lock:
-            _keep(self._cache, key, result)
-        return result
+            key = (version, target.label, target.start, rubric_key(rubric), win.as_of)
+
+            def compute() -> PeriodScores:
+                everyone = self._org_reps(con, version)
+                facts = self._data_facts(con, version)
+                params = query_params(win, everyone, rubric, self._fiscal, data_start=facts.first_day,
+                                      judge_next_step=facts.presence.get("opportunities.next_step", 0) > 0,
+                                      judge_activity=facts.presence.get("activities.opportunity_id", 0) > 0)
+                leaders = visible_leaders(con, everyone)
+                raw = compute_metric_values(con, params)
+                off = switched_off_for(facts, rubric, win, self._fiscal)
+                assessed = assess(leaders, raw, rubric, switched_off=off, period_complete=win.complete)
+                return PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off, key,
+                                    win, score_coverage(assessed, rubric))
+
+            return self._shared.remember("scored", key, compute)
 
     def _sees_everyone(self, org: PeriodScores) -> bool:
         return len(self.viewer.visible_reps) == len(org.params["visible_reps"]) and \
@@ -267,7 +270,7 @@ class Scorecard:
         assert org.coverage is not None
         return PeriodScores(org.period, mine(org.leaders), mine(org.assessed), mine(org.scores),
                             {**org.params, "visible_reps": list(self.viewer.visible_reps)}, org.switched_off,
-                            (*org.cache_key, _reps_key(self.viewer.visible_reps)), org.window,
+                            (*org.cache_key, reps_key(self.viewer.visible_reps)), org.window,
                             mine(org.coverage))
 
     def previous_scored(self, period: str | Period | None = None) -> PeriodScores:
@@ -328,16 +331,13 @@ class Scorecard:
     def _org_rep_metric_values(self, period: str | Period | None = None) -> pl.DataFrame:
         """``rep_metric_values`` of every rep of the org (a percentile among all of them)."""
         result = self._org_scored_window(self.window(period))
-        key = ("reps", *result.cache_key)
-        with self._lock:
-            hit = self._rep_cache.get(key)
-        if hit is None:
+
+        def compute() -> pl.DataFrame:
             with self.store.reader() as con:
-                hit = rep_metric_values(con, result.params, self.rubric, result.switched_off,
-                                        window(result.period, self.today).complete)
-            with self._lock:
-                _keep(self._rep_cache, key, hit)
-        return hit
+                return rep_metric_values(con, result.params, self.rubric, result.switched_off,
+                                         window(result.period, self.today).complete)
+
+        return self._shared.remember("reps", result.cache_key, compute)
 
     def _for_viewer_reps(self, rep_values: pl.DataFrame) -> pl.DataFrame:
         """The per-rep values of the reps the viewer may see; the team median only where the viewer
@@ -355,16 +355,14 @@ class Scorecard:
         leader: the metrics per rep (``rep_metric_values``) and per leader (the score's own values),
         with the display figures beside them. Computed once per period and data version."""
         result = self._org_scored_window(self.window(period))
-        key = ("figures", *result.cache_key)
-        with self._lock:
-            hit = self._figures_cache.get(key)
-        if hit is None:
+
+        def compute() -> drilldown.TeamFigures:
             rep_values = self._org_rep_metric_values(result.period)
             with self.store.reader() as con:
-                hit = drilldown.team_figures(con, window(result.period, self.today), result.params, rep_values,
-                                             result.assessed)
-            with self._lock:
-                _keep(self._figures_cache, key, hit)
+                return drilldown.team_figures(con, window(result.period, self.today), result.params, rep_values,
+                                              result.assessed)
+
+        hit = self._shared.remember("figures", result.cache_key, compute)
         if self._sees_everyone(result):
             return hit
         visible = pl.Series(list(self.viewer.visible_reps), dtype=pl.String).implode()
@@ -455,8 +453,10 @@ class Scorecard:
         return pl.concat(frames)
 
     def org_median(self, period: str | Period | None = None) -> dict[str, float]:
-        """Median of each of the eleven scores over the visible leaders (NaN when none is scored)."""
-        scores = self.scored(period).scores
+        """Median of each of the eleven scores over every leader of the org, whoever looks (NaN when
+        none is scored): a leader compares themself with the whole org, not with the leaders they
+        may see (a median names no one)."""
+        scores = self._org_scored_window(self.window(period)).scores
         out: dict[str, float] = {}
         for s in SCORE_KEYS:
             value = scores[s].median() if scores.height else None
@@ -507,14 +507,25 @@ class Scorecard:
             raise KeyError(f"no leader {leader_id!r} among the leaders this viewer may see")
 
 
-def _rubric_key(rubric: Rubric) -> str:
+_last_rubric_key: tuple[Rubric, str] | None = None
+
+
+def rubric_key(rubric: Rubric) -> str:
     """A fingerprint of the rubric's content (weights, bands, product lines, coverage settings) for the
-    cache key."""
+    cache keys; worked out once for the rubric in force (a keeper hands out the same object until the
+    file changes)."""
+    global _last_rubric_key
+    last = _last_rubric_key
+    if last is not None and last[0] is rubric:
+        return last[1]
     content = repr((sorted(rubric.bands.items()), sorted((k, sorted(v.weights.items()))
                                                           for k, v in rubric.scores.items()),
                     rubric.strategic_lines, rubric.bundle_lines, rubric.coverage))
-    return hashlib.sha1(content.encode()).hexdigest()
+    key = hashlib.sha1(content.encode()).hexdigest()
+    _last_rubric_key = (rubric, key)
+    return key
 
 
-def _reps_key(reps: tuple[str, ...]) -> str:
+def reps_key(reps: tuple[str, ...]) -> str:
+    """A fingerprint of a list of reps: viewers who may see the same reps share cached results."""
     return hashlib.sha1("\x1f".join(reps).encode()).hexdigest()

@@ -98,7 +98,7 @@ def markdown_sources(at: AppTest) -> str:
 
 def unescaped(source: str) -> str:
     """Markdown source as the reader sees its text: backslash escapes of punctuation and the invisible
-    word joiners of ``ui.plain`` removed."""
+    word joiners of ``scorecard.ui.text.plain`` removed."""
     import re
 
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", source).replace("\u2060", "")
@@ -106,7 +106,7 @@ def unescaped(source: str) -> str:
 
 def texts(at: AppTest) -> str:
     """Everything the page wrote as text (titles, markdown, captions, alerts), as the reader reads it
-    (CRM text is escaped in the Markdown source, ``ui.plain``), for assertions."""
+    (CRM text is escaped in the Markdown source, ``scorecard.ui.text.plain``), for assertions."""
     return unescaped(markdown_sources(at))
 
 

@@ -44,7 +44,7 @@ def _people(db: Path) -> tuple[str, set[str], set[str]]:
 
 @pytest.fixture
 def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
-    """Every file the page offers for download (what ``ui.download_csv`` writes)."""
+    """Every file the page offers for download (what ``widgets.download_csv`` writes)."""
     written: list[bytes] = []
     original = scorecard.export.csv_bytes
 
@@ -103,6 +103,24 @@ def test_bound_to_localhost_is_the_local_install(run_app: RunApp, demo_db_path: 
 
 
 # -- the login -----------------------------------------------------------------------------------------------
+
+PAGE_SCRIPTS = ["pages/scorecard_page.py", "pages/leader.py", "pages/rep.py", "pages/org_overview.py",
+                "pages/upload.py", "pages/data_quality.py", "pages/methodology.py"]
+
+
+@pytest.mark.parametrize("page", PAGE_SCRIPTS)
+def test_a_shared_link_opens_the_login_for_an_anonymous_visitor(run_app: RunApp, hosted_db: Path, page: str) -> None:
+    # the page runs through the router, and the router's navigation for a visitor who must log in
+    # knows the page's address: the browser finds the address among the pages (no "Page not found"
+    # dialog, tests/browser/test_login.py) and shows the login
+    at = run_app(hosted_db, page, params={"leader": LEADER, "rep": "U0017"}, user={"is_logged_in": False})
+    _no_exception(at)
+    assert [t.value for t in at.title] == ["Sales-leadership scorecard"]
+    assert [b.label for b in at.button] == ["Log in"]
+    assert len(at.dataframe) == 0 and len(at.metric) == 0
+    addresses = {info.get("url_pathname") for info in at._registered_pages.values()}  # what the browser gets
+    assert page.removeprefix("pages/").removesuffix(".py") in addresses
+
 
 def test_an_unverified_address_is_told_why_and_sees_nothing(run_app: RunApp, hosted_db: Path) -> None:
     # (a hand-typed page address gets the same: tests/browser/test_login.py)
@@ -213,6 +231,50 @@ def test_a_leader_sees_the_scores_the_cro_sees_of_him(run_app: RunApp, hosted_db
     assert [(m.label, m.value) for m in by_himself.metric] == [(m.label, m.value) for m in by_cro.metric]
     mine, seen = frame_with(by_himself, "value_text"), frame_with(by_cro, "value_text")
     assert mine[["metric", "value_text", "points"]].equals(seen[["metric", "value_text", "points"]])
+
+
+def test_a_leader_is_shown_the_whole_orgs_median(run_app: RunApp, hosted_db: Path) -> None:
+    email, _, _ = _people(hosted_db)
+    by_cro = run_app(hosted_db, "pages/scorecard_page.py", user=logged_in("cro@example.com"))
+    by_himself = run_app(hosted_db, "pages/scorecard_page.py", user=logged_in(email))
+    cro, his = ({m.label: m.value for m in at.metric} for at in (by_cro, by_himself))
+    assert cro["Leaders"] == "16" and his["Leaders"] == "1"
+    # the median of the sixteen leaders' overall scores, not of the one leader he may see
+    ranking = frame_with(by_cro, "rank")
+    middle = sorted(ranking["overall"].tolist())[7:9]
+    assert cro["Org median overall"] == his["Org median overall"] == f"{sum(middle) / 2:.0f}"
+
+
+def test_viewers_who_may_see_the_same_reps_share_their_results(run_app: RunApp, hosted_db: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # results are kept once per (data version, rubric, visible reps), never per e-mail address
+    from scorecard.api import Scorecard
+    from tests.app.conftest import AUTH_SECTION, ROOT
+
+    calls: list[str] = []
+    leaders = Scorecard.leaders
+
+    def counted(card: Scorecard, *args: Any, **kwargs: Any) -> Any:
+        calls.append(card.viewer.email or "")
+        return leaders(card, *args, **kwargs)
+
+    monkeypatch.setattr(Scorecard, "leaders", counted)
+    access = hosted_db.parent / "access.toml"
+    before = access.read_text()
+    access.write_text('executives = ["cro@example.com", "coo@example.com"]\n')
+    try:
+        first = run_app(hosted_db, "pages/scorecard_page.py", user=logged_in("cro@example.com"))
+        _no_exception(first)
+        assert calls == ["cro@example.com"]
+        second = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # another session, caches kept
+        second.secrets["auth"] = dict(AUTH_SECTION)
+        second.user = logged_in("coo@example.com")
+        second.switch_page("pages/scorecard_page.py").run()
+        _no_exception(second)
+        assert {m.label: m.value for m in second.metric}["Leaders"] == "16"
+        assert calls == ["cro@example.com"]  # the other executive sees the same reps: the same entry
+    finally:
+        access.write_text(before)
 
 
 # -- CRM text is data, never markup -------------------------------------------------------------------------------

@@ -12,9 +12,11 @@ import polars as pl
 import pytest
 
 from scorecard import cli
+from scorecard.access import Viewer
 from scorecard.api import Scorecard
 from scorecard.metrics import METRICS, SCORES
 from scorecard.settings import Settings
+from scorecard.store import Store
 
 CONTRACT_COLUMNS = ["leader_id", "leader_name", "level", "region", "team_size", *SCORES,
                     *[f"{s}_change" for s in SCORES]]
@@ -107,6 +109,39 @@ def test_org_median_and_periods(card: Scorecard) -> None:
     periods = card.periods()
     assert periods[-1] == card.current_period()
     assert len(periods) >= 9  # eight quarters of history and the current one
+
+
+@pytest.fixture(scope="module")
+def small_org(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The org of tests/unit/test_metrics.py: V1 over M1 (A1, A2, A3) and M2 (B1, B2); M3 over D1."""
+    from tests.unit.test_metrics import handmade_frames
+
+    store = Store(tmp_path_factory.mktemp("median") / "org.duckdb")
+    store.load(handmade_frames(), loaded_by="test")
+    return store
+
+
+def test_the_org_median_is_the_whole_orgs_whoever_looks(small_org: Store) -> None:
+    from tests.unit.test_metrics import Q1, TODAY
+
+    settings = Settings(db=small_org.path)
+    cro = Scorecard.open(small_org.path, settings=settings, today=TODAY)
+    max_manager = Viewer(email="m2@x.io", rep_id="M2", visible_reps=("B1", "B2", "M2"), can_upload=False,
+                         is_executive=False)
+    his = Scorecard(small_org, settings, max_manager, today=TODAY)
+    everyone = cro.scored(Q1).scores
+    assert sorted(everyone["leader_id"]) == ["M1", "M2", "M3", "V1"]
+    assert his.scored(Q1).scores["leader_id"].to_list() == ["M2"]
+    by_leader = {row["leader_id"]: row for row in everyone.iter_rows(named=True)}
+    # four leaders: the median is the mean of the middle two, the same whoever looks. Action: M3 and
+    # M2 0, V1 and M1 20 -> 10. Teams: M3 and M2 0, M1 26.7, V1 51.5 -> 13.3. Overall: M3 0, M2 15,
+    # V1 46.2, M1 47.3 -> (15 + V1's) / 2
+    assert [by_leader[x]["action"] for x in ("M3", "M2", "V1", "M1")] == [0.0, 0.0, 20.0, 20.0]
+    assert his.org_median(Q1)["action"] == pytest.approx(10.0) == cro.org_median(Q1)["action"]
+    assert his.org_median(Q1)["teams"] == pytest.approx(by_leader["M1"]["teams"] / 2) == pytest.approx(40 / 3)
+    assert by_leader["M2"]["overall"] == pytest.approx(15.0)
+    assert his.org_median(Q1)["overall"] == pytest.approx((15.0 + by_leader["V1"]["overall"]) / 2)
+    assert his.org_median(Q1)["overall"] != pytest.approx(his.scores_of("M2", Q1)["overall"])
 
 
 def test_results_are_cached_until_the_data_changes(card: Scorecard) -> None:

@@ -1,0 +1,359 @@
+"""The data and the scores as the pages get them: one cache, shared by every session, keyed on the
+data version.
+
+Pages call one typed function per thing they show (:func:`scored`, :func:`explanation`,
+:func:`leader_team`, :func:`rep_view`, ...). Each result is kept once in Streamlit's resource cache,
+which every session of the process shares, under a key made of the data version (the newest load,
+so a new load shows up without a restart), the rubric in force and the reps the viewer may see:
+two leaders who may see the same reps share their entries, and nothing is keyed on an e-mail.
+
+Under them, :class:`scorecard.api.Scorecard` scores the whole org once per data version, period,
+rubric and as-of date, and filters for each viewer; the app's :class:`_SharedScores` keeps those
+whole-org results in the same Streamlit cache (a shelf of their own, so the many small results of
+viewers do not push them out). One rubric keeper serves every Scorecard of the app.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar, cast
+
+import polars as pl
+import streamlit as st
+
+from scorecard import org
+from scorecard.access import AccessPolicy, Viewer, local_viewer, viewer_for_email
+from scorecard.api import ScoreCache, Scorecard, Shelf, reps_key, rubric_key
+from scorecard.calendar import Period
+from scorecard.drilldown import RepView
+from scorecard.metrics import ROLES
+from scorecard.rubric import Rubric, RubricKeeper, rubric_file
+from scorecard.settings import Settings, get_settings
+from scorecard.store import Store
+
+T = TypeVar("T")
+
+NOBODY = Viewer(email=None, rep_id=None, visible_reps=(), can_upload=False, is_executive=False)
+"""The viewer of what is the same for everyone (the periods, the product lines, the switched-off
+metrics): they name no one."""
+
+
+# -- settings, store, data version -------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return get_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> Store:
+    s = settings()
+    from scorecard.inbox import start_inbox_watcher
+
+    start_inbox_watcher(s.db, s.resolved_inbox_dir())  # files dropped in the inbox load by themselves
+    return Store(s.db, archive_dir=s.archive_dir, reporting_currency=s.reporting_currency)
+
+
+@st.cache_data(ttl=1.0, show_spinner=False)
+def _data_version(db: str) -> int:
+    return store().data_version()
+
+
+def data_version() -> int:
+    """Id of the newest load; every result below is keyed on it.
+
+    Asked at most once a second (opening a connection costs more than the rest of a warm page), so
+    a new load shows up within a second plus the live pages' polling interval.
+    """
+    return _data_version(str(settings().db))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _data_as_of(version: int, db: str) -> date | None:
+    from scorecard.as_of import data_as_of as read_as_of
+
+    with store().reader() as con:
+        return read_as_of(con)
+
+
+def data_as_of() -> date | None:
+    """The as-of date of the data in force (None for an empty database), once per data version."""
+    return _data_as_of(data_version(), str(settings().db))
+
+
+def today() -> date:
+    """"Now" on every page: the data's as-of date, never the machine's clock (which only an empty
+    database falls back on)."""
+    return data_as_of() or date.today()
+
+
+def currency() -> str:
+    """The reporting currency every amount is in."""
+    return settings().reporting_currency
+
+
+# -- the rubric in force ----------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _rubric_keeper() -> RubricKeeper:
+    """The one rubric keeper of the app: it re-reads an edited rubric file and keeps the last good one."""
+    return RubricKeeper.for_settings(settings())
+
+
+def rubric_in_force() -> tuple[Rubric, str | None]:
+    """(the rubric in force, why an edited rubric file was refused or None)."""
+    keeper = _rubric_keeper()
+    rubric = keeper.current()
+    error = keeper.error
+    if error and keeper.path is not None:  # the page says what is wrong, not where the server keeps it
+        error = error.replace(str(keeper.path), "the edited rubric file")
+    return rubric, error
+
+
+def rubric_source() -> str:
+    """Which rubric is in force, in words (never the server's file path)."""
+    path, optional = rubric_file(settings())
+    if optional and not path.exists():
+        return "the rubric shipped with the scorecard"
+    return "the rubric edited for this scorecard (the rubric setting)"
+
+
+def save_product_lines(who: Viewer, strategic: list[str], bundles: list[str]) -> None:
+    """Save the strategic and bundle product lines to the rubric file; every score uses them from
+    the next page run on (the rubric is part of every key)."""
+    _card(who).set_product_lines(strategic=strategic, bundles=bundles)
+    _rubric_keeper().current()
+
+
+# -- the one cache -------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _org_result(key: tuple[Any, ...], _compute: Callable[[], Any]) -> Any:
+    """The whole org's results (``ScoreCache``'s shelves): few, large, and shared by every viewer."""
+    return _compute()
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _viewer_result(key: tuple[Any, ...], _compute: Callable[[], Any]) -> Any:
+    """What viewers see: one entry per (what, data version, rubric, visible reps, arguments)."""
+    return _compute()
+
+
+class _SharedScores(ScoreCache):
+    """``Scorecard``'s whole-org results, kept in Streamlit's cache that every session shares."""
+
+    def remember(self, shelf: Shelf, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        return cast(T, _org_result((shelf, *key), _compute=compute))
+
+
+_SHARED_SCORES = _SharedScores()
+
+
+@functools.lru_cache(maxsize=256)
+def _reps_key(reps: tuple[str, ...]) -> str:
+    return reps_key(reps)
+
+
+def _card(who: Viewer) -> Scorecard:
+    """A Scorecard for the viewer (cheap: the whole org's scores are in the shared cache)."""
+    return Scorecard(store(), settings(), who, today=today(), rubric=_rubric_keeper(), cache=_SHARED_SCORES)
+
+
+def _kept(what: str, who: Viewer | None, args: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` once per (what, data version, rubric, the viewer's reps, args); ``who`` None
+    for what is the same for every viewer."""
+    reps = "" if who is None else _reps_key(who.visible_reps)
+    key = (what, data_version(), rubric_key(_rubric_keeper().current()), reps, *args)
+    return cast(T, _viewer_result(key, _compute=compute))
+
+
+# -- who is looking ----------------------------------------------------------------------------------
+
+def viewer_for(email: str | None, policy: AccessPolicy | None) -> Viewer:
+    """The viewer a verified e-mail address makes under the access file ``policy``; ``policy`` None
+    is the local install, who sees everyone. Once per data version (the reps extract) and access
+    file content (read again on every page run by ``auth``)."""
+    def compute() -> Viewer:
+        with store().reader() as con:
+            return local_viewer(con) if policy is None else viewer_for_email(con, email, policy)
+
+    return _kept("viewer", None, (email, None if policy is None else policy.fingerprint), compute)
+
+
+# -- what the pages show ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """The quarters a page offers: those the data covers, and which is the quarter of the as-of date."""
+
+    labels: list[str]
+    """Newest first."""
+    current: str
+    """The quarter of the as-of date: the default everywhere."""
+    running: str | None
+    """The quarter of the as-of date while the data does not reach its end (it is "in progress")."""
+
+    def name(self, label: str) -> str:
+        """``2023Q4 (in progress)`` for the quarter that runs, else the label."""
+        return f"{label} (in progress)" if label == self.running else label
+
+
+def periods() -> PeriodChoice:
+    """The quarters the data covers (a deal or an activity) up to the quarter of the as-of date."""
+    def compute() -> PeriodChoice:
+        card = _card(NOBODY)
+        current = card.current_period()
+        running = current.label if card.today < current.end else None
+        labels = sorted((p.label for p in card.periods()), reverse=True)
+        return PeriodChoice(labels, current.label, running)
+
+    return _kept("periods", None, (), compute)
+
+
+@dataclass(frozen=True)
+class ScoredPeriod:
+    """A period scored for a viewer: every leader they may see and the whole org's median."""
+
+    period: Period
+    leaders: pl.DataFrame
+    """``Scorecard.leaders``: one row per visible leader, the eleven scores, their change, coverage."""
+    median: dict[str, float]
+    """The whole org's median of each score (NaN when none is scored), whoever looks."""
+    status: str
+    """``complete``, or ``in progress: 46 of 92 days, to 15 Nov 2023``."""
+
+    @property
+    def label(self) -> str:
+        return self.period.label
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status != "complete"
+
+    def matching(self, region: str | None = None, level: int | None = None) -> pl.DataFrame:
+        """The leaders of one region and/or level (None: any)."""
+        frame = self.leaders
+        if region is not None:
+            frame = frame.filter(pl.col("region") == region)
+        if level is not None:
+            frame = frame.filter(pl.col("level") == level)
+        return frame
+
+    def leader(self, leader_id: str) -> dict[str, Any] | None:
+        """One leader's row, or None when the viewer may not see them (or no one has that id)."""
+        found = self.leaders.filter(pl.col("leader_id") == leader_id)
+        return found.row(0, named=True) if found.height else None
+
+
+def scored(who: Viewer, period: str | None) -> ScoredPeriod:
+    """The period (the quarter of the as-of date when None) scored for the viewer."""
+    def compute() -> ScoredPeriod:
+        card = _card(who)
+        target = card.period(period)
+        return ScoredPeriod(target, card.leaders(target), card.org_median(target), card.period_status(target))
+
+    return _kept("scored", who, (period,), compute)
+
+
+def explanation(who: Viewer, leader_id: str, period: str | None, score: str) -> pl.DataFrame:
+    """``Scorecard.explain`` for one score; for the overall score, the metrics of the five CSO roles
+    (the overall score is their mean, the SMART dimensions do not count in it)."""
+    def compute() -> pl.DataFrame:
+        card = _card(who)
+        if score != "overall":
+            return card.explain(leader_id, period, score)
+        return card.explain(leader_id, period, None).filter(pl.col("score").is_in(list(ROLES)))
+
+    return _kept("explanation", who, (leader_id, period, score), compute)
+
+
+def metric_rows(who: Viewer, leader_id: str, metric: str, period: str | None) -> pl.DataFrame:
+    """The CRM rows behind one metric of one leader."""
+    return _kept("metric_rows", who, (leader_id, metric, period),
+                 lambda: _card(who).metric_rows(leader_id, metric, period))
+
+
+def coaching_priorities(who: Viewer, leader_id: str, period: str | None) -> pl.DataFrame:
+    """The three metrics whose improvement to target would raise the leader's overall score most."""
+    return _kept("coaching_priorities", who, (leader_id, period),
+                 lambda: _card(who).coaching_priorities(leader_id, period))
+
+
+def history(who: Viewer, leader_id: str) -> pl.DataFrame:
+    """The leader's scores for the last eight quarters that have data, oldest first."""
+    return _kept("history", who, (leader_id,), lambda: _card(who).history(leader_id))
+
+
+def leader_team(who: Viewer, leader_id: str, period: str | None) -> pl.DataFrame:
+    """The leader's team, one row per visible member, each figure as the score computes it."""
+    return _kept("leader_team", who, (leader_id, period), lambda: _card(who).leader_team(leader_id, period))
+
+
+def rep_view(who: Viewer, rep_id: str, period: str | None) -> RepView | None:
+    """One rep's live view, or None when the viewer may not see the rep."""
+    def compute() -> RepView | None:
+        try:
+            return _card(who).rep_view(rep_id, period)
+        except KeyError:
+            return None
+
+    return _kept("rep_view", who, (rep_id, period), compute)
+
+
+def switched_off() -> pl.DataFrame:
+    """The metrics the data cannot support in the quarter of the as-of date, and what would switch
+    each on."""
+    return _kept("switched_off", None, (), lambda: _card(NOBODY).switched_off())
+
+
+def product_lines() -> list[str]:
+    """The product lines the deals carry, most used first."""
+    return _kept("product_lines", None, (), lambda: _card(NOBODY).product_lines())
+
+
+def people(who: Viewer) -> pl.DataFrame:
+    """Everyone the viewer may see (``org.org_people``), for pickers."""
+    def compute() -> pl.DataFrame:
+        with store().reader() as con:
+            return org.org_people(con, who.visible_reps)
+
+    return _kept("people", who, (), compute)
+
+
+def org_overview(who: Viewer) -> org.OrgOverview:
+    """The viewer's part of the org; the whole org's row counts and the load history only for a
+    viewer who sees the whole org's data (``Viewer.sees_whole_org_data``)."""
+    whole_org = who.sees_whole_org_data
+
+    def compute() -> org.OrgOverview:
+        s = store()
+        loads = s.loads() if whole_org else None
+        with s.reader() as con:
+            return org.org_overview(con, who.visible_reps, loads, whole_org=whole_org)
+
+    return _kept("org_overview", who, (whole_org,), compute)
+
+
+def data_quality(who: Viewer) -> org.DataQuality:
+    """The latest checks, the flagged rows and the column fill: the whole org's for a viewer who sees
+    the whole org's data, else no checks and only their people's rows."""
+    whole_org = who.sees_whole_org_data
+
+    def compute() -> org.DataQuality:
+        with store().reader() as con:
+            return org.data_quality(con, None if whole_org else who.visible_reps)
+
+    return _kept("data_quality", who, (whole_org,), compute)
+
+
+def extract_rows() -> pl.DataFrame:
+    """The rows each extract holds (extract, rows, optional, description)."""
+    def compute() -> pl.DataFrame:
+        with store().reader() as con:
+            return org.extract_rows(con)
+
+    return _kept("extract_rows", None, (), compute)
+

@@ -1,0 +1,138 @@
+"""The page furniture: pickers whose value lives in the URL, what a click on a chart or a table
+selected, the CSV download, and the message a page stops with when the data it needs is not loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from scorecard.access import Viewer
+from scorecard.ui import cache, state
+from scorecard.ui.cache import PeriodChoice
+
+# -- pickers whose value lives in the URL --------------------------------------------------------------
+
+
+def choose(label: str, options: list[str], key: str, *, default: str | None = None,
+           format_func: Callable[[str], str] = str, sidebar: bool = False,
+           help: str | None = None) -> str | None:
+    """A selectbox whose value lives in the URL parameter ``key``."""
+    if not options:
+        return None
+    wanted = state.param(key, default)
+    index = options.index(wanted) if wanted in options else 0
+    where = st.sidebar if sidebar else st
+    value = where.selectbox(label, options, index=index, format_func=format_func, key=f"url_{key}",
+                            help=help)
+    # The default stays out of the URL, so opening a page adds no extra step to the browser history.
+    if value != options[index] or state.param(key) is not None:
+        state.set_params(**{key: value})
+    return value
+
+
+def person_picker(label: str, frame: pl.DataFrame, key: str, *, id_col: str = "rep_id",
+                  name_col: str = "rep_name", sidebar: bool = False) -> str | None:
+    """Pick a person by name; the chosen id lives in the URL parameter ``key``."""
+    ids = frame[id_col].to_list()
+    names = dict(zip(ids, frame[name_col].fill_null(frame[id_col]).to_list(), strict=True))
+    return choose(label, ids, key, format_func=lambda i: f"{names.get(i, i)} ({i})", sidebar=sidebar)
+
+
+def period_picker(choice: PeriodChoice, key: str = "period", *, sidebar: bool = False) -> str | None:
+    """Pick a quarter (newest first, the quarter of the as-of date by default); the label lives in
+    the URL parameter ``period``. The quarter that runs reads "2023Q4 (in progress)"."""
+    default = choice.current if choice.current in choice.labels else None
+    return choose("Period", choice.labels, key, default=default, sidebar=sidebar, format_func=choice.name)
+
+
+def options(frame: pl.DataFrame, column: str) -> list[str]:
+    """The distinct non-blank values of a column, as strings, sorted."""
+    if column not in frame.columns:
+        return []
+    return sorted({str(v) for v in frame[column].drop_nulls().to_list() if str(v).strip()})
+
+
+# -- what a click selected -------------------------------------------------------------------------
+
+def selected_id(event: Any, kind: str = "points") -> str | None:
+    """The id a click on a chart (``customdata``) selected, or None."""
+    try:
+        points = event.selection[kind] if kind != "points" else event.selection.points
+    except (AttributeError, KeyError, TypeError):
+        return None
+    for point in points or []:
+        data = point.get("customdata") if isinstance(point, Mapping) else None
+        if isinstance(data, list | tuple):
+            data = data[0] if data else None
+        if data:
+            return str(data)
+    return None
+
+
+def selected_row(event: Any) -> int | None:
+    """The row index a click on a dataframe selected, or None."""
+    try:
+        rows = event.selection.rows
+    except AttributeError:
+        return None
+    return int(rows[0]) if rows else None
+
+
+def selected_value(event: Any, frame: pl.DataFrame, column: str) -> str | None:
+    """``column`` of the dataframe row a click selected, or None."""
+    index = selected_row(event)
+    if index is None or index >= frame.height:
+        return None
+    value = frame[column][index]
+    return None if value is None else str(value)
+
+
+# -- downloads ------------------------------------------------------------------------------------------
+
+def download_csv(frame: pl.DataFrame, file_name: str, key: str, label: str = "Download as CSV") -> None:
+    """A download button for ``frame`` as CSV, every formula-looking cell neutralised
+    (``scorecard.export``). The tables' own export is switched off (``client.disableDataExport``)
+    because it writes cells as they are."""
+    from scorecard.export import csv_bytes
+
+    st.download_button(label, data=csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
+                       icon=":material/download:", on_click="ignore")
+
+
+# -- empty or partial databases ----------------------------------------------------------------------
+
+def _rows_per_extract() -> dict[str, int]:
+    rows = cache.extract_rows()
+    return dict(zip(rows["extract"].to_list(), rows["rows"].to_list(), strict=True))
+
+
+def require_data(who: Viewer, needed: tuple[str, ...] = ("reps",)) -> None:
+    """Stop the page with what to upload when the extracts it needs are empty."""
+    counts = _rows_per_extract()
+    missing = [name for name in needed if not counts.get(name)]
+    if missing:
+        st.info(
+            "Nothing to show yet: upload the "
+            + ", ".join(f"**{name}**" for name in missing)
+            + " extract" + ("s" if len(missing) > 1 else "")
+            + " (canonical CSV, Salesforce or HubSpot export) on the Upload page, or run"
+            " `scorecard ingest FILE...`, or build the demo with `scorecard demo`.",
+            icon=":material/upload_file:",
+        )
+        if who.can_upload and state.upload_page_exists():
+            st.page_link(state.script("upload"), label="Go to Upload", icon=":material/upload:")
+        st.stop()
+    if not who.visible_reps:
+        st.warning("Your login is not linked to anyone in the reps extract, so there is nothing to show."
+                   " Ask sales ops to add your e-mail address to the reps extract.")
+        st.stop()
+
+
+def missing_optional(needed: tuple[str, ...]) -> list[str]:
+    """The optional extracts among ``needed`` that are not loaded."""
+    counts = _rows_per_extract()
+    return [name for name in needed if not counts.get(name)]
