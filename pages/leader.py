@@ -34,7 +34,7 @@ assert row is not None
 st.subheader(plain(row["leader_name"]))
 st.caption(plain(format.leader_caption(row)))
 st.download_button("1:1 pack (PDF)",
-                   data=lambda: reports.one_on_one_pack_for(who, str(leader_id), period, cache.settings()),
+                   data=lambda: reports.one_on_one_pack(cache.card_for(who), str(leader_id), period),
                    file_name=reports.pack_file_name("one-on-one", period, row["leader_name"]), mime="application/pdf",
                    icon=":material/picture_as_pdf:", on_click="ignore", key="one_on_one_pack")
 head = st.columns(6)

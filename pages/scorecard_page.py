@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from scorecard import charts, reports
+from scorecard.compare import Cohort
 from scorecard.metrics import SCORES
 from scorecard.ui import auth, cache, format, live, state, tables, tv, widgets
+from scorecard.ui import compare as ui_compare
 from scorecard.ui.text import plain
 
 who = auth.current_viewer()
@@ -49,7 +51,9 @@ cols[2].metric(f"Top overall ({format.points(best.get('overall'))}{thin_top})", 
                help=f"Scored on {best.get('coverage') or 'no metric'}")
 cols[3].page_link(state.script("scorecard"), label="TV view", icon=":material/tv:",
                   query_params={"tv": "1", "period": period or ""})
-cols[3].download_button("Board pack (PDF)", data=lambda: reports.board_pack_for(who, period, cache.settings()),
+cols[3].page_link(state.script("compare"), label="Compare leaders", icon=":material/compare_arrows:",
+                  query_params=ui_compare.cohort_params(Cohort(level_chosen, region_chosen), period))
+cols[3].download_button("Board pack (PDF)", data=lambda: reports.board_pack(cache.card_for(who), period),
                         file_name=reports.pack_file_name("board", period or ""), mime="application/pdf",
                         icon=":material/picture_as_pdf:", on_click="ignore", key="board_pack")
 

@@ -52,10 +52,8 @@ if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Flowable
 
-    from scorecard.access import Viewer
     from scorecard.api import Scorecard
     from scorecard.calendar import Period
-    from scorecard.settings import Settings
     from scorecard.store import Store
 
 HEATMAP_ROWS_PER_PAGE = 24
@@ -1178,23 +1176,6 @@ def _team_section(doc: _Document, facts: OneOnOneFacts) -> None:
               [120, 170, 90, 70, 70, doc.width - 520])
     if deals.height > shown.height:
         doc.text(f"The {shown.height} biggest of {deals.height} deals at risk; the Rep page lists every one.", "small")
-
-
-def board_pack_for(viewer: Viewer, period: str | None = None, settings: Settings | None = None) -> bytes:
-    """The board pack of what ``viewer`` may see, on a card opened for the purpose (the app passes its
-    own card to :func:`board_pack` instead, so the org's scores are not computed again)."""
-    from scorecard.api import Scorecard
-
-    return board_pack(Scorecard.open(viewer=viewer, settings=settings), period)
-
-
-def one_on_one_pack_for(viewer: Viewer, leader_id: str, period: str | None = None,
-                        settings: Settings | None = None) -> bytes:
-    """A leader's 1:1 pack as ``viewer`` may see it, on a card opened for the purpose (the app passes its
-    own card to :func:`one_on_one_pack`); ``KeyError`` when they may not."""
-    from scorecard.api import Scorecard
-
-    return one_on_one_pack(Scorecard.open(viewer=viewer, settings=settings), leader_id, period)
 
 
 def pack_file_name(kind: str, period: str, leader_name: str | None = None) -> str:

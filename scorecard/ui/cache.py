@@ -124,7 +124,7 @@ def rubric_source() -> str:
 def save_product_lines(who: Viewer, strategic: list[str], bundles: list[str]) -> None:
     """Save the strategic and bundle product lines to the rubric file; every score uses them from
     the next page run on (the rubric is part of every key)."""
-    _card(who).set_product_lines(strategic=strategic, bundles=bundles)
+    card_for(who).set_product_lines(strategic=strategic, bundles=bundles)
     _rubric_keeper().current()
 
 
@@ -157,12 +157,12 @@ def _reps_key(reps: tuple[str, ...]) -> str:
     return reps_key(reps)
 
 
-def _card(who: Viewer) -> Scorecard:
+def card_for(who: Viewer) -> Scorecard:
     """A Scorecard for the viewer (cheap: the whole org's scores are in the shared cache)."""
     return Scorecard(store(), settings(), who, today=today(), rubric=_rubric_keeper(), cache=_SHARED_SCORES)
 
 
-def _kept(what: str, who: Viewer | None, args: tuple[Any, ...], compute: Callable[[], T]) -> T:
+def kept(what: str, who: Viewer | None, args: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """``compute()`` once per (what, data version, rubric, the viewer's reps, args); ``who`` None
     for what is the same for every viewer."""
     reps = "" if who is None else _reps_key(who.visible_reps)
@@ -180,7 +180,7 @@ def viewer_for(email: str | None, policy: AccessPolicy | None) -> Viewer:
         with store().reader() as con:
             return local_viewer(con) if policy is None else viewer_for_email(con, email, policy)
 
-    return _kept("viewer", None, (email, None if policy is None else policy.fingerprint), compute)
+    return kept("viewer", None, (email, None if policy is None else policy.fingerprint), compute)
 
 
 # -- what the pages show ----------------------------------------------------------------------------
@@ -204,13 +204,13 @@ class PeriodChoice:
 def periods() -> PeriodChoice:
     """The quarters the data covers (a deal or an activity) up to the quarter of the as-of date."""
     def compute() -> PeriodChoice:
-        card = _card(NOBODY)
+        card = card_for(NOBODY)
         current = card.current_period()
         running = current.label if card.today < current.end else None
         labels = sorted((p.label for p in card.periods()), reverse=True)
         return PeriodChoice(labels, current.label, running)
 
-    return _kept("periods", None, (), compute)
+    return kept("periods", None, (), compute)
 
 
 @dataclass(frozen=True)
@@ -251,67 +251,67 @@ class ScoredPeriod:
 def scored(who: Viewer, period: str | None) -> ScoredPeriod:
     """The period (the quarter of the as-of date when None) scored for the viewer."""
     def compute() -> ScoredPeriod:
-        card = _card(who)
+        card = card_for(who)
         target = card.period(period)
         return ScoredPeriod(target, card.leaders(target), card.org_median(target), card.period_status(target))
 
-    return _kept("scored", who, (period,), compute)
+    return kept("scored", who, (period,), compute)
 
 
 def explanation(who: Viewer, leader_id: str, period: str | None, score: str) -> pl.DataFrame:
     """``Scorecard.explain`` for one score; for the overall score, the metrics of the five CSO roles
     (the overall score is their mean, the SMART dimensions do not count in it)."""
     def compute() -> pl.DataFrame:
-        card = _card(who)
+        card = card_for(who)
         if score != "overall":
             return card.explain(leader_id, period, score)
         return card.explain(leader_id, period, None).filter(pl.col("score").is_in(list(ROLES)))
 
-    return _kept("explanation", who, (leader_id, period, score), compute)
+    return kept("explanation", who, (leader_id, period, score), compute)
 
 
 def metric_rows(who: Viewer, leader_id: str, metric: str, period: str | None) -> pl.DataFrame:
     """The CRM rows behind one metric of one leader."""
-    return _kept("metric_rows", who, (leader_id, metric, period),
-                 lambda: _card(who).metric_rows(leader_id, metric, period))
+    return kept("metric_rows", who, (leader_id, metric, period),
+                 lambda: card_for(who).metric_rows(leader_id, metric, period))
 
 
 def coaching_priorities(who: Viewer, leader_id: str, period: str | None) -> pl.DataFrame:
     """The three metrics whose improvement to target would raise the leader's overall score most."""
-    return _kept("coaching_priorities", who, (leader_id, period),
-                 lambda: _card(who).coaching_priorities(leader_id, period))
+    return kept("coaching_priorities", who, (leader_id, period),
+                 lambda: card_for(who).coaching_priorities(leader_id, period))
 
 
 def history(who: Viewer, leader_id: str) -> pl.DataFrame:
     """The leader's scores for the last eight quarters that have data, oldest first."""
-    return _kept("history", who, (leader_id,), lambda: _card(who).history(leader_id))
+    return kept("history", who, (leader_id,), lambda: card_for(who).history(leader_id))
 
 
 def leader_team(who: Viewer, leader_id: str, period: str | None) -> pl.DataFrame:
     """The leader's team, one row per visible member, each figure as the score computes it."""
-    return _kept("leader_team", who, (leader_id, period), lambda: _card(who).leader_team(leader_id, period))
+    return kept("leader_team", who, (leader_id, period), lambda: card_for(who).leader_team(leader_id, period))
 
 
 def rep_view(who: Viewer, rep_id: str, period: str | None) -> RepView | None:
     """One rep's live view, or None when the viewer may not see the rep."""
     def compute() -> RepView | None:
         try:
-            return _card(who).rep_view(rep_id, period)
+            return card_for(who).rep_view(rep_id, period)
         except KeyError:
             return None
 
-    return _kept("rep_view", who, (rep_id, period), compute)
+    return kept("rep_view", who, (rep_id, period), compute)
 
 
 def switched_off() -> pl.DataFrame:
     """The metrics the data cannot support in the quarter of the as-of date, and what would switch
     each on."""
-    return _kept("switched_off", None, (), lambda: _card(NOBODY).switched_off())
+    return kept("switched_off", None, (), lambda: card_for(NOBODY).switched_off())
 
 
 def product_lines() -> list[str]:
     """The product lines the deals carry, most used first."""
-    return _kept("product_lines", None, (), lambda: _card(NOBODY).product_lines())
+    return kept("product_lines", None, (), lambda: card_for(NOBODY).product_lines())
 
 
 def people(who: Viewer) -> pl.DataFrame:
@@ -320,7 +320,7 @@ def people(who: Viewer) -> pl.DataFrame:
         with store().reader() as con:
             return org.org_people(con, who.visible_reps)
 
-    return _kept("people", who, (), compute)
+    return kept("people", who, (), compute)
 
 
 def org_overview(who: Viewer) -> org.OrgOverview:
@@ -334,7 +334,7 @@ def org_overview(who: Viewer) -> org.OrgOverview:
         with s.reader() as con:
             return org.org_overview(con, who.visible_reps, loads, whole_org=whole_org)
 
-    return _kept("org_overview", who, (whole_org,), compute)
+    return kept("org_overview", who, (whole_org,), compute)
 
 
 def data_quality(who: Viewer) -> org.DataQuality:
@@ -346,7 +346,7 @@ def data_quality(who: Viewer) -> org.DataQuality:
         with store().reader() as con:
             return org.data_quality(con, None if whole_org else who.visible_reps)
 
-    return _kept("data_quality", who, (whole_org,), compute)
+    return kept("data_quality", who, (whole_org,), compute)
 
 
 def extract_rows() -> pl.DataFrame:
@@ -355,5 +355,5 @@ def extract_rows() -> pl.DataFrame:
         with store().reader() as con:
             return org.extract_rows(con)
 
-    return _kept("extract_rows", None, (), compute)
+    return kept("extract_rows", None, (), compute)
 

@@ -32,7 +32,7 @@ MODES = {"leaders": "Leaders I pick", "cohort": "A peer cohort"}
 def comparison(who: Viewer, period: str | None, chosen: tuple[str, ...] | Cohort) -> Comparison:
     """The leaders ``chosen`` (ids, or a peer cohort) side by side, among those the viewer may see;
     once per data version, rubric, viewer's reps, period and choice."""
-    return cache._kept("comparison", who, (period, chosen), lambda: compare(cache._card(who), chosen, period))
+    return cache.kept("comparison", who, (period, chosen), lambda: compare(cache.card_for(who), chosen, period))
 
 
 def metric_columns(table: pl.DataFrame, side: Comparison) -> dict[str, Any]:

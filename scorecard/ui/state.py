@@ -37,6 +37,7 @@ PAGES: dict[str, Page] = {p.key: p for p in (
     Page("scorecard", "pages/scorecard_page.py", "Scorecard", ":material/leaderboard:", "Scorecard"),
     Page("leader", "pages/leader.py", "Leader", ":material/supervisor_account:", "Scorecard"),
     Page("rep", "pages/rep.py", "Rep", ":material/person:", "Scorecard"),
+    Page("compare", "pages/compare.py", "Compare", ":material/compare_arrows:", "Scorecard"),
     Page("org", "pages/org_overview.py", "Org overview", ":material/account_tree:", "Organisation"),
     Page("upload", "pages/upload.py", "Upload", ":material/upload_file:", "Data"),
     Page("data_quality", "pages/data_quality.py", "Data quality", ":material/fact_check:", "Data"),
