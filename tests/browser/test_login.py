@@ -102,6 +102,21 @@ def _shows_none_of(page: Any, names: set[str]) -> None:
     assert shown == [], f"names of another team on {page.url}: {shown[:5]}"
 
 
+def test_a_shared_link_opens_the_login_not_page_not_found(hosted: Hosted, browser: Any) -> None:
+    page = new_page(browser)
+    for path in ("/leader?leader=U0005", "/rep?rep=U0017", "/scorecard_page", "/data_quality", "/upload"):
+        page.goto(hosted.app.url + path)
+        page.get_by_role("button", name="Log in").wait_for()
+        page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
+        page.wait_for_timeout(500)
+        body = read(page)
+        assert "Page not found" not in body, path
+        assert "Log in with your company account" in body
+        assert page.locator("[data-testid='stMetric'], [data-testid='stDataFrame']").count() == 0
+    screenshot(page, "login_shared_link")
+    page.context.close()
+
+
 def test_an_executive_sees_every_leader(hosted: Hosted, browser: Any) -> None:
     page = new_page(browser)
     log_in(page, hosted.app.url, "cro")
