@@ -938,7 +938,8 @@ def results_section(all_figures: Sequence[Mapping[str, Any]], machine: str) -> s
             lines += ["", f"While the large org loaded (`scorecard ingest`, as of {f['as_of_loaded']} instead of"
                       f" {f['as_of_before']}; {_s(f['ingest_seconds'])}, {_s(f.get('ingest_cpu_seconds'))} of CPU,"
                       f" exit {f['ingest_exit']}): {f['runs_during_load']} runs during the load,"
-                      f" {f['errors_during_load']} errors. Pages left open ({f['sitting_pages']}: {f['sitting_rep']}"
+                      f" {f['errors_during_load']} error{'' if f['errors_during_load'] == 1 else 's'}."
+                      f" Pages left open ({f['sitting_pages']}: {f['sitting_rep']}"
                       f" Rep, {f['sitting_scorecard']} Scorecard) showing the new as-of date after the commit"
                       f" ({f['commit_seen_as']}): {f['sitting_saw_load']} of {f['sitting_pages']}, p50"
                       f" {_s(f['visible_p50'])}, max {_s(f['visible_max'])} (Rep {_s(f['visible_max_rep'])},"
@@ -946,7 +947,8 @@ def results_section(all_figures: Sequence[Mapping[str, Any]], machine: str) -> s
     samples = sorted({e for f in all_figures for e in f.get("error_samples", [])})
     logins = sorted({e for f in all_figures for e in f.get("login_errors", [])})
     if samples or logins:
-        lines += ["", "Errors seen (a few):", ""] + [f"- {e}" for e in (logins + samples)[:8]]
+        lines += ["", "Errors seen (a few; a page without `script_finished` in 120 s counts as one):", ""]
+        lines += [f"- {e}" for e in (logins + samples)[:8]]
     return "\n".join(lines) + "\n"
 
 
