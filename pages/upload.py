@@ -1,6 +1,6 @@
 """Upload (sales ops): drop CRM files, see how each was read and checked, preview, confirm.
 
-A confirmed load and a restore run in a child process (``scorecard.upload_view``), one writer outside
+The checks, a confirmed load and a restore run in a child process (``scorecard.upload_view``), one writer outside
 the app; the page shows their progress from the status file the child writes."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import streamlit as st
 
 from scorecard import upload_view
 from scorecard.formats.values import slug
-from scorecard.ingest import plan_ingest
 from scorecard.mapping import MappingError, MappingProfile
 from scorecard.readers import RawTable
 from scorecard.ui import auth, cache
@@ -147,10 +146,14 @@ if staged:
 
         # planned again (a mapping saved or chosen, append switched): the earlier plan's copies go
         upload_view.discard_plan(store, st.session_state.pop("plan", None))
-        st.session_state["plan"] = plan_ingest(store, upload_view.paths(staged), append=append, mapping=choice,
-                                               as_of=as_of, progress=planning)
+        # checked in a child process: bounded in time, and stopped if this page goes away
+        planned = upload_view.plan_upload(store, staged, append=append, mapping=choice, as_of=as_of,
+                                          progress=planning, wanted=auth.session_is_open)
+        if planned is None:
+            st.stop()
+        st.session_state["plan"] = planned
         st.session_state["plan_key"] = plan_key
-        upload_view.record_if_rejected(store, st.session_state["plan"])  # for the Data quality page
+        upload_view.record_if_rejected(store, planned)  # for the Data quality page
         bar.empty()
     plan = st.session_state.get("plan")
 

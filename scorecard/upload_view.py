@@ -110,6 +110,10 @@ def rejected_by_checks(plan: IngestPlan) -> bool:
 def record_if_rejected(store: Store, plan: IngestPlan) -> None:
     """Keep a rejected upload's check results for the Data quality page (an accepted one's are kept
     when it is loaded; an upload waiting for its mapping has not been checked yet)."""
+    from scorecard.ingest import TIME_LIMIT_RULE
+
+    if TIME_LIMIT_RULE in plan.checks["rule"].to_list():
+        return  # recorded by the checking process as it was stopped
     if not plan.accepted and not plan.checks.is_empty() and rejected_by_checks(plan):
         store.record_checks(plan.checks, load_id=None, accepted=False)
 

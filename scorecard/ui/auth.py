@@ -170,3 +170,14 @@ def show_account(who: Viewer) -> None:
         st.caption(f"Signed in as {plain(who.email)}")
         if st.button("Log out"):
             st.logout()
+
+
+def session_is_open() -> bool:
+    """Whether the browser session of this page run is still connected (long work stops when not)."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not Runtime.exists():
+        return True  # not served by a Streamlit server (a test's run): nobody can leave
+    return Runtime.instance().is_active_session(ctx.session_id)

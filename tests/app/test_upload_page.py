@@ -157,14 +157,16 @@ def test_a_restore_that_cannot_be_done_is_said_and_changes_nothing(db: Path) -> 
         assert con.execute("select count(*) from reps").fetchall() == [(3,)]  # the owners, as before
 
 
-def test_planning_again_keeps_one_copy_of_the_files_for_the_archive(db: Path, tmp_path: Path) -> None:
+def test_checking_and_checking_again_leave_no_copies_behind(db: Path, tmp_path: Path) -> None:
+    """The page's checks run in a child process that keeps no copy for the archive: a confirmed load
+    checks the files again in its own process and copies them while it does."""
     at = run_page(staged(tmp_path, DATA / "exports/hubspot/team.csv"))
     staging = Store(db).archive_dir / ".staging"
-    assert len(list(staging.iterdir())) == 1
-    at.toggle(key="append").set_value(True).run()  # planned again
+    assert not staging.exists() or not [p for p in staging.rglob("*") if p.is_file()]
+    at.toggle(key="append").set_value(True).run()  # checked again
     assert not at.exception
-    copies = list(staging.iterdir())
-    assert len(copies) == 1 and (copies[0] / "1-team.csv").exists()
+    assert not staging.exists() or not [p for p in staging.rglob("*") if p.is_file()]
+    assert not list((db.parent / "uploads" / ".jobs").iterdir())  # the checking job's folder is gone
 
 
 # -- the load runs in a child process -------------------------------------------------------------
