@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Imported once here, before any session runs: Plotly imports pandas lazily, and two sessions of a
+# freshly started process importing it at the same moment fail on a half-made module.
+import pandas  # noqa: F401
+import plotly.graph_objects  # noqa: F401
 import streamlit as st
 
 from scorecard.ui import auth, state

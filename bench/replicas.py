@@ -11,10 +11,9 @@ configuration (``deploy/scorecard-http.conf`` and ``deploy/scorecard-proxy.conf`
 long read timeouts. Its pid file, logs and temporary folders are in the run folder (default
 ``data/replicas/``), so it needs no root and touches nothing of a system nginx. Ctrl-C stops all.
 
-One writer: every app process watches an inbox folder (``scorecard/inbox.py``); the first replica
-watches the database's inbox, the others a folder of their own in the run folder that nobody
-drops files into. Loads otherwise come from ``scorecard ingest`` or the Upload page, one at a time
-(the store's writer lock orders them).
+One writer: only the first replica watches the inbox folder (``scorecard/inbox.py``); the others
+are started with ``SCORECARD_INBOX_WATCH=false``. Loads otherwise come from ``scorecard ingest`` or
+the Upload page, one at a time (the store's writer lock orders them).
 
 The load test (``bench/loadtest.py``) and the browser test of the proxy use :func:`start_replicas`.
 """
@@ -165,13 +164,13 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path, de
     raise ReplicasError(f"{what} did not start ({url}); its log ends:\n{tail}")
 
 
-def start_app(port: int, *, db: Path, secrets: Path, log: Path, inbox: Path | None = None,
+def start_app(port: int, *, db: Path, secrets: Path, log: Path, watch_inbox: bool = True,
               env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
     """One hosted app process (``streamlit run app.py``) on 127.0.0.1:``port``, never without a login
     (``SCORECARD_HOSTED=1``); its output goes to ``log``. Returns at once (see :func:`wait_until_serving`)."""
     app_env = {**os.environ, **(env or {}), "SCORECARD_DB": str(Path(db).resolve()), "SCORECARD_HOSTED": "1"}
-    if inbox is not None:
-        app_env["SCORECARD_INBOX_DIR"] = str(inbox)
+    if not watch_inbox:
+        app_env["SCORECARD_INBOX_WATCH"] = "false"
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -201,10 +200,9 @@ def start_replicas(count: int, *, db: Path, secrets: Path, run_dir: Path = DEFAU
     deadline = time.monotonic() + timeout
     try:
         for index, app_port in enumerate(ports):
-            # one inbox watcher (one writer): the others watch a folder nobody uses
-            inbox = None if index == 0 else run_dir / f"inbox-unwatched-{app_port}"
+            # one inbox watcher (one writer): the first replica
             replicas.apps.append(start_app(app_port, db=db, secrets=secrets, log=run_dir / f"replica-{app_port}.log",
-                                           inbox=inbox, env=env))
+                                           watch_inbox=index == 0, env=env))
         for app_url, app_port, process in zip(replicas.app_urls, ports, replicas.apps, strict=True):
             wait_until_serving(f"{app_url}/_stcore/health", process, run_dir / f"replica-{app_port}.log",
                                 deadline, f"the replica on port {app_port}")

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     """Where raw files of accepted loads are kept; default: ``archive/`` beside the database."""
     inbox_dir: Path | None = None
     """Folder picked up by the running app; default: ``inbox/`` beside the database."""
+    inbox_watch: bool = True
+    """Whether this app process watches the inbox folder (``false`` on all replicas but one)."""
     fiscal_year_start_month: int = 1
     """First month of the fiscal year (1 = January)."""
     reporting_currency: str = "USD"

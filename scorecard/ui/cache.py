@@ -53,7 +53,8 @@ def store() -> Store:
     s = settings()
     from scorecard.inbox import start_inbox_watcher
 
-    start_inbox_watcher(s.db, s.resolved_inbox_dir())  # files dropped in the inbox load by themselves
+    if s.inbox_watch:
+        start_inbox_watcher(s.db, s.resolved_inbox_dir())  # files dropped in the inbox load by themselves
     return Store(s.db, archive_dir=s.archive_dir, reporting_currency=s.reporting_currency)
 
 
@@ -273,13 +274,13 @@ def explanation(who: Viewer, leader_id: str, period: str | None, score: str) -> 
 def metric_rows(who: Viewer, leader_id: str, metric: str, period: str | None) -> pl.DataFrame:
     """The CRM rows behind one metric of one leader."""
     return kept("metric_rows", who, (leader_id, metric, period),
-                 lambda: card_for(who).metric_rows(leader_id, metric, period))
+                lambda: card_for(who).metric_rows(leader_id, metric, period))
 
 
 def coaching_priorities(who: Viewer, leader_id: str, period: str | None) -> pl.DataFrame:
     """The three metrics whose improvement to target would raise the leader's overall score most."""
     return kept("coaching_priorities", who, (leader_id, period),
-                 lambda: card_for(who).coaching_priorities(leader_id, period))
+                lambda: card_for(who).coaching_priorities(leader_id, period))
 
 
 def history(who: Viewer, leader_id: str) -> pl.DataFrame:
