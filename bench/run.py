@@ -268,9 +268,10 @@ def write_results(figures: dict[str, dict[str, Any]], scale: float) -> str:
     if notes.exists():
         lines += [notes.read_text().strip(), ""]
     text = "\n".join(lines) + "\n"
-    kept = RESULTS.read_text().split(MANY_VIEWERS, 1) if RESULTS.exists() else []
+    kept = RESULTS.read_text().split(MANY_VIEWERS + "\n", 1) if RESULTS.exists() else []
     if len(kept) == 2:  # written by `make loadtest`, not by this run: kept as it is
-        text += "\n" + MANY_VIEWERS + kept[1].rstrip() + "\n"
+        section = kept[1].split("\n## ", 1)[0]
+        text += "\n" + MANY_VIEWERS + "\n" + section.rstrip() + "\n"
     RESULTS.write_text(text)
     return text
 
