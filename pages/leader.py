@@ -40,8 +40,9 @@ st.download_button("1:1 pack (PDF)",
 head = st.columns(6)
 for col, key in zip(head, ["overall", "company_leader", "customer_champion", "process_guru",
                            "organization_architect", "course_corrector"], strict=True):
-    col.metric(SCORES[key], format.points(row.get(key)), delta=format.delta(row.get(f"{key}_change")),
-               help="Change against the previous quarter")
+    change = row.get(f"{key}_change")
+    col.metric(SCORES[key], format.points(row.get(key)), delta=format.delta(change),
+               delta_color=format.delta_colour(change), help="Change against the previous quarter")
 
 explain_col, coach_col = st.columns([3, 2])
 with explain_col:
@@ -52,16 +53,15 @@ with explain_col:
         st.write("No metric could be computed for this leader in this period.")
     else:
         st.plotly_chart(charts.explanation_bars(explanation), key="explain_chart")
-        table = tables.explanation_table(explanation)
-        picked = st.dataframe(table, hide_index=True, key="explain_table", on_select="rerun",
-                              selection_mode="single-row", column_config=tables.explanation_columns())
+        table = tables.explanation_table(explanation, cache.currency())
+        picked = widgets.table(table, "explain_table", config=tables.explanation_columns(), select=True)
         st.caption("Select a metric to see the CRM rows behind it.")
         metric = widgets.selected_value(picked, table, "metric") or state.param("metric")
         if metric and metric in widgets.options(table, "metric"):
             state.set_params(metric=metric)
             rows = cache.metric_rows(who, leader_id, metric, period)
             st.markdown(f"**Rows behind {format.metric_label(metric)}** ({rows.height:,})")
-            st.dataframe(rows, hide_index=True, key="metric_rows")
+            widgets.table(rows, "metric_rows")
             widgets.download_csv(rows, f"{leader_id}-{metric}-{period}.csv", key="download_metric_rows")
 with coach_col:
     st.markdown("#### Coaching priorities")
@@ -69,7 +69,7 @@ with coach_col:
     if priorities.is_empty():
         st.write("Nothing to raise: every metric with enough data is at its target.")
     else:
-        st.dataframe(tables.priorities_table(priorities), hide_index=True, key="priorities")
+        widgets.table(tables.priorities_table(priorities, cache.currency()), "priorities")
     st.markdown("#### Score history")
     history = cache.history(who, leader_id)  # only the quarters that have deals or activities
     if history.is_empty():
@@ -93,8 +93,7 @@ else:
                                   selection_mode="points")
     with table_col:
         order, config = tables.team_columns(cache.currency())
-        chosen = st.dataframe(team, hide_index=True, key="team_table", on_select="rerun",
-                              selection_mode="single-row", column_order=order, column_config=config)
+        chosen = widgets.table(team, "team_table", order=order, config=config, select=True)
         widgets.download_csv(team, f"{leader_id}-team-{period}.csv", key="download_team")
     rep = widgets.selected_id(clicked) or widgets.selected_value(chosen, team, "rep_id")
     if rep:

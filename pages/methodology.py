@@ -8,7 +8,7 @@ import streamlit as st
 from scorecard import org
 from scorecard.metrics import ROLES, SCORE_DESCRIPTIONS, SCORES
 from scorecard.rubric import unmatched_product_lines
-from scorecard.ui import auth, cache, format, tables
+from scorecard.ui import auth, cache, format, tables, widgets
 from scorecard.ui.text import plain
 
 who = auth.current_viewer()
@@ -69,14 +69,11 @@ for score, label in SCORES.items():
     kind = "CSO role" if score in ROLES else "SMART dimension"
     with st.expander(f"{label} ({kind})", expanded=score == "company_leader"):
         st.caption(SCORE_DESCRIPTIONS.get(score, ""))
-        st.dataframe(
-            org.score_metrics(table, score), hide_index=True, key=f"rubric_{score}",
-            column_config={"metric_label": "Metric", "weight_share": tables.percent_column("Weight"),
-                           "band": "Points", "min_sample": "Minimum sample", "sample": "Sample counts",
-                           "unit": "Unit", "definition": st.column_config.TextColumn("Definition",
-                                                                                   width="large"),
-                           "source": st.column_config.TextColumn("Source", width="large")},
-        )
+        widgets.table(org.score_metrics(table, score), f"rubric_{score}",
+                      config={"metric_label": "Metric", "weight_share": tables.share_column("Weight"),
+                              "band": "Points", "min_sample": "Minimum sample", "sample": "Sample counts",
+                              "definition": st.column_config.TextColumn("Definition", width="large"),
+                              "source": st.column_config.TextColumn("Source", width="large")})
 
 st.subheader("Product lines named by the rubric")
 saved = st.session_state.pop("product_lines_saved", None)
@@ -107,5 +104,4 @@ elif who.local or who.can_upload:
             st.rerun()
 
 st.subheader("Settings in force")
-st.dataframe(tables.settings_table(cache.settings(), auth.hosting_mode(), cache.rubric_source()), hide_index=True,
-             key="settings")
+widgets.table(tables.settings_table(cache.settings(), auth.hosting_mode(), cache.rubric_source()), "settings")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from scorecard import charts
-from scorecard.ui import auth, cache, tables
+from scorecard.ui import auth, cache, tables, widgets
 
 who = auth.current_viewer()
 st.title("Org overview")
@@ -28,24 +28,17 @@ with right:
     if not who.sees_whole_org_data:
         st.caption("Rows that name people in your part of the organisation (deal history and currency rates"
                    " name no one, so they are not counted for you).")
-    st.dataframe(
-        overview.extracts, hide_index=True, key="extract_rows",
-        column_order=["extract", "rows", "optional", "description"],
-        column_config={"rows": tables.number_column("Rows", "localized"),
-                       "optional": st.column_config.CheckboxColumn("Optional")},
-    )
+    widgets.table(overview.extracts, "extract_rows",
+                  order=["extract", "rows", "optional", "description"],
+                  config={"optional": st.column_config.CheckboxColumn("Optional")})
 
 st.subheader("Leaders")
 if overview.leaders.is_empty():
     st.write("No leaders yet: a leader is anyone who manages someone in the reps extract.")
 else:
-    st.dataframe(
-        overview.leaders, hide_index=True, key="org_leaders",
-        column_config={"rep_id": "Id", "rep_name": "Leader", "manager_name": "Reports to",
-                       "level": tables.number_column("Level", "%d"), "region": "Region",
-                       "direct_reports": tables.number_column("Direct reports", "%d"),
-                       "team_size": tables.number_column("Whole team", "%d")},
-    )
+    widgets.table(overview.leaders, "org_leaders",
+                  config={"rep_id": "ID", "rep_name": "Leader", "manager_name": "Reports to",
+                          "level": tables.number_column("Level", "%d"), "team_size": tables.count_column("Whole team")})
 
 st.subheader("Load history")
 if overview.loads is None:
@@ -53,5 +46,5 @@ if overview.loads is None:
 elif overview.loads.is_empty():
     st.write("No load yet.")
 else:
-    st.dataframe(overview.loads, hide_index=True, key="org_loads",
-                 column_order=["load_id", "loaded_at", "loaded_by", "source", "extracts", "note"])
+    widgets.table(overview.loads, "org_loads",
+                  order=["load_id", "loaded_at", "loaded_by", "source", "extracts", "note"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import charts, drilldown
-from scorecard.metrics import DISPLAY_FIGURES, METRICS, format_value
+from scorecard import charts
+from scorecard.metrics import DISPLAY_FIGURES, METRICS
 from scorecard.ui import auth, cache, format, live, state, tables, widgets
 from scorecard.ui.text import plain
 
@@ -33,9 +33,9 @@ def live_view(rep_id: str, period_label: str) -> None:
         return
 
     profile, figures = view.profile, view.figures
-    facts = [profile.get("role") or "rep", profile.get("region") or ""]
+    facts = [format.label(profile.get("role") or "rep"), profile.get("region") or ""]
     st.subheader(plain(profile["rep_name"]))
-    st.caption(" · ".join(plain(f) for f in facts if f) + f" · as of {view.today:%A %d %B %Y}")
+    st.caption(" · ".join(plain(f) for f in facts if f) + f" · as of {format.day(view.today)}")
     if profile.get("manager_id") and who.may_see(profile["manager_id"]):
         st.page_link(state.script("leader"), label=f"Leader: {plain(profile['manager_name'])}",
                      icon=":material/supervisor_account:",
@@ -47,17 +47,19 @@ def live_view(rep_id: str, period_label: str) -> None:
     attainment, full = METRICS["quota_attainment"], DISPLAY_FIGURES["attainment_full_period"]
     expected = DISPLAY_FIGURES["expected_attainment"]
     cols = st.columns(6)
-    cols[0].metric(attainment.label, format_value(figures.get("quota_attainment"), attainment.unit),
+    cols[0].metric(attainment.label, format.value(figures.get("quota_attainment"), attainment.unit),
                    help=attainment.definition)
-    cols[1].metric(full.label, format.percent(figures.get("attainment_full_period")),
-                   help=f"{full.definition} {expected.label}: {format.percent(figures.get('expected_attainment'))}.")
-    cols[2].metric(DISPLAY_FIGURES["open_pipeline"].label, format.money(figures.get("open_pipeline"), cache.currency()),
+    cols[1].metric(full.label, format.share(figures.get("attainment_full_period")),
+                   help=f"{full.definition} {expected.label}: {format.share(figures.get('expected_attainment'))}.")
+    cols[2].metric(DISPLAY_FIGURES["open_pipeline"].label,
+                   format.money_short(figures.get("open_pipeline"), cache.currency()),
                    help=DISPLAY_FIGURES["open_pipeline"].definition)
-    cols[3].metric(DISPLAY_FIGURES["deals_at_risk"].label, f"{view.deals_at_risk} of {view.deals.height}",
+    cols[3].metric(DISPLAY_FIGURES["deals_at_risk"].label,
+                   f"{format.count(view.deals_at_risk)} of {format.count(view.deals.height)}",
                    help=DISPLAY_FIGURES["deals_at_risk"].definition)
-    cols[4].metric(DISPLAY_FIGURES["activities_this_week"].label, f"{view.activities_this_week}",
+    cols[4].metric(DISPLAY_FIGURES["activities_this_week"].label, format.count(view.activities_this_week),
                    help=f"Today: {view.feed_today.height}. {DISPLAY_FIGURES['activities_this_week'].definition}")
-    cols[5].metric(DISPLAY_FIGURES["target_accounts_touched"].label, format.percent(view.target_accounts_touched),
+    cols[5].metric(DISPLAY_FIGURES["target_accounts_touched"].label, format.share(view.target_accounts_touched),
                    help=DISPLAY_FIGURES["target_accounts_touched"].definition)
 
     feed_tab, deals_tab, targets_tab, pace_tab, team_tab = st.tabs(
@@ -66,40 +68,27 @@ def live_view(rep_id: str, period_label: str) -> None:
         if view.feed.is_empty():
             st.write("No activity logged this week.")
         else:
-            st.dataframe(view.feed, hide_index=True, key="activity_feed",
-                         column_order=["when", "activity_at", "type", "account_name", "contact_level",
-                                       "duration_min", "opportunity_id", "target_account"],
-                         column_config={"when": "When", "activity_at": st.column_config.DatetimeColumn(
-                             "At", format="ddd HH:mm"), "type": "Type", "account_name": "Account",
-                             "contact_level": "Contact", "duration_min": "Minutes",
-                             "opportunity_id": "Deal", "target_account": "Target account"})
+            widgets.table(view.feed, "activity_feed",
+                          order=["when", "activity_at", "type", "account_name", "contact_level", "duration_min",
+                                 "opportunity_id", "target_account"],
+                          config={"activity_at": st.column_config.DatetimeColumn("At", format="ddd HH:mm")})
     with deals_tab:
         if view.deals.is_empty():
             st.write("No open deals.")
         else:
             st.caption(DISPLAY_FIGURES["deals_at_risk"].definition)
-            st.dataframe(view.deals, hide_index=True, key="open_deals",
-                         column_order=["opportunity_id", "account_name", "stage", "amount", "close_date",
-                                       "forecast_category", "risk_flags", "days_since_activity", "contacts",
-                                       "next_step"],
-                         column_config={"opportunity_id": "Deal", "account_name": "Account", "stage": "Stage",
-                                        "amount": tables.money_column("Amount", cache.currency()),
-                                        "close_date": "Close date",
-                                        "forecast_category": "Forecast", "risk_flags": "Risk flags",
-                                        "days_since_activity": "Days since activity",
-                                        "contacts": "Contacts", "next_step": "Next step"})
+            widgets.table(view.deals, "open_deals",
+                          order=["opportunity_id", "account_name", "stage", "amount", "close_date",
+                                 "forecast_category", "risk_flags", "days_since_activity", "contacts", "next_step"])
             widgets.download_csv(view.deals, f"{rep_id}-open-deals.csv", key="download_open_deals")
     with targets_tab:
         if view.target_accounts.is_empty():
             st.write("This rep owns no target accounts (is_target in the accounts extract).")
         else:
-            st.dataframe(view.target_accounts, hide_index=True, key="target_accounts",
-                         column_order=["account_name", "covered", "touches_30d", "last_touch_at",
-                                       "open_pipeline", "open_deals", "industry"],
-                         column_config={"account_name": "Account", "covered": "Touched in 30 days",
-                                        "touches_30d": "Touches (30 days)", "last_touch_at": "Last touch",
-                                        "open_pipeline": tables.money_column("Open pipeline", cache.currency()),
-                                        "open_deals": "Open deals", "industry": "Industry"})
+            widgets.table(view.target_accounts, "target_accounts",
+                          order=["account_name", "covered", "touches_30d", "last_touch_at", "open_pipeline",
+                                 "open_deals", "industry"],
+                          config={"covered": "Touched in 30 days", "touches_30d": "Touches (30 days)"})
     with pace_tab:
         if figures.get("period_quota") is None:
             st.info("No quota for this rep in the period: load the quotas extract to see pace.")
@@ -108,7 +97,7 @@ def live_view(rep_id: str, period_label: str) -> None:
         st.caption("Each metric as the score computes it for this rep alone, against the median of the"
                    " reps who share this rep's manager (those with enough data to be scored).")
         st.plotly_chart(charts.rep_against_median(view.vs_team), key="median_chart")
-        st.dataframe(drilldown.vs_team_table(view.vs_team), hide_index=True, key="vs_team")
+        widgets.table(tables.vs_team_table(view.vs_team, cache.currency()), "vs_team")
 
 
 live_view(rep_id, period_label)

@@ -43,7 +43,7 @@ if tv_view:
     st.stop()
 
 cols = st.columns(4)
-cols[0].metric("Leaders", leaders.height)
+cols[0].metric("Leaders", format.count(leaders.height))
 cols[1].metric("Org median overall", format.points(median.get("overall")))
 best = leaders.row(0, named=True)  # leaders on thin coverage come last: the top is a complete score
 thin_top = " · thin coverage" if best.get("thin_coverage") else ""
@@ -77,8 +77,7 @@ with rank_tab:
                                on_select="rerun", selection_mode="points")
     with table_col:
         ranking = tables.ranking_table(leaders, sort_key)
-        picked = st.dataframe(ranking, hide_index=True, key="ranking_table", on_select="rerun",
-                              selection_mode="single-row", column_config=tables.ranking_columns())
+        picked = widgets.table(ranking, "ranking_table", config=tables.ranking_columns(), select=True)
         widgets.download_csv(ranking, f"scorecard-{period}.csv", key="download_ranking")
 with radar_tab:
     radar_id = widgets.person_picker("Leader", leaders, "radar", id_col="leader_id", name_col="leader_name")

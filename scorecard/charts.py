@@ -6,10 +6,15 @@ can open that person's page.
 
 CRM text is data, never markup: Plotly reads a subset of HTML in every label (``<a href>``, ``<b>``,
 ``<br>``), so each name, region or role goes through :func:`chart_text` first and shows as typed.
+
+Figures are written as the pages write them (``scorecard.ui.format``): money in its short form with
+the currency (``$1.2M``, ``$46K``), whole percentages, codes in words. Legends sit above the plot,
+clear of the axis labels, and a bar's label is never cut at the plot's edge.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +22,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from scorecard.metrics import SCORES
+from scorecard.ui import format
 
 SCORE_COLOURS: dict[str, str] = {
     "overall": "#1f2937",
@@ -51,6 +57,23 @@ def _layout(fig: go.Figure, *, height: int, font_size: int = 13, **extra: Any) -
     fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       font={"size": font_size}, **extra)
     return fig
+
+
+LEGEND_ABOVE: dict[str, Any] = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}
+"""A horizontal legend above the plot: below it, it would sit on the axis labels."""
+
+
+def money_ticks(values: Sequence[float | None], currency: str, count: int = 5) -> tuple[list[float], list[str]]:
+    """Round tick values from 0 to the largest of ``values`` and their labels in short money (``$400K``),
+    so an axis reads as the rest of the page does (Plotly's own would read ``400k``)."""
+    top = max([v for v in values if v is not None and v == v] + [0.0])
+    if top <= 0:
+        return [0.0], [format.money_short(0, currency)]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    ticks = [i * step for i in range(int(math.ceil(top / step)) + 1)]
+    return ticks, [format.money_short(t, currency) for t in ticks]
 
 
 def chart_text(value: object) -> str:
@@ -134,11 +157,11 @@ def ranking_bars(leaders: pl.DataFrame, score: str = "overall", *, font_size: in
     fig = go.Figure(go.Bar(
         x=ranked[score].to_list(), y=names, orientation="h",
         customdata=ranked["leader_id"].to_list(), marker_color=score_colour(score),
-        text=[f"{v:.0f}" for v in ranked[score].to_list()], textposition="outside",
+        text=[format.points(v) for v in ranked[score].to_list()], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x:.0f}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed", tickfont={"size": font_size})
-    fig.update_xaxes(range=[0, 105], title_text=f"{SCORES.get(score, score)} (points)",
+    fig.update_xaxes(range=[0, 115], tickvals=[0, 25, 50, 75, 100], title_text=f"{SCORES.get(score, score)} (points)",
                      tickfont={"size": font_size})
     return _layout(fig, height=height or max(300, 28 * ranked.height + 100), font_size=font_size,
                    clickmode="event+select")
@@ -156,13 +179,15 @@ def leader_radar(leader_name: str, leader_scores: Mapping[str, float | None],
         return [*vals, vals[0]]
 
     fig = go.Figure()
-    fig.add_trace(go.Scatterpolar(r=values(median), theta=closed, name="Org median",
-                                  line={"color": PACE_COLOUR, "dash": "dash"}))
     fig.add_trace(go.Scatterpolar(r=values(leader_scores), theta=closed, name=chart_text(leader_name),
-                                  fill="toself", line={"color": SCORE_COLOURS["overall"]},
+                                  fill="toself", fillcolor="rgba(31, 41, 55, 0.12)",
+                                  line={"color": SCORE_COLOURS["overall"]},
                                   marker={"color": [score_colour(k) for k in [*scores, scores[0]]],
                                           "size": 9}))
-    fig.update_layout(polar={"radialaxis": {"range": [0, 100]}}, legend={"orientation": "h"})
+    # the median over the leader's fill, so the fill never hides it
+    fig.add_trace(go.Scatterpolar(r=values(median), theta=closed, name="Org median",
+                                  line={"color": PACE_COLOUR, "dash": "dash", "width": 2}))
+    fig.update_layout(polar={"radialaxis": {"range": [0, 100]}}, legend=LEGEND_ABOVE)
     return _layout(fig, height=420)
 
 
@@ -179,7 +204,7 @@ def score_history(history: pl.DataFrame, scores: Sequence[str] | None = None) ->
             visible=True if key == "overall" or len(keys) <= 6 else "legendonly",
         ))
     fig.update_yaxes(range=[0, 100], title_text="points")
-    return _layout(fig, height=380, legend={"orientation": "h"})
+    return _layout(fig, height=380, legend=LEGEND_ABOVE)
 
 
 def explanation_bars(explanation: pl.DataFrame) -> go.Figure:
@@ -198,29 +223,34 @@ def explanation_bars(explanation: pl.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(
         x=frame["points"].to_list(), y=labels, orientation="h",
         marker_color=colours, customdata=frame["metric"].to_list(),
-        text=[("" if p is None else f"{p:.0f}") for p in frame["points"].to_list()],
-        textposition="outside",
-        hovertext=[f"weight {w or 0:g}, {s}" for w, s in  # a rubric weight (3, 2, 1), not a rate
+        text=[("" if p is None else format.points(p)) for p in frame["points"].to_list()],
+        textposition="outside", cliponaxis=False,
+        hovertext=[f"weight {w or 0:g}, {format.label(s).lower()}" for w, s in  # a rubric weight (3, 2, 1)
                    zip(frame["weight"].to_list(), frame["status"].to_list(), strict=True)],
         hovertemplate="%{y}: %{x:.0f} points<br>%{hovertext}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 110], title_text="points")
+    fig.update_xaxes(range=[0, 115], tickvals=[0, 25, 50, 75, 100], title_text="points")
     return _layout(fig, height=max(220, 40 * frame.height + 80), clickmode="event+select")
 
 
 def attainment_against_pace(curve: pl.DataFrame, currency: str = "USD") -> go.Figure:
     """Won to date against the straight line to quota (``drilldown.attainment_curve``)."""
+    won, pace = curve["won_to_date"].to_list(), curve["pace_to_date"].to_list()
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=curve["day"].to_list(), y=curve["won_to_date"].to_list(),
-                             name="Won to date", mode="lines", line={"color": AHEAD_COLOUR, "width": 3},
-                             fill="tozeroy"))
+    fig.add_trace(go.Scatter(x=curve["day"].to_list(), y=won, name="Won to date", mode="lines",
+                             line={"color": AHEAD_COLOUR, "width": 3}, fill="tozeroy",
+                             hovertext=[format.money_short(v, currency) for v in won],
+                             hovertemplate="%{x|%d %b %Y}: %{hovertext} won<extra></extra>"))
     if curve["pace_to_date"].null_count() < curve.height:
-        fig.add_trace(go.Scatter(x=curve["day"].to_list(), y=curve["pace_to_date"].to_list(),
-                                 name="Pace to quota", mode="lines",
-                                 line={"color": PACE_COLOUR, "dash": "dash"}))
-    fig.update_yaxes(title_text=currency, tickformat="~s")
-    return _layout(fig, height=300, legend={"orientation": "h"})
+        fig.add_trace(go.Scatter(x=curve["day"].to_list(), y=pace, name="Pace to quota", mode="lines",
+                                 line={"color": PACE_COLOUR, "dash": "dash"},
+                                 hovertext=[format.money_short(v, currency) for v in pace],
+                                 hovertemplate="%{x|%d %b %Y}: %{hovertext} on pace<extra></extra>"))
+    ticks, labels = money_ticks([*won, *pace], currency)
+    fig.update_yaxes(tickvals=ticks, ticktext=labels, range=[0, ticks[-1] * 1.02 or 1], title_text=None)
+    fig.update_xaxes(tickformat="%d %b")
+    return _layout(fig, height=300, legend=LEGEND_ABOVE)
 
 
 def team_attainment_bars(team: pl.DataFrame) -> go.Figure:
@@ -266,7 +296,7 @@ def org_sunburst(people: pl.DataFrame) -> go.Figure:
     fig = go.Figure(go.Sunburst(
         ids=people["rep_id"].to_list(), labels=names,
         parents=people["manager_id"].fill_null("").to_list(),
-        hovertext=[chart_text(f"{r or 'rep'} · {g or ''}") for r, g in
+        hovertext=[chart_text(" · ".join(t for t in (format.label(r or "rep"), g or "") if t)) for r, g in
                    zip(people["role"].to_list(), people["region"].to_list(), strict=True)],
         hovertemplate="%{label}<br>%{hovertext}<extra></extra>", maxdepth=3,
     ))

@@ -14,47 +14,130 @@ import streamlit as st
 
 from scorecard import drilldown
 from scorecard.access import HostingMode
-from scorecard.metrics import METRICS, SCORES, format_value
+from scorecard.metrics import DISPLAY_FIGURES, METRICS, SCORES
 from scorecard.rubric import Rubric
 from scorecard.settings import Settings
 from scorecard.ui import format
 from scorecard.ui.text import plain
 
 # -- column formats ---------------------------------------------------------------------------------
+# Streamlit draws each number column itself: these formats write what ``format`` writes, so a
+# table and a caption agree (money exact with its currency, whole percentages, dates without a time).
 
 
 def money_column(label: str, currency: str, help: str | None = None) -> Any:
-    code = currency.upper()
-    fmt = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}.get(code, "localized")
-    return st.column_config.NumberColumn(label, format=fmt, help=help)
+    """An exact amount with its currency: ``$139,700``."""
+    return st.column_config.NumberColumn(label, format=format.money_format(currency), help=help)
 
 
-def percent_column(label: str, help: str | None = None) -> Any:
-    return st.column_config.NumberColumn(label, format="percent", help=help)
+def share_column(label: str, help: str | None = None) -> Any:
+    """A share as a whole percentage: ``42%``."""
+    return st.column_config.NumberColumn(label, format="percent", step=0.01, help=help)
 
 
 def number_column(label: str, fmt: str = "%.1f", help: str | None = None) -> Any:
     return st.column_config.NumberColumn(label, format=fmt, help=help)
 
 
-_FORMATS = {"ratio": "%.2fx", "days": "%.0f days", "per_month": "%.1f/month", "per_rep_day": "%.1f/day",
-            "contacts": "%.1f", "reps": "%d", "count": "%d"}
+def count_column(label: str, help: str | None = None) -> Any:
+    """A whole number with thousands separated: ``1,234``."""
+    return number_column(label, "%,.0f", help)
 
 
-def figure_column(column: drilldown.Column, currency: str) -> Any:
-    """A team-table column in the figure's unit, as the explanation writes it, with its definition."""
-    if column.unit == "money":
-        return money_column(column.label, currency, column.help)
-    if column.unit == "share":
-        return percent_column(column.label, column.help)
-    return number_column(column.label, _FORMATS.get(column.unit, "%.1f"), column.help)
+def date_column(label: str, help: str | None = None) -> Any:
+    """A date: ``15 Nov 2023``."""
+    return st.column_config.DateColumn(label, format=format.DATE_FORMAT, help=help)
+
+
+def moment_column(label: str, help: str | None = None) -> Any:
+    """A date and time: ``15 Nov 2023, 14:05``."""
+    return st.column_config.DatetimeColumn(label, format=format.DATETIME_FORMAT, help=help)
+
+
+_UNIT_FORMATS = {"ratio": "%.2fx", "days": "%.0f days", "per_month": "%.1f/month",
+                 "per_rep_day": "%.1f/rep/day", "contacts": "%.1f", "reps": "%d"}
+
+
+def unit_column(label: str, unit: str, currency: str, help: str | None = None) -> Any:
+    """A column of values in one unit of the metric catalogue, written as ``format.value`` writes them."""
+    if unit == "money":
+        return money_column(label, currency, help)
+    if unit == "share":
+        return share_column(label, help)
+    if unit == "count":
+        return count_column(label, help)
+    return number_column(label, _UNIT_FORMATS.get(unit, "%.1f"), help)
 
 
 def team_columns(currency: str) -> tuple[list[str], dict[str, Any]]:
-    """The Leader page's team table: (column order, column configuration)."""
+    """The Leader page's team table: (column order, column configuration), each figure in its unit
+    with its definition."""
     figures = drilldown.team_table_columns()
     return (["rep_name", "manager_name", *[c.key for c in figures]],
-            {"rep_name": "Rep", "manager_name": "Manager", **{c.key: figure_column(c, currency) for c in figures}})
+            {"rep_name": "Rep", "manager_name": "Manager",
+             **{c.key: unit_column(c.label, c.unit, currency, c.help) for c in figures}})
+
+
+COLUMN_LABELS: dict[str, str] = {
+    "opportunity_id": "Deal", "account_id": "Account ID", "account_name": "Account", "owner_rep_id": "Owner ID",
+    "owner_name": "Owner", "rep_id": "Rep ID", "rep_name": "Rep", "manager_id": "Manager ID",
+    "manager_name": "Manager", "leader_id": "Leader ID", "leader_name": "Leader", "coach_id": "Coach ID",
+    "activity_id": "Activity", "activity_at": "At", "created_date": "Created", "close_date": "Close date",
+    "is_closed": "Closed", "is_won": "Won", "forecast_category": "Forecast", "contact_level": "Contact",
+    "duration_min": "Minutes", "session_at": "Session", "last_activity_at": "Last activity",
+    "last_touch_at": "Last touch", "days_since_activity": "Days since activity", "next_step": "Next step",
+    "product_line": "Product line", "lead_source": "Lead source", "risk_flags": "Risk flags",
+    "target_account": "Target account", "is_target": "Target account", "hire_date": "Hired",
+    "termination_date": "Left", "loaded_at": "Loaded at", "loaded_by": "Loaded by", "checked_at": "Checked at",
+}
+"""Headings of the columns the data model names (any other: ``format.heading``)."""
+
+COLUMN_UNITS: dict[str, str] = {
+    "amount": "money", "open_pipeline": "money", "won_amount": "money", "period_quota": "money",
+    "quota": "money", "quota_amount": "money", "pipeline": "money", "won_to_date": "money",
+    "duration_min": "count", "days_since_activity": "count", "contacts": "count", "touches_30d": "count",
+    "open_deals": "count", "rows": "count", "team_size": "count", "direct_reports": "count",
+}
+"""Columns whose numbers are in one unit; a metric's or display figure's key has the catalogue's."""
+
+
+def _unit_of(column: str) -> str | None:
+    if column in COLUMN_UNITS:
+        return COLUMN_UNITS[column]
+    if column in METRICS:
+        return METRICS[column].unit
+    if column in DISPLAY_FIGURES:
+        return DISPLAY_FIGURES[column].unit
+    return None
+
+
+def columns(frame: pl.DataFrame, currency: str) -> dict[str, Any]:
+    """A heading and a format for every column of ``frame``, from its name and type: money with its
+    currency, shares as percentages, dates without a time, counts with thousands separated."""
+    config: dict[str, Any] = {}
+    for name, dtype in frame.schema.items():
+        heading = COLUMN_LABELS.get(name) or format.heading(name)
+        unit = _unit_of(name)
+        if dtype == pl.Date:
+            config[name] = date_column(heading)
+        elif isinstance(dtype, pl.Datetime):
+            config[name] = moment_column(heading)
+        elif dtype.is_numeric() and unit is not None:
+            config[name] = unit_column(heading, unit, currency)
+        elif dtype.is_integer():
+            config[name] = count_column(heading)
+        else:
+            config[name] = heading
+    return config
+
+
+def readable(frame: pl.DataFrame) -> pl.DataFrame:
+    """The codes of ``format.CODE_COLUMNS`` in words (``c_level`` -> ``C-level``); CRM text stays as typed."""
+    coded = [c for c in format.CODE_COLUMNS if c in frame.columns and frame.schema[c] == pl.String]
+    if not coded:
+        return frame
+    return frame.with_columns(
+        pl.col(c).replace_strict(format.CODES, default=pl.col(c), return_dtype=pl.String) for c in coded)
 
 
 # -- the ranking --------------------------------------------------------------------------------------
@@ -132,17 +215,17 @@ def marked_names(leaders: pl.DataFrame) -> pl.DataFrame:
 
 # -- why the score is what it is ----------------------------------------------------------------------
 
-def explanation_table(explanation: pl.DataFrame) -> pl.DataFrame:
+def explanation_table(explanation: pl.DataFrame, currency: str) -> pl.DataFrame:
     """``Scorecard.explain`` with the value in its unit, the status in words and how much of each
     score's weight was scored (``score_coverage``)."""
-    values = [format_value(v, u) for v, u in zip(explanation["value"].to_list(),
-                                                   explanation["unit"].to_list(), strict=True)]
-    status = {"scored": "scored", "not_enough_data": "not enough data", "switched_off": "switched off"}
+    values = [format.value(v, u, currency) for v, u in zip(explanation["value"].to_list(),
+                                                            explanation["unit"].to_list(), strict=True)]
     return explanation.select(
         pl.col("score_label"), pl.col("metric"), pl.col("metric_label"),
         pl.Series("value_text", values, dtype=pl.String), pl.col("points"), pl.col("weight"),
         pl.col("effective_weight"), pl.col("sample"), pl.col("min_sample"),
-        pl.col("status").replace_strict(status, default=pl.col("status")).alias("status"),
+        pl.col("status").replace_strict(format.CODES, default=pl.col("status"), return_dtype=pl.String)
+        .alias("status"),
         pl.col("reason"),
         (pl.col("score_coverage") if "score_coverage" in explanation.columns
          else pl.lit(None, dtype=pl.String)).alias("score_coverage"),
@@ -152,12 +235,12 @@ def explanation_table(explanation: pl.DataFrame) -> pl.DataFrame:
 def explanation_columns() -> dict[str, Any]:
     return {
         "score_label": "Score", "metric": None, "metric_label": "Metric", "value_text": "Value",
-        "points": st.column_config.NumberColumn("Points", format="%.0f"),
+        "points": number_column("Points", "%.0f"),
         # a weight is a number of the rubric (3, 2, 1), not a rate; its share of the score is the rate
         "weight": st.column_config.NumberColumn("Weight", format="plain",
                                                 help="The metric's weight in this score, as the rubric sets it"),
-        "effective_weight": st.column_config.NumberColumn(
-            "Share of score", format="percent",
+        "effective_weight": share_column(
+            "Share of score",
             help="The metric's share of the score once the weight of metrics without data is spread over"
                  " the rest (0% when it is not scored)"),
         "sample": "Sample", "min_sample": "Minimum", "status": "Status", "reason": "Why",
@@ -166,15 +249,33 @@ def explanation_columns() -> dict[str, Any]:
     }
 
 
-def priorities_table(priorities: pl.DataFrame) -> pl.DataFrame:
+def priorities_table(priorities: pl.DataFrame, currency: str) -> pl.DataFrame:
     """The coaching priorities in words: now, target and the overall points each would add."""
     units = [METRICS[m].unit if m in METRICS else "" for m in priorities["metric"].to_list()]
     return pl.DataFrame({
         "Metric": priorities["metric_label"].to_list(),
-        "Now": [format_value(v, u) for v, u in zip(priorities["value"].to_list(), units, strict=True)],
-        "Target": [format_value(v, u) for v, u in zip(priorities["target"].to_list(), units, strict=True)],
+        "Now": [format.value(v, u, currency) for v, u in zip(priorities["value"].to_list(), units, strict=True)],
+        "Target": [format.value(v, u, currency) for v, u in zip(priorities["target"].to_list(), units,
+                                                                 strict=True)],
         "Overall points to gain": [format.points(g) for g in priorities["gain"].to_list()],
-    })
+    }, schema={"Metric": pl.String, "Now": pl.String, "Target": pl.String, "Overall points to gain": pl.String})
+
+
+def vs_team_table(vs_team: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """The rep against the team median (``drilldown.rep_vs_team_median``) in words: each value in its
+    unit, ahead or behind, and why a metric is not scored."""
+    def text(values: pl.Series) -> list[str]:
+        return [format.value(v, u, currency) for v, u in zip(values.to_list(), vs_team["unit"].to_list(),
+                                                              strict=True)]
+
+    return pl.DataFrame({
+        "Metric": vs_team["label"].to_list(),
+        "Rep": text(vs_team["rep"]),
+        "Team median": text(vs_team["team_median"]),
+        "": ["ahead" if a else ("behind" if a is not None else format.MISSING) for a in vs_team["ahead"].to_list()],
+        "Status": ["" if s == "scored" else format.label(s) for s in vs_team["status"].to_list()],
+    }, schema={"Metric": pl.String, "Rep": pl.String, "Team median": pl.String, "": pl.String,
+               "Status": pl.String})
 
 
 # -- the settings in force ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 
 from scorecard.access import Viewer
-from scorecard.ui import cache, state
+from scorecard.ui import cache, format, state, tables
 from scorecard.ui.cache import PeriodChoice
 
 # -- pickers whose value lives in the URL --------------------------------------------------------------
@@ -89,6 +89,21 @@ def selected_value(event: Any, frame: pl.DataFrame, column: str) -> str | None:
         return None
     value = frame[column][index]
     return None if value is None else str(value)
+
+
+# -- tables ---------------------------------------------------------------------------------------------
+
+def table(frame: pl.DataFrame, key: str, *, order: list[str] | None = None,
+          config: Mapping[str, Any] | None = None, select: bool = False) -> Any:
+    """A dataframe as every page shows one: each column headed and formatted from its name and type
+    (``tables.columns``; ``config`` overrides), codes in words, a missing value as "–" (never "None"),
+    no index. With ``select``, a click selects one row (the page reads it with :func:`selected_row`
+    on the same ``frame``: the rows keep their order)."""
+    shown = tables.readable(frame)
+    column_config = {**tables.columns(frame, cache.currency()), **(config or {})}
+    return st.dataframe(shown, hide_index=True, key=key, column_order=order, column_config=column_config,
+                        placeholder=format.MISSING, on_select="rerun" if select else "ignore",
+                        selection_mode="single-row")
 
 
 # -- downloads ------------------------------------------------------------------------------------------

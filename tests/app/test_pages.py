@@ -186,7 +186,7 @@ def test_leader_page_explains_down_to_the_rows(run_app: RunApp, demo_db_path: Pa
 
 
 def test_the_team_table_and_the_rep_page_show_the_same_attainment(run_app: RunApp, demo_db_path: Path) -> None:
-    from scorecard.metrics import format_value
+    from scorecard.ui import format
 
     leader = run_app(demo_db_path, "pages/leader.py", params={"leader": "U0005"})
     _no_exception(leader)
@@ -196,7 +196,7 @@ def test_the_team_table_and_the_rep_page_show_the_same_attainment(run_app: RunAp
     _no_exception(rep)
     shown = {m.label: m.value for m in rep.metric}
     # one figure, one definition: the rep page prints the number the team table holds
-    assert shown["Quota attainment"] == format_value(row["quota_attainment"], "ratio")
+    assert shown["Quota attainment"] == format.ratio(row["quota_attainment"])
     assert shown["Attainment (full quarter)"] == f"{row['attainment_full_period'] * 100:.0f}%"
 
 
@@ -239,7 +239,7 @@ def test_leader_page_shows_rubric_weights_as_numbers(run_app: RunApp, demo_db_pa
     # a weight is a number of the rubric (3 reads "3", not "300%"); its share of the score is the rate
     assert config["weight"]["type_config"]["format"] == "plain"
     assert config["effective_weight"]["type_config"]["format"] == "percent"
-    scored = explanation[explanation["status"] == "scored"]
+    scored = explanation[explanation["status"] == "Scored"]
     assert scored["effective_weight"].sum() == pytest.approx(1.0)
 
 
@@ -343,3 +343,48 @@ def test_methodology_sets_the_strategic_lines_from_the_data(run_app: RunApp, pas
     assert "Saved to the rubric: strategic GTXPro; bundles MG Special." in [s.value for s in at.success]
     assert str(saved.parent) not in texts(at)  # never the server's file paths
     assert "Strategic: GTXPro." in texts(at)
+
+
+# -- one formatter on every page ------------------------------------------------------------------------------
+
+def _no_none_and_placeholders(at: object) -> None:
+    for frame in at.dataframe:  # type: ignore[attr-defined]
+        assert frame.proto.placeholder == "–"  # a missing value reads "–", never "None"
+        text_columns = frame.value.select_dtypes(include="object")
+        assert not text_columns.isin(["None"]).any().any()
+
+
+def test_the_leader_page_writes_money_shares_and_changes_as_one_formatter(run_app: RunApp,
+                                                                           demo_db_path: Path) -> None:
+    from streamlit.proto.Metric_pb2 import Metric
+
+    at = run_app(demo_db_path, "pages/leader.py", params={"leader": "U0005", "score": "process_guru",
+                                                         "metric": "pipeline_hygiene"})
+    _no_exception(at)
+    _no_none_and_placeholders(at)
+    for metric in at.metric:
+        assert metric.proto.delta != "+0"
+        # a change that rounds to nothing is grey, not a green "+0"
+        if metric.proto.delta == "0":
+            assert metric.proto.color == Metric.MetricColor.GRAY
+    team = column_config(at, "won_amount")
+    assert team["won_amount"]["type_config"]["format"] == "$%,.0f"  # exact, with the currency
+    assert team["win_rate"]["type_config"]["format"] == "percent"
+    rows = column_config(at, "close_date")  # the CRM rows behind the metric
+    assert rows["close_date"]["type_config"]["format"] == "D MMM YYYY"  # never 00:00:00
+    assert rows["amount"]["type_config"]["format"] == "$%,.0f"
+
+
+def test_the_rep_page_writes_codes_in_words(run_app: RunApp, demo_db_path: Path) -> None:
+    at = run_app(demo_db_path, "pages/rep.py", params={"rep": "U0017"})
+    _no_exception(at)
+    _no_none_and_placeholders(at)
+    deals = frame_with(at, "forecast_category")
+    assert set(deals["forecast_category"].dropna()) <= {"Pipeline", "Best case", "Commit", "Omitted", "Closed"}
+    feed = frame_with(at, "contact_level")
+    assert "c_level" not in set(feed["contact_level"].dropna()) and "vp" not in set(feed["contact_level"].dropna())
+    assert set(feed["type"].dropna()) <= {"Call", "E-mail", "Meeting", "Demo", "Content", "Social", "Event", "Other"}
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Open pipeline"].startswith("$") and shown["Open pipeline"][-1] in "0123456789KMB"
+    assert shown["Attainment (full quarter)"].endswith("%")
+    assert "Account executive" in texts(at)  # the rep's role, in words

@@ -55,8 +55,9 @@ def test_ranking_bars_best_first_in_the_scores_colour() -> None:
 def test_radar_closes_the_loop_and_compares_with_the_median() -> None:
     median = {key: 50.0 for key in SCORES}
     fig = charts.leader_radar("Ann", _leaders().row(0, named=True), median)
-    med, ann = fig.data
+    ann, med = fig.data  # the median drawn last, over the leader's fill: never hidden by it
     assert med.name == "Org median" and ann.name == "Ann"
+    assert ann.fill == "toself" and med.fill is None
     assert len(ann.r) == 11 and ann.r[0] == ann.r[-1]  # ten scores, closed back to the first
     assert list(med.r) == [50.0] * 11
 
@@ -104,6 +105,10 @@ def test_attainment_against_pace_draws_both_lines() -> None:
     curve = pl.DataFrame({"day": [date(2026, 4, 1), date(2026, 4, 2)], "won_to_date": [0.0, 10.0],
                           "pace_to_date": [1.0, 2.0]})
     fig = charts.attainment_against_pace(curve)
+    # money on the axis in the short form of every page, with the currency (not Plotly's "400k")
+    # (the largest amount, 10, in five steps of 2)
+    assert list(fig.layout.yaxis.ticktext) == ["$0", "$2", "$4", "$6", "$8", "$10"]
+    assert (fig.layout.legend.y, fig.layout.legend.yanchor) == (1.02, "bottom")
     assert [t.name for t in fig.data] == ["Won to date", "Pace to quota"]
     no_quota = curve.with_columns(pl.lit(None, dtype=pl.Float64).alias("pace_to_date"))
     assert [t.name for t in charts.attainment_against_pace(no_quota).data] == ["Won to date"]
@@ -124,7 +129,7 @@ def test_radar_leaves_a_missing_score_out_rather_than_at_zero() -> None:
     median = {key: 50.0 for key in SCORES}
     median["strategic"] = float("nan")  # no leader had enough data
     fig = charts.leader_radar("Bob", _leaders().row(1, named=True), median)
-    med, bob = fig.data
+    bob, med = fig.data
     teams = list(SCORES).index("teams") - 1  # the radar shows the ten scores, without overall
     strategic = list(SCORES).index("strategic") - 1
     assert bob.r[teams] is None  # Bob has no teams score: a gap, not a point at 0
@@ -140,6 +145,30 @@ def test_explanation_hover_shows_the_weight_as_a_number() -> None:
     })
     bar = charts.explanation_bars(explanation).data[0]
     assert list(bar.hovertext) == ["weight 3, scored", "weight 2, scored"]  # not 300% and 200%
+    not_enough = charts.explanation_bars(explanation.with_columns(pl.lit("not_enough_data").alias("status")))
+    assert list(not_enough.data[0].hovertext) == ["weight 3, not enough data", "weight 2, not enough data"]
+
+
+def test_a_bar_of_100_keeps_its_whole_label() -> None:
+    # the label sits outside the bar: the axis leaves room for it and the plot does not clip it ("10")
+    leaders = _leaders().with_columns(pl.lit(100.0).alias("overall"))
+    fig = charts.ranking_bars(leaders, "overall")
+    assert list(fig.data[0].text) == ["100", "100"]
+    assert fig.data[0].cliponaxis is False and fig.layout.xaxis.range[1] >= 112
+    assert list(fig.layout.xaxis.tickvals) == [0, 25, 50, 75, 100]
+
+
+def test_legends_sit_above_the_plot_clear_of_the_axis_labels() -> None:
+    history = pl.DataFrame({"period": ["2026Q1", "2026Q2"], "overall": [60.0, 70.0]})
+    for fig in (charts.score_history(history),
+                charts.leader_radar("Ann", _leaders().row(0, named=True), {k: 50.0 for k in SCORES})):
+        assert (fig.layout.legend.y, fig.layout.legend.yanchor) == (1.02, "bottom")
+
+
+def test_the_org_shows_roles_in_words() -> None:
+    people = pl.DataFrame({"rep_id": ["V", "R"], "rep_name": ["Vera", "Ron"], "manager_id": [None, "V"],
+                           "role": ["executive", "ae"], "region": ["EMEA", None]})
+    assert list(charts.org_sunburst(people).data[0].hovertext) == ["Executive · EMEA", "Account executive"]
 
 
 def test_history_leaves_a_quarter_without_a_score_as_a_gap() -> None:
