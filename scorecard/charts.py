@@ -204,7 +204,10 @@ def score_history(history: pl.DataFrame, scores: Sequence[str] | None = None) ->
             visible=True if key == "overall" or len(keys) <= 6 else "legendonly",
         ))
     fig.update_yaxes(range=[0, 100], title_text="points")
-    return _layout(fig, height=380, legend=LEGEND_ABOVE)
+    # two names a row, so the eleven scores' legend stays a few lines above the plot in a narrow column
+    legend = ({**LEGEND_ABOVE, "entrywidth": 0.5, "entrywidthmode": "fraction", "font": {"size": 11}}
+              if len(keys) > 2 else LEGEND_ABOVE)
+    return _layout(fig, height=340 + 20 * ((len(keys) + 1) // 2), legend=legend)
 
 
 def explanation_bars(explanation: pl.DataFrame) -> go.Figure:

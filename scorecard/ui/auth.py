@@ -95,9 +95,10 @@ def viewer() -> Viewer | None:
 
 def current_viewer() -> Viewer:
     """The viewer, for pages (the router has already stopped anyone who may see nothing; a page
-    opened without it sends such a visitor through it, ``state.use_router``)."""
+    opened without it sends such a visitor through it, ``state.use_router``, as it does a session's
+    first page run, which has nothing to lose by running again)."""
     found = viewer()
-    state.use_router(now=found is None)
+    state.use_router(now=found is None or len(st.session_state) == 0)
     if found is None:
         st.stop()
     assert found is not None

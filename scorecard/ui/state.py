@@ -60,9 +60,10 @@ def use_router(*, now: bool) -> None:
     Until ``st.navigation`` has run once in the server process, Streamlit treats the ``pages/``
     folder as its older kind of multipage app: the first visitor of a fresh server who opens a
     page's own address (a shared link) gets that page's script alone, without the router. Such a
-    page switches the process to the router's navigation, as the router's first run would; a
-    visitor who may see nothing is sent through the router at once, which shows the login (or why
-    not) at that very address."""
+    page switches the process to the router's navigation, as the router's first run would, and with
+    ``now`` runs again through it at once: the same address then reaches the same page (or the login,
+    for a visitor who must log in first). A run started by a widget is not repeated (the click would
+    be lost): its page is drawn as it is, and the next run goes through the router."""
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
