@@ -50,7 +50,7 @@ class Tracker:
 
 
 def _as_read(text: str) -> str:
-    """Text as a reader reads it: runs of spaces as one, the invisible word joiners of ``scorecard.ui.text.plain`` out."""
+    """Text as a reader reads it: runs of spaces as one, the invisible word joiners of ``ui.text.plain`` out."""
     return " ".join(str(text).replace("\u2060", "").split())
 
 
