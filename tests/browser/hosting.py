@@ -94,7 +94,7 @@ def log_in(page: Any, app_url: str, sub: str, path: str = "") -> None:
 
 def read(page: Any) -> str:
     """The page's text as a person reads it (without the invisible word joiners that keep Markdown from
-    making links of the addresses in CRM text, ``ui.plain``)."""
+    making links of the addresses in CRM text, ``scorecard.ui.text.plain``)."""
     return str(page.inner_text("body")).replace("\u2060", "")
 
 
