@@ -132,7 +132,7 @@ def test_the_metrics_of_one_score_heaviest_first(side: Comparison) -> None:
 def test_the_long_frames_name_each_leader(side: Comparison) -> None:
     row = side.metrics.filter((pl.col("leader_id") == "M1") & (pl.col("metric") == "avg_deal_size")).row(0, named=True)
     # (60k + 50k + 30k + 50k) / 4 won deals, under the minimum of 5
-    assert row["value"] == pytest.approx(47_500.0) and row["value_text"] == "$48K"
+    assert row["value"] == pytest.approx(47_500.0) and row["value_text"] == "$47,500"
     assert row["points"] is None and row["status"] == "not_enough_data" and row["leader_name"] == "Mia Manager"
     assert side.metrics["leader_id"].unique(maintain_order=True).to_list() == ["M2", "M1"]
     # the org median beside them: Action is 0 (M3), 0 (M2), 20 (V1), 20 (M1) -> 10
