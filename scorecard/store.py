@@ -286,10 +286,9 @@ class Store:
 
     # -- connections -------------------------------------------------------------------------
 
-    def connect(self, read_only: bool = True, retries: int = 50) -> duckdb.DuckDBPyConnection:
-        """Open the database for reading (the version in place now; see :meth:`writing` for changes)."""
-        if not read_only:
-            raise StoreError("the database is changed only through Store.writing()")
+    def connect(self, retries: int = 50) -> duckdb.DuckDBPyConnection:
+        """Open the database for reading (the version in place now; every change goes through
+        :meth:`writing`)."""
         if not self.path.exists():
             self.initialise()
         last: Exception | None = None
@@ -331,7 +330,7 @@ class Store:
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self.connect(read_only=True)
+        con = self.connect()
         try:
             yield con
         finally:
