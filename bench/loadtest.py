@@ -803,7 +803,7 @@ def scenario(kind: str, *, viewers: int, replicas: int, plan: Plan, db: Path | N
         executive = next(p for p in people if p.role == "executive")
         _log(f"{kind}: warming {len(warm_jars)} process(es)")
         started = time.monotonic()
-        _run(warm(base, executive, warm_jars))
+        run_coroutine(warm(base, executive, warm_jars))
         figures["warm_seconds"] = time.monotonic() - started
         app_cpu, own_cpu = cpu_seconds(pids), _own_cpu()
         figures["load_average_before"] = os.getloadavg()[0]
@@ -811,7 +811,7 @@ def scenario(kind: str, *, viewers: int, replicas: int, plan: Plan, db: Path | N
             figures.update(_with_a_load(base, work_db, people, plan, folder))
         else:
             _log(f"{kind}: {viewers} viewers")
-            figures.update(summarise(_run(run_viewers(base, people, plan))))
+            figures.update(summarise(run_coroutine(run_viewers(base, people, plan))))
         figures["load_average_after"] = os.getloadavg()[0]
         figures["app_cpu_seconds"] = cpu_seconds(pids) - app_cpu
         figures["client_cpu_seconds"] = _own_cpu() - own_cpu
@@ -900,7 +900,7 @@ def _with_a_load(base: str, db: Path, people: Sequence[Identity], plan: Plan, fo
             figures[f"sitting_{page}"] = sum(v.sat_on == page for v in sitting)
         return figures
 
-    return _run(go())
+    return run_coroutine(go())
 
 
 # -- RESULTS.md ---------------------------------------------------------------------------------
@@ -953,7 +953,7 @@ def results_section(all_figures: Sequence[Mapping[str, Any]], machine: str) -> s
     return "\n".join(lines) + "\n"
 
 
-def _run(coroutine: Any) -> Any:
+def run_coroutine(coroutine: Any) -> Any:
     """``asyncio.run``, also from a thread whose own event loop is running (a notebook, a test
     session that drives a browser): then in a thread of its own."""
     try:
@@ -1008,7 +1008,7 @@ def main(argv: list[str] | None = None) -> int:
         check_local(args.url)
         db = args.db or Path(os.environ.get("SCORECARD_DB", ROOT / "data" / "scorecard.duckdb"))
         plan.login = False
-        figures = summarise(_run(run_viewers(args.url, identities(db, args.viewers), plan)))
+        figures = summarise(run_coroutine(run_viewers(args.url, identities(db, args.viewers), plan)))
         print(json.dumps(figures, indent=2, default=str))
         return 0 if figures["errors"] == 0 else 1
     kinds = ["one", "replicas", "load"] if args.scenario == "all" else [args.scenario]

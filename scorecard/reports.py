@@ -101,6 +101,20 @@ window.drawCharts = async function (charts, width, height) {
 """
 
 
+PRINT_TEMPLATE = "plotly"
+"""The Plotly template every printed chart is drawn with. A figure takes the process's default
+template when it is made, and a process that has shown a page has Streamlit's (which fixes the
+margins, cutting long names off the axes); a pack looks the same whichever process prints it."""
+
+
+def _printable(fig: go.Figure) -> dict[str, Any]:
+    """The figure as data for the chart page, drawn on :data:`PRINT_TEMPLATE` (on a copy)."""
+    import plotly.graph_objects as go
+
+    printed = go.Figure(fig).update_layout(template=PRINT_TEMPLATE)
+    return cast(dict[str, Any], json.loads(printed.to_json(validate=False)))
+
+
 @dataclass(frozen=True)
 class RenderJob:
     """Charts being drawn (:meth:`ChartRenderer.submit`); :meth:`ChartRenderer.collect` waits for them."""
@@ -218,8 +232,7 @@ class ChartRenderer:
         """Start drawing each (figure, width, height in CSS pixels) and return at once: the caller lays
         its pages out while Chromium draws; :meth:`collect` waits for the charts. Jobs are drawn one
         after the other, in the order they were submitted."""
-        charts = [{"figure": json.loads(fig.to_json(validate=False)), "width": w, "height": h}
-                  for fig, w, h in figures]
+        charts = [{"figure": _printable(fig), "width": w, "height": h} for fig, w, h in figures]
         if not charts:
             nothing: Future[list[RenderedChart]] = Future()
             nothing.set_result([])

@@ -4,7 +4,6 @@ Streamlit script that raises, whose error must be counted once and only on the r
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from bench.loadtest import (
     check_local,
     identities,
     percentile,
+    run_coroutine,
     run_viewers,
     summarise,
 )
@@ -97,7 +97,7 @@ def test_only_this_machine_is_a_target() -> None:
         with pytest.raises(NotLocalError):
             check_local(url)
     with pytest.raises(ValueError, match="between 1 and"):
-        asyncio.run(run_viewers("http://127.0.0.1:9", [], Plan()))
+        run_coroutine(run_viewers("http://127.0.0.1:9", [], Plan()))
 
 
 def test_the_figures_of_a_run() -> None:
@@ -123,14 +123,14 @@ def demo_app(demo_db_path: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     shutil.copy2(demo_db_path, db)
     app = start_app(db, {"SCORECARD_INBOX_DIR": str(folder / "inbox")})
     one = identities(db, 1)
-    asyncio.run(run_viewers(app.url, one, Plan(ramp=0, think=0, login=False, auto_rerun=False)))
+    run_coroutine(run_viewers(app.url, one, Plan(ramp=0, think=0, login=False, auto_rerun=False)))
     yield app
     stop_app(app)
 
 
 def test_viewers_open_their_pages_and_every_run_is_counted(demo_app: RunningApp) -> None:
     people = identities(demo_app.db, 3)
-    outcome = asyncio.run(run_viewers(demo_app.url, people, Plan(ramp=0.5, think=0.1, login=False)))
+    outcome = run_coroutine(run_viewers(demo_app.url, people, Plan(ramp=0.5, think=0.1, login=False)))
     pages = [r for r in outcome.runs if r.page != "fragment"]
     assert sorted((r.viewer, r.page) for r in pages) == sorted(
         (n, page) for n in range(3) for page in ("scorecard", "leader", "rep"))
@@ -176,7 +176,7 @@ def test_an_error_is_counted_once_on_the_run_that_raised(tmp_path: Path) -> None
             await tab.close()
             return runs
 
-        runs = asyncio.run(go())
+        runs = run_coroutine(go())
     finally:
         stop_process(process)
     assert [(r.page, r.ok, len(r.errors)) for r in runs] == [("fine", True, 0), ("fails", False, 1),

@@ -192,7 +192,13 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
-def test_crm_text_in_a_chart_prints_as_typed(hostile: Store) -> None:
+def test_crm_text_in_a_chart_prints_as_typed(hostile: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import plotly.io as pio
+    import streamlit.elements.plotly_chart  # noqa: F401  (registers Streamlit's template, as the app does)
+
+    # made in a process that has shown a page: Plotly's default template is Streamlit's, whose fixed
+    # margins would cut the names off the heatmap's axis
+    monkeypatch.setattr(pio.templates, "default", "streamlit")
     card = Scorecard.open(hostile.path, settings=Settings(db=hostile.path))
     board = pages(reports.board_pack(card, PERIOD))
     # page 2 holds the heatmap alone (and its heading): the leader's name there is the chart's label
