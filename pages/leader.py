@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import charts, reports
+from scorecard import charts, format, reports
 from scorecard.metrics import SCORES
-from scorecard.ui import auth, cache, format, state, tables, widgets
+from scorecard.ui import auth, cache, state, tables, widgets
 from scorecard.ui.text import plain
 
 who = auth.current_viewer()

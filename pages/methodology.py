@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import org
+from scorecard import format, org
 from scorecard.metrics import ROLES, SCORE_DESCRIPTIONS, SCORES
 from scorecard.rubric import unmatched_product_lines
-from scorecard.ui import auth, cache, format, tables, widgets
+from scorecard.ui import auth, cache, tables, widgets
 from scorecard.ui.text import plain
 
 who = auth.current_viewer()

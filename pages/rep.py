@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import charts
+from scorecard import charts, format
 from scorecard.metrics import DISPLAY_FIGURES, METRICS
-from scorecard.ui import auth, cache, format, live, state, tables, widgets
+from scorecard.ui import auth, cache, live, state, tables, widgets
 from scorecard.ui.text import plain
 
 who = auth.current_viewer()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import charts, reports
+from scorecard import charts, format, reports
 from scorecard.compare import Cohort
 from scorecard.metrics import SCORES
-from scorecard.ui import auth, cache, format, live, state, tables, tv, widgets
+from scorecard.ui import auth, cache, live, state, tables, tv, widgets
 from scorecard.ui import compare as ui_compare
 from scorecard.ui.text import plain
 

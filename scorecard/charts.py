@@ -7,7 +7,7 @@ can open that person's page.
 CRM text is data, never markup: Plotly reads a subset of HTML in every label (``<a href>``, ``<b>``,
 ``<br>``), so each name, region or role goes through :func:`chart_text` first and shows as typed.
 
-Figures are written as the pages write them (``scorecard.ui.format``): money in its short form with
+Figures are written as the pages write them (``scorecard.format``): money in its short form with
 the currency (``$1.2M``, ``$46K``), whole percentages, codes in words. Legends sit above the plot,
 clear of the axis labels, and a bar's label is never cut at the plot's edge.
 """
@@ -21,8 +21,8 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
+from scorecard import format
 from scorecard.metrics import SCORES
-from scorecard.ui import format
 
 SCORE_COLOURS: dict[str, str] = {
     "overall": "#1f2937",

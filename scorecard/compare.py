@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import plotly.graph_objects as go
 import polars as pl
 
+from scorecard import format
 from scorecard.charts import SCORE_SCALE, chart_text
-from scorecard.metrics import METRICS, ROLES, SCORES, format_value
+from scorecard.metrics import METRICS, ROLES, SCORES
 from scorecard.rubric import Rubric
-from scorecard.ui import format
 
 if TYPE_CHECKING:
     from scorecard.api import Scorecard
@@ -351,7 +351,7 @@ def value_text(value: float | None, unit: str) -> str:
         return format.MISSING
     if unit == "money":
         return format.money(value)
-    return format_value(value, unit)
+    return format.value(value, unit)
 
 
 def _metric_words(row: Mapping[str, Any] | None) -> str:

@@ -31,9 +31,9 @@ from urllib.parse import urlencode
 
 import polars as pl
 
-from scorecard import reports, sql
+from scorecard import format, reports, sql
 from scorecard.access import AccessPolicy, viewer_for_email
-from scorecard.metrics import METRICS, ROLES, SCORES, format_value
+from scorecard.metrics import METRICS, ROLES, SCORES
 
 if TYPE_CHECKING:
     from scorecard.api import Scorecard
@@ -100,7 +100,7 @@ def score_drops(leaders: pl.DataFrame, threshold: float) -> list[Alert]:
             if moved is None or moved != moved or moved >= -threshold:
                 continue
             alerts.append(Alert(row["leader_id"], f"drop:{key}",
-                                f"{SCORES[key]} score fell {abs(moved):.0f} points to {reports.points(row.get(key))}"
+                                f"{SCORES[key]} score fell {abs(moved):.0f} points to {format.points(row.get(key))}"
                                 " against the previous quarter at the same share elapsed"))
     return alerts
 
@@ -126,9 +126,9 @@ def floor_crossings(now: pl.DataFrame, before: pl.DataFrame, rubric: Rubric) -> 
         band = rubric.bands[metric]
         label = row.get("metric_label") or (METRICS[metric].label if metric in METRICS else metric)
         alerts.append(Alert(row["leader_id"], f"floor:{metric}",
-                            f"{label} fell to its floor: {format_value(row['value'], unit)} now (0 points; floor"
-                            f" {format_value(band.floor, unit)}, target {format_value(band.target, unit)}), from"
-                            f" {format_value(row['value_before'], unit)} in the previous quarter at the same share"
+                            f"{label} fell to its floor: {format.value(row['value'], unit)} now (0 points; floor"
+                            f" {format.value(band.floor, unit)}, target {format.value(band.target, unit)}), from"
+                            f" {format.value(row['value_before'], unit)} in the previous quarter at the same share"
                             " elapsed"))
     return alerts
 
@@ -172,7 +172,7 @@ class Plan:
 
 
 def _score_lines(row: dict[str, Any]) -> list[str]:
-    return [f"  {SCORES[k]:<24} {reports.points(row.get(k)):>4}   {reports.change(row.get(f'{k}_change')):>4}"
+    return [f"  {SCORES[k]:<24} {format.points(row.get(k)):>4}   {reports.change(row.get(f'{k}_change')):>4}"
             for k in SCORES]
 
 
@@ -199,21 +199,21 @@ def digest_message(recipient: Recipient, facts: reports.OneOnOneFacts, pack: byt
     if priorities.height:
         p = priorities.row(0, named=True)
         unit = METRICS[p["metric"]].unit if p["metric"] in METRICS else ""
-        lines.append(f"Top coaching priority: {p['metric_label']}, {format_value(p['value'], unit)} now against a"
-                     f" target of {format_value(p['target'], unit)} (+{p['gain']:.1f} overall points at target).")
+        lines.append(f"Top coaching priority: {p['metric_label']}, {format.value(p['value'], unit)} now against a"
+                     f" target of {format.value(p['target'], unit)} (+{p['gain']:.1f} overall points at target).")
     else:
         lines.append("Top coaching priority: none, every metric with enough data is at its target.")
     deals = facts.deals
     if deals.height:
         lines += ["", f"Deals at risk of your direct reports: {deals.height}; the biggest:"]
-        lines += [f"  {d['rep_name']}: {d['account']}, {d['stage']}, {reports.money(d['amount'], facts.currency)},"
-                  f" closing {reports._day(d['close_date'])} ({d['risk_flags']})"
+        lines += [f"  {d['rep_name']}: {d['account']}, {d['stage']}, {format.money(d['amount'], facts.currency)},"
+                  f" closing {format.day(d['close_date'])} ({d['risk_flags']})"
                   for d in deals.head(DEALS_IN_DIGEST).iter_rows(named=True)]
     else:
         lines += ["", "Deals at risk of your direct reports: none."]
     lines += ["", f"Open your scorecard: {leader_link(base_url, recipient.leader_id, period.label)}",
               "Your 1:1 pack for this period is attached (PDF).", ""]
-    overall = reports.points(row.get("overall"))
+    overall = format.points(row.get("overall"))
     return Message(
         kind="digest", to=(recipient.email,), leader_id=recipient.leader_id, period=period.label,
         reasons=(f"as of {facts.today}",),
@@ -232,12 +232,12 @@ def board_message(card: Scorecard, to: Sequence[str], period: Period, pack: byte
     as_of = reports.as_of_line(card)
     names = dict(zip(leaders["leader_id"].to_list(), leaders["leader_name"].to_list(), strict=True))
     lines = [f"Board summary for {period.label} ({card.period_status(period)}). {as_of}.", "",
-             f"{leaders.height} leaders; org median overall score {reports.points(median.get('overall'))}.", "",
+             f"{leaders.height} leaders; org median overall score {format.points(median.get('overall'))}.", "",
              "Overall score and change against the previous quarter (at the same share elapsed while this one"
              " runs), best first:"]
     for row in leaders.iter_rows(named=True):
         thin = " (thin coverage)" if row.get("thin_coverage") else ""
-        lines.append(f"  {reports.points(row['overall']):>4}  {reports.change(row['overall_change']):>4}  "
+        lines.append(f"  {format.points(row['overall']):>4}  {reports.change(row['overall_change']):>4}  "
                      f"{row['leader_name'] or row['leader_id']}{thin}")
     seen = [a for a in alerts if a.leader_id in names]
     if seen:

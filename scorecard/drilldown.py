@@ -24,10 +24,10 @@ from typing import Any, TypeVar
 import duckdb
 import polars as pl
 
-from scorecard import sql
+from scorecard import format, sql
 from scorecard.as_of import data_as_of
 from scorecard.calendar import Period
-from scorecard.metrics import DISPLAY_FIGURES, METRICS, format_value
+from scorecard.metrics import DISPLAY_FIGURES, METRICS
 from scorecard.rubric import Rubric, default_rubric
 from scorecard.scoring import (
     Window,
@@ -389,7 +389,7 @@ def rep_vs_team_median(rep_values: pl.DataFrame, rep_id: str) -> pl.DataFrame:
 def vs_team_table(vs_team: pl.DataFrame) -> pl.DataFrame:
     """The rep-against-the-team table in words: each value in its unit, as the explanation shows it."""
     def text(values: pl.Series) -> list[str]:
-        return [format_value(v, u) for v, u in zip(values.to_list(), vs_team["unit"].to_list(), strict=True)]
+        return [format.value(v, u) for v, u in zip(values.to_list(), vs_team["unit"].to_list(), strict=True)]
 
     status = {"scored": "", "not_enough_data": "not enough data"}
     return pl.DataFrame({

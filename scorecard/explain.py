@@ -8,8 +8,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from scorecard import sql
-from scorecard.metrics import METRICS, ROLES, SCORES, format_value
+from scorecard import format, sql
+from scorecard.metrics import METRICS, ROLES, SCORES
 from scorecard.rubric import Rubric
 from scorecard.scoring import metric_of, score_coverage, weighted
 
@@ -77,7 +77,7 @@ def format_explanation(frame: pl.DataFrame, scores: dict[str, float | None] | No
         status = {"scored": "", "not_enough_data": "  [not enough data]",
                   "switched_off": "  [switched off]"}[row["status"]]
         lines.append(
-            f"  {row['metric_label']:<46} {format_value(row['value'], row['unit']):>10}"
+            f"  {row['metric_label']:<46} {format.value(row['value'], row['unit']):>10}"
             f"  points {_points(row['points']):>5}  weight {row['weight']:g}"
             f" ({row['effective_weight']:.0%})  sample {row['sample']}{status}"
         )

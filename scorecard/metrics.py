@@ -295,27 +295,6 @@ UNIT_LABELS: dict[Unit, str] = {
 }
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """A metric value as a sales leader reads it: percentages, money, days."""
-    if value is None:
-        return "-"
-    if unit == "share":
-        return f"{value:.0%}"
-    if unit == "money":
-        return f"{value:,.0f}"
-    if unit == "ratio":
-        return f"{value:.2f}x"
-    if unit == "days":
-        return f"{value:.0f} days"
-    if unit == "reps":
-        return f"{value:.0f} reps"
-    if unit == "per_month":
-        return f"{value:.1f}/month"
-    if unit == "per_rep_day":
-        return f"{value:.1f}/rep/day"
-    return f"{value:.1f}"
-
-
 # == Display figures ==============================================================================
 # The figures the Leader and Rep pages show beside the metrics. They are not scored and have no
 # band; each has a name of its own, so it is never read as a metric of a similar name: full-quarter

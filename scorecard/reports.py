@@ -41,9 +41,9 @@ from xml.sax.saxutils import escape
 
 import polars as pl
 
-from scorecard import charts
+from scorecard import charts, format
 from scorecard.as_of import format_as_of
-from scorecard.metrics import DIMENSIONS, METRICS, ROLES, SCORE_DESCRIPTIONS, SCORES, format_value
+from scorecard.metrics import DIMENSIONS, METRICS, ROLES, SCORE_DESCRIPTIONS, SCORES
 from scorecard.scoring import SCORE_KEYS
 
 if TYPE_CHECKING:
@@ -594,54 +594,10 @@ class _Document:
 
 # -- formatting -----------------------------------------------------------------------------------
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
-def money(value: float | None, currency: str = "USD") -> str:
-    """$1.2M, $45K, $900; other currencies as 1.2M CHF (as the pages write money)."""
-    if _missing(value):
-        return "–"
-    assert value is not None
-    amount = abs(value)
-    text = f"{amount / 1e6:.1f}M" if amount >= 1e6 else f"{amount / 1e3:.0f}K" if amount >= 1e4 else f"{amount:,.0f}"
-    sign = "-" if value < 0 else ""
-    symbol = _SYMBOLS.get(currency.upper())
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
-
-
-def points(value: float | None) -> str:
-    return "–" if _missing(value) else f"{value:.0f}"
-
-
 def change(value: float | None) -> str:
-    """Against the previous period: +4, -2, 0; "new" when there is nothing to compare with."""
-    if _missing(value):
-        return "new"
-    assert value is not None
-    return f"{value:+.0f}" if round(value) else "0"
-
-
-def share(value: float | None) -> str:
-    return "–" if _missing(value) else f"{value:.0%}"
-
-
-def _figure(value: object, unit: str, currency: str) -> str:
-    if _missing(value):
-        return "–"
-    assert isinstance(value, int | float)
-    if unit == "money":
-        return money(float(value), currency)
-    if unit == "count":
-        return f"{value:,.0f}"
-    return format_value(float(value), unit)
-
-
-def _day(day: date | None) -> str:
-    return "–" if day is None else f"{day.day} {day:%b %Y}"
+    """Against the previous period, as the packs and e-mails print it: ``+4``, ``-2``, ``0``; ``new``
+    when there is nothing to compare with (the pages draw arrows, which the PDF's fonts lack)."""
+    return format.delta(value) or "new"
 
 
 def _name(row: dict[str, Any], name: str = "leader_name", key: str = "leader_id") -> str:
@@ -651,7 +607,7 @@ def _name(row: dict[str, Any], name: str = "leader_name", key: str = "leader_id"
 # -- what a pack says -----------------------------------------------------------------------------
 
 def _period_line(period: Period, status: str) -> str:
-    line = f"{period.label}, {_day(period.start)} to {_day(period.end)} ({status})."
+    line = f"{period.label}, {format.day(period.start)} to {format.day(period.end)} ({status})."
     if status != "complete":
         line += (" Scores measure the quarter up to the as-of date; each change is against the previous"
                  " quarter at the same share elapsed.")
@@ -659,7 +615,8 @@ def _period_line(period: Period, status: str) -> str:
 
 
 def _scores_rows(row: dict[str, Any], keys: Sequence[str]) -> list[list[object]]:
-    return [[SCORES[k], points(row.get(k)), change(row.get(f"{k}_change")), share(row.get(f"{k}_coverage"))]
+    return [[SCORES[k], format.points(row.get(k)), change(row.get(f"{k}_change")),
+             format.share(row.get(f"{k}_coverage"))]
             for k in keys]
 
 
@@ -677,8 +634,9 @@ def _explanation_rows(frame: pl.DataFrame) -> list[list[object]]:
         reason = r.get("reason") or ""
         why = status if r["status"] == "scored" or not reason else (
             reason if reason.startswith(status) else f"{status}: {reason}")
-        rows.append([r["score_label"], r["metric_label"], format_value(r["value"], r["unit"]), points(r["points"]),
-                     share(r.get("effective_weight")), why])
+        rows.append([r["score_label"], r["metric_label"], format.value(r["value"], r["unit"]),
+                     format.points(r["points"]),
+                     format.share(r.get("effective_weight")), why])
     return rows
 
 
@@ -686,7 +644,7 @@ def _priority_rows(priorities: pl.DataFrame) -> list[list[object]]:
     rows: list[list[object]] = []
     for r in priorities.iter_rows(named=True):
         unit = METRICS[r["metric"]].unit if r["metric"] in METRICS else ""
-        rows.append([r["metric_label"], format_value(r["value"], unit), format_value(r["target"], unit),
+        rows.append([r["metric_label"], format.value(r["value"], unit), format.value(r["target"], unit),
                      f"+{r['gain']:.1f}"])
     return rows
 
@@ -697,7 +655,7 @@ def _history_keys() -> list[str]:
 
 def _history_rows(history: pl.DataFrame) -> list[list[object]]:
     """The overall and role scores by quarter (``Scorecard.history``), a quarter in progress marked."""
-    return [[r["period"] + (" (to date)" if r["in_progress"] else ""), *[points(r.get(k)) for k in ROLE_KEYS]]
+    return [[r["period"] + (" (to date)" if r["in_progress"] else ""), *[format.points(r.get(k)) for k in ROLE_KEYS]]
             for r in history.iter_rows(named=True)]
 
 
@@ -961,7 +919,7 @@ def _board_document(facts: BoardFacts) -> _Document:
     doc.text(facts.as_of + " (what \"today\" means in this pack: periods, pace and stalled deals are measured at"
              " this date).")
     doc.text(facts.period_line)
-    doc.text(f"{leaders.height} leaders in view. Org median overall score: {points(median.get('overall'))}."
+    doc.text(f"{leaders.height} leaders in view. Org median overall score: {format.points(median.get('overall'))}."
              " Scores run 0-100; a blank (–) means not enough data, never zero.")
     thin = leaders.filter(pl.col("thin_coverage"))
     if thin.height:
@@ -979,10 +937,11 @@ def _board_document(facts: BoardFacts) -> _Document:
     for r in leaders.iter_rows(named=True):
         rank += 0 if r["thin_coverage"] else 1
         rank_rows.append([
-            "" if r["thin_coverage"] else str(rank), _name(r), points(r["overall"]), change(r["overall_change"]),
-            *[points(r[k]) for k in ROLES], r.get("coverage") or "–" + (" (thin)" if r["thin_coverage"] else ""),
+            "" if r["thin_coverage"] else str(rank), _name(r), format.points(r["overall"]), change(r["overall_change"]),
+            *[format.points(r[k]) for k in ROLES], r.get("coverage") or "–" + (" (thin)" if r["thin_coverage"] else ""),
         ])
-    rank_rows.append(["", "Org median", points(median.get("overall")), "", *[points(median.get(k)) for k in ROLES],
+    rank_rows.append(["", "Org median", format.points(median.get("overall")), "",
+                      *[format.points(median.get(k)) for k in ROLES],
                       ""])
     doc.table(["#", "Leader", "Overall", "Change", *[_ROLE_SHORT[k] for k in ROLES], "Overall scored on"],
               rank_rows, [22, 120, 46, 44, 52, 52, 52, 62, 52, 200])
@@ -1160,7 +1119,8 @@ def _team_section(doc: _Document, facts: OneOnOneFacts) -> None:
     rows = []
     for r in team.iter_rows(named=True):
         name = _name(r, "rep_name", "rep_id") + (" (leads a team)" if r.get("leads_team") else "")
-        rows.append([name, r.get("manager_name") or "", *[_figure(r.get(k), unit, currency) for k, _, unit in figures]])
+        rows.append([name, r.get("manager_name") or "",
+                     *[format.value(r.get(k), unit, currency) for k, _, unit in figures]])
     widths = [140, 100, *[(doc.width - 240) / max(1, len(figures))] * len(figures)]
     doc.table(["Rep", "Manager", *[label for _, label, _ in figures]], rows, widths)
     with_attainment = team.filter(pl.col("attainment_full_period").is_not_null())
@@ -1184,7 +1144,8 @@ def _team_section(doc: _Document, facts: OneOnOneFacts) -> None:
         return
     shown = deals.head(DEALS_AT_RISK_SHOWN)
     doc.table(["Rep", "Account", "Stage", "Amount", "Close date", "Risk"],
-              [[r["rep_name"], r["account"], r["stage"], money(r["amount"], currency), _day(r["close_date"]),
+              [[r["rep_name"], r["account"], r["stage"], format.money(r["amount"], currency),
+                format.day(r["close_date"]),
                 r["risk_flags"]] for r in shown.iter_rows(named=True)],
               [120, 170, 90, 70, 70, doc.width - 520])
     if deals.height > shown.height:

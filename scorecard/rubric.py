@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from scorecard.metrics import METRICS, ROLES, SCORES, format_value
+from scorecard import format
+from scorecard.metrics import METRICS, ROLES, SCORES
 
 if TYPE_CHECKING:
     from scorecard.settings import Settings
@@ -65,9 +66,9 @@ class Band:
         if self.method == "percentile":
             return "percentile among peer leaders at the same level"
         if self.method == "range":
-            return (f"0 at {format_value(self.floor, unit)}, 100 from {format_value(self.target, unit)} to"
-                    f" {format_value(self.target_high, unit)}, 0 again at {format_value(self.floor_high, unit)}")
-        return f"0 at {format_value(self.floor, unit)}, 100 at {format_value(self.target, unit)}"
+            return (f"0 at {format.value(self.floor, unit)}, 100 from {format.value(self.target, unit)} to"
+                    f" {format.value(self.target_high, unit)}, 0 again at {format.value(self.floor_high, unit)}")
+        return f"0 at {format.value(self.floor, unit)}, 100 at {format.value(self.target, unit)}"
 
 
 def _clamp(share: float) -> float:

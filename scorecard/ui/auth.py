@@ -19,9 +19,10 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from scorecard import format
 from scorecard.access import AccessPolicy, HostingMode, Identity, Viewer, identify, refusal_message
 from scorecard.access import hosting_mode as hosting_mode_for
-from scorecard.ui import cache, format, state
+from scorecard.ui import cache, state
 from scorecard.ui.text import plain
 
 HOSTED_ENV = "SCORECARD_HOSTED"

@@ -1,5 +1,5 @@
 """The tables the pages show: the ranking, the explanation of a score, the coaching priorities, the
-team's figures and the settings, each with labelled columns formatted by ``scorecard.ui.format``.
+team's figures and the settings, each with labelled columns formatted by ``scorecard.format``.
 
 Functions that shape a frame are plain Polars; the ``*_columns`` functions give the matching
 ``st.column_config`` (how Streamlit draws each column).
@@ -12,12 +12,11 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from scorecard import drilldown
+from scorecard import drilldown, format
 from scorecard.access import HostingMode
 from scorecard.metrics import DISPLAY_FIGURES, METRICS, SCORES
 from scorecard.rubric import Rubric
 from scorecard.settings import Settings
-from scorecard.ui import format
 from scorecard.ui.text import plain
 
 # -- column formats ---------------------------------------------------------------------------------

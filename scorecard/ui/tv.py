@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import charts
+from scorecard import charts, format
 from scorecard.access import Viewer
-from scorecard.ui import cache, format, tables
+from scorecard.ui import cache, tables
 
 
 def tv_rotation(who: Viewer, period: str | None, score: str, *, region: str | None = None,

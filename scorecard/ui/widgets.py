@@ -10,8 +10,9 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from scorecard import format
 from scorecard.access import Viewer
-from scorecard.ui import cache, format, state, tables
+from scorecard.ui import cache, state, tables
 from scorecard.ui.cache import PeriodChoice
 
 # -- pickers whose value lives in the URL --------------------------------------------------------------

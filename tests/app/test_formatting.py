@@ -1,4 +1,4 @@
-"""The one formatter (scorecard.ui.format): money with its currency, short in charts and exact in
+"""The one formatter (scorecard.format): money with its currency, short in charts and exact in
 tables, whole percentages, ratios, points, changes, days, dates without 00:00:00, codes in words,
 never "None"; the tables' column formats that match it; the ranking table; CRM text as text
 (scorecard.ui.text). Every expected value is worked out by hand."""
@@ -10,7 +10,8 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from scorecard.ui import format, tables, text
+from scorecard import format
+from scorecard.ui import tables, text
 
 # -- money -------------------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from scorecard import reports
+from scorecard import format, reports
 from scorecard.access import AccessPolicy, viewer_for_email
 from scorecard.api import Scorecard
 from scorecard.settings import Settings
@@ -86,10 +86,10 @@ def test_the_cro_downloads_the_board_pack(hosted: Hosted, browser: Any, tmp_path
     for row in leaders.iter_rows(named=True):  # the ranking: each leader with their overall score
         rank += 0 if row["thin_coverage"] else 1
         number = "" if row["thin_coverage"] else f"{rank} "
-        overall = reports.points(row["overall"])
+        overall = format.points(row["overall"])
         assert re.search(rf"{number}{re.escape(row['leader_name'])} {overall} ", text), row["leader_name"]
         assert f"{row['leader_name']} ({row['leader_id']})" in text  # and a page of their own
-    median = reports.points(card.org_median()["overall"])
+    median = format.points(card.org_median()["overall"])
     assert f"Org median overall score: {median}." in text
 
 
@@ -106,11 +106,11 @@ def test_the_cro_downloads_a_leaders_one_on_one_pack(hosted: Hosted, browser: An
 
     assert f"1:1 pack: {row['leader_name']}" in text
     assert reports.as_of_line(card) in text
-    assert re.search(rf"Overall {reports.points(row['overall'])} {re.escape(reports.change(row['overall_change']))} ",
+    assert re.search(rf"Overall {format.points(row['overall'])} {re.escape(reports.change(row['overall_change']))} ",
                      text)
     for key in ("company_leader", "customer_champion", "process_guru"):
         label = {"company_leader": "Company leader", "customer_champion": "Customer champion",
                  "process_guru": "Process guru"}[key]
-        assert re.search(rf"{label} {reports.points(row[key])} ", text), key
+        assert re.search(rf"{label} {format.points(row[key])} ", text), key
     for name in team["rep_name"].to_list():
         assert name in text

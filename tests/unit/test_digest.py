@@ -206,4 +206,4 @@ def test_a_run_makes_each_pack_once_and_the_digest_says_what_its_pack_says(store
     lee = next(m for m in planned.messages if m.kind == "digest" and m.leader_id == "L1")
     # the e-mail's figures are the pack's: Lee's overall score 0, 29 points down; Ann's deal A2 at risk
     assert lee.subject == "Your scorecard 2026Q2: overall 0 (-29), data as of 20 May 2026"
-    assert "  Ann Rep: Acme, Proposal, $50K, closing 20 Jun 2026 (No next step" in lee.body
+    assert "  Ann Rep: Acme, Proposal, $50,000, closing 20 Jun 2026 (No next step" in lee.body

@@ -84,9 +84,9 @@ def test_one_on_one_pack_holds_only_the_leaders_team(store: Store) -> None:
     for name in (*LIZ_TEAM, "Liz Lead", "Vera Vice"):
         assert name not in text
     # the team table, by hand: Ann and Bob won nothing this quarter of a 100,000 quota
-    assert re.search(r"Ann Rep Lee Leader 0\.00x 0% \$0 \$100K", text)
+    assert re.search(r"Ann Rep Lee Leader 0\.00x 0% \$0 \$100,000", text)
     # Ann's open deal A2 (50,000, closing 20 June) has no next step: a deal at risk
-    assert re.search(r"Ann Rep Acme Proposal \$50K 20 Jun 2026 .*No next step", text)
+    assert re.search(r"Ann Rep Acme Proposal \$50,000 20 Jun 2026 .*No next step", text)
 
 
 def test_a_leader_cannot_pack_another_team(store: Store) -> None:

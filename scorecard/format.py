@@ -1,5 +1,5 @@
-"""The one formatter: how every page and chart writes money, shares, ratios, points, changes, days,
-dates and the codes the data carries.
+"""The one formatter: how every page, chart, pack, digest and explanation writes money, shares,
+ratios, points, changes, days, dates and the codes the data carries.
 
 - **Money** carries its currency: the short form in charts and headline figures (``$1.2M``,
   ``$46K``, ``$9.9K``, ``$900``; ``1.2M CHF`` for a currency without a symbol), the exact figure in
@@ -11,8 +11,8 @@ dates and the codes the data carries.
 - **Codes** (``c_level``, ``best_case``, ``not_enough_data``...) read as words (:func:`label`).
 - A missing value reads :data:`MISSING`, never "None", never 0.
 
-Plain Python (no Streamlit), so the charts write figures the same way; ``scorecard.ui.tables``
-gives Streamlit's tables the matching column formats.
+Plain Python (no Streamlit), so the charts, the PDF packs, the e-mails and the command line write
+figures the same way; ``scorecard.ui.tables`` gives Streamlit's tables the matching column formats.
 """
 
 from __future__ import annotations
