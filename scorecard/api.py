@@ -48,10 +48,12 @@ from scorecard.scoring import (
     compute_metric_values,
     coverage_wide,
     data_facts,
+    movers_wide,
     query_params,
     rep_metric_values,
     same_share_elapsed,
     score_coverage,
+    score_movers,
     score_table,
     switched_off_for,
     visible_leaders,
@@ -283,19 +285,24 @@ class Scorecard:
     def leaders(self, period: str | Period | None = None, *, region: str | None = None,
                 level: int | None = None) -> pl.DataFrame:
         """One row per visible leader: the eleven scores, their change against the previous period
-        (at the same share elapsed while the period runs), how much of each score's weight was
-        scored (``<score>_coverage``, 0-1; ``coverage`` in words for the overall score) and whether
+        (at the same share elapsed while the period runs), the metric that moved each score most
+        (``<score>_mover``, a metric key, and ``<score>_mover_change``, its signed change in points of
+        the score: ``overall_mover`` is what moved the overall score; see ``scoring.score_movers``),
+        how much of each score's weight was scored (``<score>_coverage``, 0-1; ``coverage`` in words
+        for the overall score) and whether
         the overall score rests on thin coverage (``thin_coverage``). Sorted by overall score, best
         first, the leaders on thin coverage after the others: they are not ranked as if complete."""
         now = self.scored(period)
-        before = self.previous_scored(now.period).scores
-        changes = before.select("leader_id", *[pl.col(s).alias(f"{s}_before") for s in SCORE_KEYS])
+        previous = self.previous_scored(now.period)
+        changes = previous.scores.select("leader_id", *[pl.col(s).alias(f"{s}_before") for s in SCORE_KEYS])
         assert now.coverage is not None
+        movers = movers_wide(score_movers(now.assessed, previous.assessed, self.rubric))
         frame = (
             now.leaders.join(now.scores, on="leader_id", how="left")
             .join(changes, on="leader_id", how="left")
             .with_columns([(pl.col(s) - pl.col(f"{s}_before")).alias(f"{s}_change") for s in SCORE_KEYS])
             .drop([f"{s}_before" for s in SCORE_KEYS])
+            .join(movers, on="leader_id", how="left")
             .join(coverage_wide(now.coverage, self.rubric), on="leader_id", how="left")
             .with_columns(pl.col("thin_coverage").fill_null(True), pl.lit(now.in_progress).alias("in_progress"))
         )
@@ -307,6 +314,7 @@ class Scorecard:
             "leader_id", "leader_name", "level", "region", "team_size", "direct_reports", *SCORE_KEYS,
             *[f"{s}_change" for s in SCORE_KEYS], *[f"{s}_coverage" for s in SCORE_KEYS], "coverage",
             "thin_coverage", "in_progress",
+            *[c for s in SCORE_KEYS for c in (f"{s}_mover", f"{s}_mover_change")],
         ).sort(["thin_coverage", "overall", "leader_id"], descending=[False, True, False], nulls_last=True)
 
     def coverage(self, period: str | Period | None = None) -> pl.DataFrame:

@@ -54,8 +54,8 @@ def score_colour(key: str) -> str:
 
 
 def _layout(fig: go.Figure, *, height: int, font_size: int = 13, **extra: Any) -> go.Figure:
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      font={"size": font_size}, **extra)
+    extra.setdefault("margin", {"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(height=height, font={"size": font_size}, **extra)
     return fig
 
 
@@ -94,21 +94,53 @@ def _display_names(frame: pl.DataFrame, name_col: str, id_col: str) -> list[str]
 
 
 MEDIAN_ROW = "Org median"
+CHANGE_COLUMN = "vs last quarter"
+"""The heatmap's column of the overall score's change against the previous comparable period."""
+CHANGE_SCALE: list[list[Any]] = [[0.0, BEHIND_COLOUR], [0.5, "#f4f6f7"], [1.0, AHEAD_COLOUR]]
+"""A change: red down, pale when it holds, green up (clamped at :data:`CHANGE_RANGE` points)."""
+CHANGE_RANGE = 20.0
+
+
+def _change_text(value: float | None) -> str:
+    """A change in a heatmap cell or hover: ``+4``, ``-6``, ``0``; ``new`` with nothing to compare."""
+    return format.delta(value) or "new"
+
+
+def _why_text(row: Mapping[str, Any], key: str) -> str:
+    """``-8 vs last quarter · moved most by Win rate -6`` for one score of one leader."""
+    from scorecard.explain import mover_text
+
+    if f"{key}_change" not in row:
+        return ""
+    if format.missing(row.get(f"{key}_change")):
+        return "no score last quarter to compare with"
+    text = f"{_change_text(row.get(f'{key}_change'))} {CHANGE_COLUMN}"
+    mover = mover_text(row.get(f"{key}_mover"), row.get(f"{key}_mover_change"))
+    return text + (f" · moved most by {chart_text(mover)}" if mover else "")
 
 
 def score_heatmap(leaders: pl.DataFrame, scores: Sequence[str] | None = None, *,
                   median: Mapping[str, float | None] | None = None, font_size: int = 13,
-                  height: int | None = None) -> go.Figure:
+                  height: int | None = None, change: bool = False) -> go.Figure:
     """Leaders (rows, best overall on top) by scores (columns), 0-100 points as colour and text.
 
-    ``leaders`` is ``Scorecard.leaders()``: leader_id, leader_name and one column per score key.
-    A missing score (not enough data) is a blank cell, never a zero. With ``median``
-    (``Scorecard.org_median()``) a last row shows the org median for reference (not clickable).
+    ``leaders`` is ``Scorecard.leaders()``: leader_id, leader_name and one column per score key
+    (with ``<score>_change`` and ``<score>_mover``, each cell's hover says how the score moved and
+    the metric that moved it most). A missing score (not enough data) is a blank cell, never a zero.
+    With ``median`` (``Scorecard.org_median()``) a last row shows the org median for reference (not
+    clickable). With ``change``, a column after the overall score shows its change against the
+    previous comparable period (:data:`CHANGE_COLUMN`, red down, green up, ``new`` when there is
+    nothing to compare with).
+
+    Rows are compact (a line of text each) so a screen holds many leaders. Each cell carries
+    ``[leader_id, score key]`` in ``customdata`` (:func:`selected_cell`); a click anywhere in a cell
+    selects it.
     """
     keys = [k for k in (scores or list(SCORES)) if k in leaders.columns]
     names = _display_names(leaders, "leader_name", "leader_id")
     ids = leaders["leader_id"].to_list()
-    z = [[row[k] for k in keys] for row in leaders.select(keys).iter_rows(named=True)]
+    records = leaders.to_dicts()
+    z = [[row[k] for k in keys] for row in records]
     rows = list(names)
     if median is not None:
         rows.append(MEDIAN_ROW)
@@ -117,29 +149,68 @@ def score_heatmap(leaders: pl.DataFrame, scores: Sequence[str] | None = None, *,
         z_all = z
     text = [["" if v is None else f"{v:.0f}" for v in r] for r in z_all]
     labels = [SCORES[k] for k in keys]
+    with_change = change and "overall_change" in leaders.columns
+    columns = list(labels)
+    if with_change:
+        columns.insert(labels.index(SCORES["overall"]) + 1 if "overall" in keys else len(labels), CHANGE_COLUMN)
     fig = go.Figure(go.Heatmap(
         z=z_all, x=labels, y=rows, text=text, texttemplate="%{text}", hoverinfo="skip",
         colorscale=SCORE_SCALE, zmin=0, zmax=100, xgap=2, ygap=2,
-        colorbar={"title": {"text": "points"}},
+        colorbar={"title": {"text": "points"}, "thickness": 12},
     ))
-    # Plotly does not report clicks on heatmap cells as selections, so an almost invisible square
-    # marker sits on every cell: clicking a cell selects it, with the leader's id in customdata.
-    cells = [(name, label, leader_id, value) for name, leader_id, row in zip(names, ids, z, strict=True)
-             for label, value in zip(labels, row, strict=True)]
+    # a click target per cell: [leader id, score key] and the hover (the score, its change, its mover)
+    cells: list[tuple[str, str, list[str], str]] = []
+    for name, leader_id, row in zip(names, ids, records, strict=True):
+        for key, label in zip(keys, labels, strict=True):
+            value = row[key]
+            why = _why_text(row, key)
+            points_text = "not enough data" if value is None else f"{value:.0f} points"
+            cells.append((name, label, [leader_id, key], points_text + (f"<br>{why}" if why else "")))
+    if with_change:
+        changes = [_number(row.get("overall_change")) for row in records]
+        shown = [None if c is None else max(-CHANGE_RANGE, min(CHANGE_RANGE, c)) for c in changes]
+        fig.add_trace(go.Heatmap(
+            z=[[c] for c in shown] + ([[None]] if median is not None else []), x=[CHANGE_COLUMN], y=rows,
+            text=[[_change_text(c)] for c in changes] + ([[""]] if median is not None else []),
+            texttemplate="%{text}", hoverinfo="skip", colorscale=CHANGE_SCALE, zmin=-CHANGE_RANGE,
+            zmax=CHANGE_RANGE, xgap=2, ygap=2, showscale=False,
+        ))
+        for name, leader_id, row in zip(names, ids, records, strict=True):
+            cells.append((name, CHANGE_COLUMN, [leader_id, "overall"], _why_text(row, "overall")))
+    row_px = max(22, round(font_size * 1.7))
     fig.add_trace(go.Scatter(
         x=[c[1] for c in cells], y=[c[0] for c in cells], customdata=[c[2] for c in cells],
-        mode="markers", marker={"symbol": "square", "size": 30, "color": "#000000", "opacity": 0.01},
+        mode="markers", marker={"symbol": "square", "size": row_px - 4, "color": "#000000", "opacity": 0.01},
         selected={"marker": {"opacity": 0.01}}, unselected={"marker": {"opacity": 0.01}},
-        hovertext=["not enough data" if c[3] is None else f"{c[3]:.0f} points" for c in cells],
+        hovertext=[c[3] for c in cells],
         hovertemplate="%{y}<br>%{x}: %{hovertext}<extra></extra>", showlegend=False,
     ))
     # fixed ranges: the click markers must not pad the axes
     fig.update_yaxes(range=[len(rows) - 0.5, -0.5], tickfont={"size": font_size}, showgrid=False,
-                     zeroline=False, categoryorder="array", categoryarray=rows)
-    fig.update_xaxes(range=[-0.5, len(labels) - 0.5], side="top", tickangle=-30, showgrid=False,
-                     zeroline=False)
-    return _layout(fig, height=height or max(320, 32 * len(rows) + 140), font_size=font_size,
-                   clickmode="event+select")
+                     zeroline=False, categoryorder="array", categoryarray=rows, automargin=True)
+    fig.update_xaxes(range=[-0.5, len(columns) - 0.5], side="top", tickangle=-30, showgrid=False,
+                     zeroline=False, categoryorder="array", categoryarray=columns, automargin=True)
+    # hoverdistance -1: the nearest cell's target answers wherever in the cell the pointer is
+    return _layout(fig, height=height or max(240, row_px * len(rows) + 110), font_size=font_size,
+                   clickmode="event+select", hoverdistance=-1, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+
+
+def selected_cell(event: Any) -> tuple[str, str | None] | None:
+    """(leader id, score key) of the heatmap cell a click selected (:func:`score_heatmap`), or of the
+    bar a click selected on a chart whose ``customdata`` is the leader id alone (score None); None
+    when nothing was selected."""
+    try:
+        points = event.selection.points if hasattr(event, "selection") else event["selection"]["points"]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    for point in points or []:
+        data = point.get("customdata") if isinstance(point, Mapping) else None
+        if isinstance(data, list | tuple) and data and data[0]:
+            key = str(data[1]) if len(data) > 1 and data[1] in SCORES else None
+            return str(data[0]), key
+        if isinstance(data, str) and data:
+            return data, None
+    return None
 
 
 def _number(value: float | None) -> float | None:
@@ -151,14 +222,17 @@ def _number(value: float | None) -> float | None:
 
 def ranking_bars(leaders: pl.DataFrame, score: str = "overall", *, font_size: int = 13,
                  height: int | None = None) -> go.Figure:
-    """Leaders ranked by one score, as horizontal bars in that score's colour (best on top)."""
+    """Leaders ranked by one score, as horizontal bars in that score's colour (best on top). The hover
+    says how the score moved against the previous comparable period and the metric that moved it
+    most (``<score>_change``, ``<score>_mover``); a click selects the leader (``customdata``)."""
     ranked = leaders.filter(pl.col(score).is_not_null()).sort(score, descending=True)
     names = _display_names(ranked, "leader_name", "leader_id")
+    why = [_why_text(row, score) for row in ranked.to_dicts()]
     fig = go.Figure(go.Bar(
         x=ranked[score].to_list(), y=names, orientation="h",
         customdata=ranked["leader_id"].to_list(), marker_color=score_colour(score),
         text=[format.points(v) for v in ranked[score].to_list()], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x:.0f}<extra></extra>",
+        hovertext=why, hovertemplate="%{y}: %{x:.0f}<br>%{hovertext}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed", tickfont={"size": font_size})
     fig.update_xaxes(range=[0, 115], tickvals=[0, 25, 50, 75, 100], title_text=f"{SCORES.get(score, score)} (points)",
@@ -214,7 +288,8 @@ def explanation_bars(explanation: pl.DataFrame) -> go.Figure:
     """Points of each metric behind a score, bar width by weight, in the score's colour.
 
     ``explanation`` is ``Scorecard.explain()`` for one score; metrics without enough data are
-    listed with no bar and their status in the hover.
+    listed with no bar and their status in the hover. Each bar carries its metric key in
+    ``customdata``: a click selects the metric, whose CRM rows the Leader page then lists.
     """
     order = {key: i for i, key in enumerate(SCORES)}
     frame = (explanation.with_columns(pl.col("score").replace_strict(order, default=99).alias("_order"))
@@ -230,7 +305,7 @@ def explanation_bars(explanation: pl.DataFrame) -> go.Figure:
         textposition="outside", cliponaxis=False,
         hovertext=[f"weight {w or 0:g}, {format.label(s).lower()}" for w, s in  # a rubric weight (3, 2, 1)
                    zip(frame["weight"].to_list(), frame["status"].to_list(), strict=True)],
-        hovertemplate="%{y}: %{x:.0f} points<br>%{hovertext}<extra></extra>",
+        hovertemplate="%{y}: %{x:.0f} points<br>%{hovertext}<br>click for the CRM rows behind it<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 115], tickvals=[0, 25, 50, 75, 100], title_text="points")

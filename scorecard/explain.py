@@ -48,6 +48,14 @@ def explanation(assessed: pl.DataFrame, rubric: Rubric, leader_id: str, score: s
     return rows.select(EXPLANATION_COLUMNS)
 
 
+def mover_text(metric: str | None, change: float | None) -> str | None:
+    """The metric that moved a score most and its signed change in points of the score, as the pages
+    write it: ``Win rate -6`` (``scoring.score_movers``); None when no metric moved it."""
+    if not metric or format.missing(change):
+        return None
+    return f"{format.metric_label(metric)} {format.delta(change)}"
+
+
 def metric_rows(con: duckdb.DuckDBPyConnection, leader_id: str, metric: str, params: dict[str, Any]) -> pl.DataFrame:
     """The CRM rows a leader's metric counted, from the metric's rows query and row filter."""
     definition = metric_of(metric)

@@ -417,6 +417,75 @@ def score_table(assessed: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
     ).select("leader_id", *SCORE_KEYS)
 
 
+MOVER_FLOOR = 0.5
+"""A metric moved a score when it changed the score by more than this many points (no more reads 0)."""
+
+CONTRIBUTIONS_SCHEMA: dict[str, Any] = {"leader_id": pl.String, "score": pl.String, "metric": pl.String,
+                                        "points": pl.Float64, "share": pl.Float64, "contribution": pl.Float64}
+MOVERS_SCHEMA: dict[str, Any] = {"leader_id": pl.String, "score": pl.String, "metric": pl.String,
+                                 "change": pl.Float64}
+
+
+def contributions(assessed: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """What each scored metric adds to each score, per leader: leader_id, score, metric, points,
+    share (the metric's share of the score) and contribution (points times share, in points of the
+    score). A role or SMART score is the weighted mean of its scored metrics, so a metric's share is
+    its effective weight; the overall score is the mean of the roles that were scored, so a metric's
+    share of it is its share of each role it counts in divided by how many roles were scored. The
+    contributions of a score sum to the score; a metric without points has no row."""
+    counted = weighted(assessed, rubric).filter(pl.col("points").is_not_null() & (pl.col("weight") > 0))
+    own = counted.select("leader_id", "score", "metric", "points", pl.col("effective_weight").alias("share"))
+    roles = own.filter(pl.col("score").is_in(ROLE_KEYS)).with_columns(
+        pl.col("score").n_unique().over("leader_id").alias("_roles"))
+    overall = (
+        roles.group_by("leader_id", "metric", maintain_order=True)
+        .agg(pl.col("points").first(), (pl.col("share") / pl.col("_roles")).sum().alias("share"))
+        .select("leader_id", pl.lit("overall").alias("score"), "metric", "points", "share")
+    )
+    return (pl.concat([overall, own], how="vertical")
+            .with_columns((pl.col("points") * pl.col("share")).alias("contribution"))
+            .cast(CONTRIBUTIONS_SCHEMA))  # type: ignore[arg-type]
+
+
+def score_movers(now: pl.DataFrame, before: pl.DataFrame, rubric: Rubric) -> pl.DataFrame:
+    """The metric that moved each score most between two assessed periods (the previous comparable
+    one, then this one), per leader: leader_id, score, metric, change (in points of that score; for
+    the overall score, overall points).
+
+    A metric's change is the change of its points times its share of the score now: what it added
+    to the score against what it would have added at its earlier points. Only metrics scored in both
+    periods are compared, at this period's weights, so a metric whose points held still did not move
+    the score, even when a metric gaining or losing data spread the weights anew. A score with no
+    metric that moved it by more than :data:`MOVER_FLOOR` points (a change that would read 0) has no
+    row. Ties go to the metric first in the catalogue."""
+    order = {key: i for i, key in enumerate(METRICS)}
+    was = before.filter(pl.col("points").is_not_null()).select(
+        "leader_id", "metric", pl.col("points").alias("_before"))
+    return (
+        contributions(now, rubric)
+        .join(was, on=["leader_id", "metric"], how="inner")
+        .with_columns(((pl.col("points") - pl.col("_before")) * pl.col("share")).alias("change"))
+        .filter(pl.col("change").abs() > MOVER_FLOOR)
+        .with_columns(pl.col("metric").replace_strict(order, default=len(order), return_dtype=pl.Int64)
+                      .alias("_order"), pl.col("change").abs().alias("_size"))
+        .sort(["leader_id", "score", "_size", "_order"], descending=[False, False, True, False])
+        .unique(["leader_id", "score"], keep="first", maintain_order=True)
+        .select(list(MOVERS_SCHEMA)).cast(MOVERS_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def movers_wide(movers: pl.DataFrame) -> pl.DataFrame:
+    """One row per leader: ``<score>_mover`` (the metric that moved the score most, see
+    :func:`score_movers`) and ``<score>_mover_change`` (its signed change, in points of the score)
+    for the eleven scores; null where no metric moved the score."""
+    wide = movers.select("leader_id").unique(maintain_order=True)
+    for score in SCORE_KEYS:
+        part = movers.filter(pl.col("score") == score).select(
+            "leader_id", pl.col("metric").alias(f"{score}_mover"), pl.col("change").alias(f"{score}_mover_change"))
+        wide = wide.join(part, on="leader_id", how="left")
+    return wide
+
+
 COVERAGE_SCHEMA: dict[str, Any] = {"leader_id": pl.String, "score": pl.String, "scored": pl.Int64,
                                    "total": pl.Int64, "weight_share": pl.Float64, "coverage": pl.String}
 

@@ -31,9 +31,9 @@ def test_heatmap_rows_cells_and_click_targets() -> None:
     assert heat.z[0][0] == 80.0 and heat.z[1][-1] is None
     assert heat.text[1][-1] == ""  # a missing score is a blank cell, never a 0
     assert (heat.zmin, heat.zmax) == (0, 100)
-    # one click target per cell, carrying the leader's id: 2 leaders x 11 scores
+    # one click target per cell, carrying the leader's id and the cell's score: 2 leaders x 11 scores
     assert len(clicks.customdata) == 22
-    assert list(clicks.customdata[:11]) == ["L1"] * 11
+    assert [list(c) for c in clicks.customdata[:11]] == [["L1", key] for key in SCORES]
     assert clicks.hovertext[-1] == "not enough data"
     # the axes are fixed to the cells, top row first
     assert tuple(fig.layout.yaxis.range) == (1.5, -0.5)
@@ -176,3 +176,45 @@ def test_history_leaves_a_quarter_without_a_score_as_a_gap() -> None:
     line = charts.score_history(history).data[0]
     assert list(line.y) == [60.0, None, 70.0]
     assert line.connectgaps is False
+
+
+def _moved() -> pl.DataFrame:
+    # Ann: overall down 6, moved most by win rate (-6); Bob: new (no previous quarter)
+    return _leaders().with_columns(
+        pl.Series("overall_change", [-6.2, None]), pl.Series("overall_mover", ["win_rate", None]),
+        pl.Series("overall_mover_change", [-5.8, None]), pl.Series("teams_change", [0.3, None]),
+        pl.Series("teams_mover", [None, None], dtype=pl.String),
+        pl.Series("teams_mover_change", [None, None], dtype=pl.Float64))
+
+
+def test_heatmap_shows_the_change_and_what_moved_it() -> None:
+    fig = charts.score_heatmap(_moved(), median={key: 50.0 for key in SCORES}, change=True)
+    heat, change, clicks = fig.data
+    # the change sits beside the overall score, in a column of its own
+    assert list(fig.layout.xaxis.categoryarray) == ["Overall", charts.CHANGE_COLUMN, *list(SCORES.values())[1:]]
+    assert list(change.x) == [charts.CHANGE_COLUMN]
+    assert [t[0] for t in change.text] == ["-6", "new", ""]  # the median row has no change
+    assert change.z[0][0] == -6.2 and change.z[1][0] is None
+    # each cell's hover: its points, its change and the metric that moved it most
+    ann_overall = list(clicks.customdata).index(["L1", "overall"])
+    assert clicks.hovertext[ann_overall] == "80 points<br>-6 vs last quarter · moved most by Win rate -6"
+    ann_teams = list(clicks.customdata).index(["L1", "teams"])
+    assert clicks.hovertext[ann_teams] == "90 points<br>0 vs last quarter"
+    # the change cell opens the leader on the overall score
+    assert list(clicks.customdata[-2:]) == [["L1", "overall"], ["L2", "overall"]]
+    assert list(clicks.x[-2:]) == [charts.CHANGE_COLUMN] * 2
+
+
+def test_a_click_names_the_leader_and_the_score_of_the_cell() -> None:
+    cell = {"selection": {"points": [{"x": "Teams", "y": "Ann", "customdata": ["L1", "teams"]}]}}
+    assert charts.selected_cell(cell) == ("L1", "teams")
+    bar = {"selection": {"points": [{"x": 80, "y": "Ann", "customdata": "L1"}]}}
+    assert charts.selected_cell(bar) == ("L1", None)  # a ranking bar: the page adds its "Rank by" score
+    assert charts.selected_cell({"selection": {"points": []}}) is None
+    assert charts.selected_cell(None) is None
+
+
+def test_ranking_bars_say_what_moved_the_score() -> None:
+    bar = charts.ranking_bars(_moved(), "overall").data[0]
+    assert list(bar.hovertext) == ["-6 vs last quarter · moved most by Win rate -6",
+                                "no score last quarter to compare with"]
