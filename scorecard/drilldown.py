@@ -49,6 +49,21 @@ RISK_FLAGS: dict[str, str] = {
     "no_next_step": "No next step",
     "single_threaded": "Single-threaded",
 }
+"""The risk flags of a deal at risk (``DISPLAY_FIGURES["deals_at_risk"]``), strongest first, in words."""
+
+STRONG_SIGNS: tuple[str, ...] = ("stalled", "slipped")
+"""The flags that say a deal is going wrong (no one has worked it for three weeks, or it has not closed
+when it should have); the other two say that its record has a gap (no next step, one contact)."""
+
+DEALS_AT_RISK_SHOWN = 10
+"""Deals at risk a page lists before the rest (the most urgent ones)."""
+
+MOST_URGENT_FIRST = (
+    "Most urgent first: deals both stalled and slipped, then those stalled or slipped, then those whose"
+    " only flags are no next step or a single contact; within each, the biggest amount first, then the"
+    " nearest close date (one already passed first)."
+)
+"""How :func:`most_urgent_first` orders deals at risk, in the sales leader's words."""
 
 TEAM_METRICS: tuple[str, ...] = tuple(m.key for m in METRICS.values() if m.per_rep)
 """The metrics that make sense for one rep on their own, in catalogue order: a column each in the
@@ -287,18 +302,96 @@ def activity_feed(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Seq
 
 def open_deals(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str],
                today: date) -> pl.DataFrame:
-    """The rep's deals open on ``today`` with one boolean column per risk flag and ``risk_flags`` in words."""
+    """The rep's deals open on ``today``, most urgent first (:func:`most_urgent_first`), with one boolean
+    column per risk flag, ``risk_flags`` (the flags' names) and ``risk_reasons`` (:func:`risk_reasons`)."""
     return open_deals_of_reps(con, [rep_id], visible_reps, today).drop("owner_rep_id")
 
 
 def open_deals_of_reps(con: duckdb.DuckDBPyConnection, rep_ids: Sequence[str], visible_reps: Sequence[str],
                        today: date) -> pl.DataFrame:
-    """:func:`open_deals` of several reps in one query (``owner_rep_id`` says whose), each rep's in the
-    order the Rep page lists them: most risk flags first, then the biggest."""
+    """:func:`open_deals` of several reps in one query (``owner_rep_id`` says whose), by rep, each rep's
+    most urgent first."""
     deals = sql.run(con, "drill_open_deals_of_reps", rep_ids=list(rep_ids), visible_reps=list(visible_reps),
                     as_of=_after(today))
     labels = [pl.when(pl.col(flag)).then(pl.lit(label)) for flag, label in RISK_FLAGS.items()]
-    return deals.with_columns(pl.concat_str(labels, separator=", ", ignore_nulls=True).alias("risk_flags"))
+    reasons = pl.Series("risk_reasons", [risk_reasons(deal, today) for deal in deals.iter_rows(named=True)],
+                        dtype=pl.String)
+    return (
+        deals.with_columns(pl.concat_str(labels, separator=", ", ignore_nulls=True).alias("risk_flags"), reasons)
+        .pipe(most_urgent_first)
+        .sort("owner_rep_id", maintain_order=True)
+    )
+
+
+def most_urgent_first(deals: pl.DataFrame) -> pl.DataFrame:
+    """Deals in the order a leader should look at them (``MOST_URGENT_FIRST``): the strong signs first
+    (``strong_signs``: stalled and slipped, then one of them, then neither), then the amount at risk,
+    biggest first, then the nearest close date (a passed one is nearer than any to come), then the
+    number of flags. A single-threaded deal with no other flag comes after every stalled or slipped
+    one, whatever its amount; a deal without an amount comes after those with one, never as if it
+    were worth 0. Ties read in deal id order."""
+    return deals.sort(["strong_signs", "amount", "close_date", "risk_count", "opportunity_id"],
+                      descending=[True, True, False, True, False], nulls_last=True)
+
+
+def at_risk(deals: pl.DataFrame) -> pl.DataFrame:
+    """The deals at risk among ``deals`` (at least one flag, ``DISPLAY_FIGURES["deals_at_risk"]``), most
+    urgent first across every rep, with ``priority``: 1 for the most urgent."""
+    return (
+        deals.filter(pl.col("risk_count") > 0)
+        .pipe(most_urgent_first)
+        .with_row_index("priority", offset=1)
+        .with_columns(pl.col("priority").cast(pl.Int64))
+    )
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n:,} times")
+
+
+def risk_reasons(deal: Mapping[str, Any], today: date) -> str:
+    """Why a deal is at risk, in words, strongest reason first (empty when no flag is up)::
+
+        No activity for 34 days, close date passed 5 days ago, close date pushed out 3 times,
+        no next step, only one contact met
+
+    ``deal`` is a row of :func:`open_deals`; ``today`` the as-of date it was measured on."""
+    reasons: list[str] = []
+    if deal.get("stalled"):
+        quiet = deal.get("days_since_activity")
+        if deal.get("last_activity_at") is None:
+            reasons.append(f"No activity in the {format.days(quiet)} since it was created")
+        else:
+            reasons.append(f"No activity for {format.days(quiet)}")
+    if deal.get("slipped"):
+        close = deal.get("close_date")
+        if close is not None and close <= today:
+            overdue = (today - close).days
+            reasons.append("Close date is today, still open" if overdue == 0
+                           else f"Close date passed {format.days(overdue)} ago")
+        pushes = int(deal.get("close_date_pushes") or 0)
+        if pushes:
+            reasons.append(f"Close date pushed out {_times(pushes)}")
+    if deal.get("no_next_step"):
+        reasons.append("No next step")
+    if deal.get("single_threaded"):
+        reasons.append("No contact met" if not deal.get("contacts") else "Only one contact met")
+    return ", ".join(r if i == 0 else r[:1].lower() + r[1:] for i, r in enumerate(reasons))
+
+
+def team_deals_at_risk(con: duckdb.DuckDBPyConnection, team: pl.DataFrame, visible_reps: Sequence[str],
+                       today: date) -> pl.DataFrame:
+    """The deals at risk of the people of ``team`` (rows with ``rep_id`` and ``rep_name``: a leader's
+    team, ``leader_team``, or part of it), most urgent first across the whole team (:func:`at_risk`),
+    each with its owner's ``rep_id`` and ``rep_name`` first."""
+    names = team.select("rep_id", "rep_name").unique("rep_id", keep="first")
+    deals = open_deals_of_reps(con, names["rep_id"].to_list(), visible_reps, today)
+    return (
+        at_risk(deals)
+        .join(names, left_on="owner_rep_id", right_on="rep_id", how="left", maintain_order="left")
+        .rename({"owner_rep_id": "rep_id"})
+        .select("priority", "rep_id", "rep_name", pl.exclude("priority", "rep_id", "rep_name"))
+    )
 
 
 def target_account_coverage(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str],
@@ -437,6 +530,16 @@ class RepView:
     @property
     def deals_at_risk(self) -> int:
         return int(self.deals.filter(pl.col("risk_count") > 0).height)
+
+    @property
+    def at_risk(self) -> pl.DataFrame:
+        """The rep's deals at risk, most urgent first (:func:`at_risk`)."""
+        return at_risk(self.deals)
+
+    @property
+    def stalled_or_slipped(self) -> int:
+        """The deals at risk with a strong sign (``STRONG_SIGNS``): stalled, slipped or both."""
+        return int(self.deals.filter(pl.col("strong_signs") > 0).height)
 
     @property
     def target_accounts_touched(self) -> float | None:
