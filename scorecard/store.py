@@ -465,6 +465,19 @@ class Store:
 
     # -- reading the record ------------------------------------------------------------------
 
+    def version_stamp(self) -> tuple[int, int, int] | None:
+        """Which file the database is now, without opening it: (inode, modification time in
+        nanoseconds, size), or None when there is no database yet.
+
+        Every change goes through :meth:`writing`, which puts a new file in place by a rename, so a
+        new stamp means a new version and the same stamp the same data: a reader learns whether the
+        data changed from one ``stat``, and asks :meth:`data_version` only when it did."""
+        try:
+            found = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return found.st_ino, found.st_mtime_ns, found.st_size
+
     def data_version(self, con: duckdb.DuckDBPyConnection | None = None) -> int:
         """Id of the newest accepted load (0 for an empty database)."""
         if con is not None:

@@ -263,3 +263,25 @@ def test_tidy_removes_what_killed_work_left(tmp_path: Path) -> None:
     assert sorted(p.name for p in store.archive_dir.iterdir() if p.name.isdigit()) == ["1"]
     assert not dead.exists() and alive.exists()
     assert store.row_counts()["reps"] == 4 and store.data_version() == 1
+
+
+def test_the_version_stamp_changes_with_every_change_and_only_then(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    assert store.version_stamp() is None  # no database yet
+    store.load({"reps": REPS}, loaded_by="a")
+    first = store.version_stamp()
+    assert first is not None
+    with store.reader() as con:  # reading changes nothing
+        con.execute("select count(*) from reps").fetchall()
+    assert store.version_stamp() == first and store.data_version() == 1
+    with store.writing() as con:  # a change under way: readers still see the version in place
+        con.execute("update reps set rep_name = 'Renamed' where rep_id = 'r1'")
+        assert store.version_stamp() == first
+    second = store.version_stamp()
+    assert second is not None and second != first
+    with pytest.raises(RuntimeError, match="half way"), store.writing() as con:
+        con.execute("delete from reps")
+        raise RuntimeError("half way")
+    assert store.version_stamp() == second  # a change that failed left the same file in place
+    store.load({"reps": REPS.head(3)}, loaded_by="b")
+    assert store.version_stamp() not in (first, second) and store.data_version() == 2
