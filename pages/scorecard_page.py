@@ -12,9 +12,10 @@ from scorecard.ui import compare as ui_compare
 from scorecard.ui.text import plain
 
 who = auth.current_viewer()
-tv_view = state.tv_mode()
-if not tv_view:
-    st.title("Scorecard")
+if state.tv_mode():  # the wall screen: filters from the URL, no widget at all
+    tv.tv_view(who)
+    st.stop()
+st.title("Scorecard")
 widgets.require_data(who, ("reps", "opportunities"))
 
 filters = st.columns(4)
@@ -38,10 +39,6 @@ if leaders.is_empty():
 median = scored.median
 sort_key = sort or "overall"
 
-if tv_view:
-    tv.tv_rotation(who, period, sort_key, region=region_chosen, level=level_chosen)
-    st.stop()
-
 cols = st.columns(4)
 cols[0].metric("Leaders", format.count(leaders.height))
 cols[1].metric("Org median overall", format.points(median.get("overall")))
@@ -50,7 +47,8 @@ thin_top = " · thin coverage" if best.get("thin_coverage") else ""
 cols[2].metric(f"Top overall ({format.points(best.get('overall'))}{thin_top})", plain(best["leader_name"]),
                help=f"Scored on {best.get('coverage') or 'no metric'}")
 cols[3].page_link(state.script("scorecard"), label="TV view", icon=":material/tv:",
-                  query_params={"tv": "1", "period": period or ""})
+                  query_params={k: v for k, v in {"tv": "1", "period": period, "region": region, "level": level,
+                                                  "sort": sort}.items() if v and v != "all"})
 cols[3].page_link(state.script("compare"), label="Compare leaders", icon=":material/compare_arrows:",
                   query_params=ui_compare.cohort_params(Cohort(level_chosen, region_chosen), period))
 cols[3].download_button("Board pack (PDF)", data=lambda: reports.board_pack(cache.card_for(who), period),
@@ -58,17 +56,18 @@ cols[3].download_button("Board pack (PDF)", data=lambda: reports.board_pack(cach
                         icon=":material/picture_as_pdf:", on_click="ignore", key="board_pack")
 
 if scored.in_progress:
-    st.info(f"{scored.label} is in progress ({scored.status.removeprefix('in progress: ')}): scores measure it up"
-            " to the as-of date, and each change is against the previous quarter at the same share elapsed.",
-            icon=":material/hourglass_top:")
+    elapsed = scored.status.removeprefix("in progress: ")
+    st.caption(f":material/hourglass_top: {scored.label} is in progress ({elapsed}): scores measure it up to the"
+               " as-of date, and each change is against the previous quarter at the same share elapsed.")
 thin = tables.thin_note(leaders, cache.rubric_in_force()[0])
 if thin:
     st.warning(thin, icon=":material/data_alert:")
-st.caption("Click a cell, a bar or a row to open that leader.")
+st.caption("Click a cell, a bar or a row to open that leader on that score's explanation; hover a cell for"
+           " what moved it most since last quarter.")
 named = tables.marked_names(leaders)
 heat_tab, rank_tab, radar_tab = st.tabs(["Heatmap", "Ranking", "Radar against the median"])
 with heat_tab:
-    heat = st.plotly_chart(charts.score_heatmap(named, median=median), key="heatmap", on_select="rerun",
+    heat = st.plotly_chart(charts.score_heatmap(named, median=median, change=True), key="heatmap", on_select="rerun",
                            selection_mode="points")
 with rank_tab:
     bar_col, table_col = st.columns([2, 3])
@@ -80,7 +79,8 @@ with rank_tab:
         picked = widgets.table(ranking, "ranking_table", config=tables.ranking_columns(), select=True)
         widgets.download_csv(ranking, f"scorecard-{period}.csv", key="download_ranking")
 with radar_tab:
-    radar_id = widgets.person_picker("Leader", leaders, "radar", id_col="leader_id", name_col="leader_name")
+    radar_id = widgets.person_picker("Leader", leaders, "radar", id_col="leader_id", name_col="leader_name",
+                                    among="among the leaders shown")
     chosen = scored.leader(radar_id) if radar_id else None
     if chosen:
         st.plotly_chart(charts.leader_radar(chosen["leader_name"], chosen, median), key="radar")
@@ -88,9 +88,11 @@ with radar_tab:
                      icon=":material/arrow_forward:", query_params={"leader": chosen["leader_id"],
                                                                     "period": period or ""})
 
-target = (widgets.selected_id(heat) or widgets.selected_id(bars)
-          or widgets.selected_value(picked, ranking, "leader_id"))
+# a heatmap cell opens the leader on its own score; a ranking bar or row, on the "Rank by" score
+row = widgets.selected_value(picked, ranking, "leader_id")
+target = (charts.selected_cell(heat) or charts.selected_cell(bars, sort_key)
+          or ((row, sort_key) if row else None))
 if target:
-    state.open_page("leader", leader=target, period=period)
+    state.open_page("leader", leader=target[0], period=period, score=target[1])
 
 live.live_updates(every=5)

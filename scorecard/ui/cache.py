@@ -16,11 +16,13 @@ viewers do not push them out). One rubric keeper serves every Scorecard of the a
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar, cast
 
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -58,18 +60,30 @@ def store() -> Store:
     return Store(s.db, archive_dir=s.archive_dir, reporting_currency=s.reporting_currency)
 
 
-@st.cache_data(ttl=1.0, show_spinner=False)
-def _data_version(db: str) -> int:
-    return store().data_version()
+_VERSIONS: dict[tuple[str, tuple[int, int, int] | None], int] = {}
+"""The data version of each database file seen: (the database, its ``Store.version_stamp``) -> load id."""
+_VERSIONS_LOCK = threading.Lock()
 
 
 def data_version() -> int:
     """Id of the newest load; every result below is keyed on it.
 
-    Asked at most once a second (opening a connection costs more than the rest of a warm page), so
-    a new load shows up within a second plus the live pages' polling interval.
-    """
-    return _data_version(str(settings().db))
+    Costs one ``stat`` of the database file: every load or restore puts a new file in place
+    (``Store.writing``), so the load id is read from the database only when the file is another one,
+    once for the whole process, and a new load shows up at the next page run or live poll."""
+    s = store()
+    stamp = s.version_stamp()
+    key = (str(s.path), stamp)
+    found = _VERSIONS.get(key)
+    if found is None:
+        # read after the stamp: the id is that file's, or a newer one's if it was replaced meanwhile
+        # (never older), and that newer file has a stamp of its own that is read again at once
+        found = s.data_version() if stamp is not None else 0
+        with _VERSIONS_LOCK:
+            if len(_VERSIONS) >= 64:
+                _VERSIONS.clear()
+            _VERSIONS[key] = found
+    return found
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -169,6 +183,34 @@ def kept(what: str, who: Viewer | None, args: tuple[Any, ...], compute: Callable
     reps = "" if who is None else _reps_key(who.visible_reps)
     key = (what, data_version(), rubric_key(_rubric_keeper().current()), reps, *args)
     return cast(T, _viewer_result(key, _compute=compute))
+
+
+# -- charts drawn once --------------------------------------------------------------------------------
+
+class _DrawnFigure(go.Figure):
+    """A figure drawn once and shown to many: ``st.plotly_chart`` asks a figure for its dict on every
+    page run (a deep copy, with Plotly's checks); this one hands out the dict it was drawn as. It must
+    not be changed once drawn (it is shared by every session)."""
+
+    _drawn: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._drawn
+
+
+def _drawn(figure: go.Figure) -> go.Figure:
+    drawn = figure.to_dict()
+    figure.__class__ = _DrawnFigure
+    figure._drawn = drawn
+    return figure
+
+
+def chart(what: str, who: Viewer | None, args: tuple[Any, ...], draw: Callable[[], go.Figure]) -> go.Figure:
+    """The figure ``draw()`` makes, drawn once per (what, data version, rubric, the viewer's reps,
+    args) for every session, as the results it shows are (``kept``); ``args`` must name everything the
+    figure depends on besides those (the period, the filters, the leader...). A page run then costs
+    Plotly's JSON of the figure, not the drawing: pass it to ``st.plotly_chart`` as it is."""
+    return kept(f"chart:{what}", who, args, lambda: _drawn(draw()))
 
 
 # -- who is looking ----------------------------------------------------------------------------------
@@ -358,3 +400,28 @@ def extract_rows() -> pl.DataFrame:
 
     return kept("extract_rows", None, (), compute)
 
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _loaded_at(version: int, db: str) -> date | None:
+    loads = store().loads().filter(pl.col("load_id") == version)
+    return loads["loaded_at"][0] if loads.height else None
+
+
+def last_loaded_at() -> date | None:
+    """When the load in force landed (a datetime, UTC), None for an empty database: the TV's "updated" time."""
+    return _loaded_at(data_version(), str(settings().db))
+
+
+def team_deals_at_risk(who: Viewer, leader_id: str, period: str | None) -> pl.DataFrame:
+    """The deals at risk of everyone below the leader whom the viewer may see (the whole team, every
+    level, as :func:`leader_team` lists it for the period), most urgent first, with their reasons in
+    words (``drilldown.team_deals_at_risk``), measured on the as-of date."""
+    from scorecard import drilldown
+
+    def compute() -> pl.DataFrame:
+        team = leader_team(who, leader_id, period)
+        with store().reader() as con:
+            return drilldown.team_deals_at_risk(con, team, who.visible_reps, today())
+
+    return kept("team_deals_at_risk", who, (leader_id, period), compute)
