@@ -6,14 +6,17 @@ banner above every page and the account in the sidebar.
 everyone sees everything, with a banner saying so. Reachable from other machines without
 ``[auth]``, the app refuses to show data. With ``[auth]``, ``st.login`` (OpenID Connect) identifies
 the visitor; only an unexpired login with a verified e-mail address is matched to the reps extract
-and the access file, both read again on every page run.
+and the access file, both as they are at each page run (the access file is read again when it
+changed, the reps extract with every new load).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -68,10 +71,33 @@ def _login_claims() -> dict[str, Any]:
         return {}
 
 
+_POLICIES: dict[tuple[str, tuple[int, ...] | None], AccessPolicy] = {}
+"""The access file as read, by (its path, its stamp): read again only when the file changed."""
+_POLICIES_LOCK = threading.Lock()
+
+
+def _file_stamp(path: Path) -> tuple[int, ...] | None:
+    """What changes when a file is written, replaced or has its permissions changed (None: no file)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_ctime_ns, found.st_size
+
+
 def access_policy() -> AccessPolicy:
-    """The access file as it is now: read on every page run, never cached, so a change (an executive
-    removed) takes effect at the next page run."""
-    return AccessPolicy.from_file(cache.settings().resolved_access_file())
+    """The access file as it is now: looked at on every page run (one ``stat``) and read again
+    whenever it changed, so a change (an executive removed) takes effect at the next page run."""
+    path = cache.settings().resolved_access_file()
+    key = (str(path), _file_stamp(path))
+    found = _POLICIES.get(key)
+    if found is None:
+        found = AccessPolicy.from_file(path)
+        with _POLICIES_LOCK:
+            if len(_POLICIES) >= 16:
+                _POLICIES.clear()
+            _POLICIES[key] = found
+    return found
 
 
 def identity(policy: AccessPolicy | None = None) -> Identity:
