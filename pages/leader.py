@@ -6,7 +6,7 @@ import streamlit as st
 
 from scorecard import charts, format, reports
 from scorecard.metrics import SCORES
-from scorecard.ui import auth, cache, state, tables, widgets
+from scorecard.ui import auth, cache, risk, state, tables, widgets
 from scorecard.ui.text import plain
 
 who = auth.current_viewer()
@@ -98,3 +98,13 @@ else:
     rep = widgets.selected_id(clicked) or widgets.selected_value(chosen, team, "rep_id")
     if rep:
         state.open_page("rep", rep=rep, period=period)
+
+# -- Deals at risk, most urgent first: the whole team's ---------------------------------------------------
+if not team.is_empty():
+    risky = cache.team_deals_at_risk(who, leader_id, period)
+    deal_owner = risk.section(
+        risky, "team_deals_at_risk", f"{leader_id}-deals-at-risk.csv", select=True,
+        scope="The open deals of everyone below this leader whom you may see (the whole team, every level),"
+              " measured on the as-of date. Select a deal to open its rep's page.")
+    if deal_owner:
+        state.open_page("rep", rep=deal_owner, period=period)

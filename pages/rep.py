@@ -6,7 +6,7 @@ import streamlit as st
 
 from scorecard import charts, format
 from scorecard.metrics import DISPLAY_FIGURES, METRICS
-from scorecard.ui import auth, cache, live, state, tables, widgets
+from scorecard.ui import auth, cache, live, risk, state, tables, widgets
 from scorecard.ui.text import plain
 
 who = auth.current_viewer()
@@ -16,88 +16,91 @@ everyone = cache.people(who)
 
 left, right = st.columns([3, 1])
 with left:
-    rep_id = widgets.person_picker("Rep", everyone, "rep")
+    rep_id = widgets.person_picker("Rep", everyone, "rep", ask=True)
 with right:
     period_label = widgets.period_picker(cache.periods())
 if rep_id is None or period_label is None:
     st.stop()
 
+drawn = cache.data_version()  # the data this run draws: a newer load reruns the page (live.live_updates)
+view = cache.rep_view(who, rep_id, period_label)
+if view is None:
+    st.warning("This rep is not in your part of the organisation.")
+    live.live_updates(drawn=drawn)
+    st.stop()
+assert view is not None
 
-@st.fragment(run_every=live.LIVE_REFRESH_SECONDS)
-def live_view(rep_id: str, period_label: str) -> None:
-    """Redrawn every few seconds from results keyed on the data version: a new load shows up
-    without a reload, and an unchanged one costs only cache hits."""
-    view = cache.rep_view(who, rep_id, period_label)
-    if view is None:
-        st.warning("This rep is not in your part of the organisation.")
-        return
+profile, figures = view.profile, view.figures
+facts = [format.label(profile.get("role") or "rep"), profile.get("region") or ""]
+st.subheader(plain(profile["rep_name"]))
+st.caption(" · ".join(plain(f) for f in facts if f) + f" · as of {format.day(view.today)}")
+if profile.get("manager_id") and who.may_see(profile["manager_id"]):
+    st.page_link(state.script("leader"), label=f"Leader: {plain(profile['manager_name'])}",
+                 icon=":material/supervisor_account:",
+                 query_params={"leader": profile["manager_id"], "period": period_label})
+if view.leads_team:
+    st.caption("Leads a team: the metrics are scored for the whole team, on the Leader page; the"
+               " figures below are this person's own deals and activities.")
 
-    profile, figures = view.profile, view.figures
-    facts = [format.label(profile.get("role") or "rep"), profile.get("region") or ""]
-    st.subheader(plain(profile["rep_name"]))
-    st.caption(" · ".join(plain(f) for f in facts if f) + f" · as of {format.day(view.today)}")
-    if profile.get("manager_id") and who.may_see(profile["manager_id"]):
-        st.page_link(state.script("leader"), label=f"Leader: {plain(profile['manager_name'])}",
-                     icon=":material/supervisor_account:",
-                     query_params={"leader": profile["manager_id"], "period": period_label})
-    if view.leads_team:
-        st.caption("Leads a team: the metrics are scored for the whole team, on the Leader page; the"
-                   " figures below are this person's own deals and activities.")
+attainment, full = METRICS["quota_attainment"], DISPLAY_FIGURES["attainment_full_period"]
+expected = DISPLAY_FIGURES["expected_attainment"]
+cols = st.columns(6)
+cols[0].metric(attainment.label, format.value(figures.get("quota_attainment"), attainment.unit),
+               help=attainment.definition)
+cols[1].metric(full.label, format.share(figures.get("attainment_full_period")),
+               help=f"{full.definition} {expected.label}: {format.share(figures.get('expected_attainment'))}.")
+cols[2].metric(DISPLAY_FIGURES["open_pipeline"].label,
+               format.money_short(figures.get("open_pipeline"), cache.currency()),
+               help=DISPLAY_FIGURES["open_pipeline"].definition)
+cols[3].metric(DISPLAY_FIGURES["deals_at_risk"].label,
+               f"{format.count(view.deals_at_risk)} of {format.count(view.deals.height)}",
+               help=f"{format.count(view.stalled_or_slipped)} of them stalled or slipped."
+                    f" {DISPLAY_FIGURES['deals_at_risk'].definition}")
+cols[4].metric(DISPLAY_FIGURES["activities_this_week"].label, format.count(view.activities_this_week),
+               help=f"Today: {view.feed_today.height}. {DISPLAY_FIGURES['activities_this_week'].definition}")
+cols[5].metric(DISPLAY_FIGURES["target_accounts_touched"].label, format.share(view.target_accounts_touched),
+               help=DISPLAY_FIGURES["target_accounts_touched"].definition)
 
-    attainment, full = METRICS["quota_attainment"], DISPLAY_FIGURES["attainment_full_period"]
-    expected = DISPLAY_FIGURES["expected_attainment"]
-    cols = st.columns(6)
-    cols[0].metric(attainment.label, format.value(figures.get("quota_attainment"), attainment.unit),
-                   help=attainment.definition)
-    cols[1].metric(full.label, format.share(figures.get("attainment_full_period")),
-                   help=f"{full.definition} {expected.label}: {format.share(figures.get('expected_attainment'))}.")
-    cols[2].metric(DISPLAY_FIGURES["open_pipeline"].label,
-                   format.money_short(figures.get("open_pipeline"), cache.currency()),
-                   help=DISPLAY_FIGURES["open_pipeline"].definition)
-    cols[3].metric(DISPLAY_FIGURES["deals_at_risk"].label,
-                   f"{format.count(view.deals_at_risk)} of {format.count(view.deals.height)}",
-                   help=DISPLAY_FIGURES["deals_at_risk"].definition)
-    cols[4].metric(DISPLAY_FIGURES["activities_this_week"].label, format.count(view.activities_this_week),
-                   help=f"Today: {view.feed_today.height}. {DISPLAY_FIGURES['activities_this_week'].definition}")
-    cols[5].metric(DISPLAY_FIGURES["target_accounts_touched"].label, format.share(view.target_accounts_touched),
-                   help=DISPLAY_FIGURES["target_accounts_touched"].definition)
+risk.section(view.at_risk, "rep_deals_at_risk", f"{rep_id}-deals-at-risk.csv", open_deals=view.deals.height)
 
-    feed_tab, deals_tab, targets_tab, pace_tab, team_tab = st.tabs(
-        ["Activity", "Open deals", "Target accounts", "Attainment vs pace", "Against the team"])
-    with feed_tab:
-        if view.feed.is_empty():
-            st.write("No activity logged this week.")
-        else:
-            widgets.table(view.feed, "activity_feed",
-                          order=["when", "activity_at", "type", "account_name", "contact_level", "duration_min",
-                                 "opportunity_id", "target_account"],
-                          config={"activity_at": st.column_config.DatetimeColumn("At", format="ddd HH:mm")})
-    with deals_tab:
-        if view.deals.is_empty():
-            st.write("No open deals.")
-        else:
-            st.caption(DISPLAY_FIGURES["deals_at_risk"].definition)
-            widgets.table(view.deals, "open_deals",
-                          order=["opportunity_id", "account_name", "stage", "amount", "close_date",
-                                 "forecast_category", "risk_flags", "days_since_activity", "contacts", "next_step"])
-            widgets.download_csv(view.deals, f"{rep_id}-open-deals.csv", key="download_open_deals")
-    with targets_tab:
-        if view.target_accounts.is_empty():
-            st.write("This rep owns no target accounts (is_target in the accounts extract).")
-        else:
-            widgets.table(view.target_accounts, "target_accounts",
-                          order=["account_name", "covered", "touches_30d", "last_touch_at", "open_pipeline",
-                                 "open_deals", "industry"],
-                          config={"covered": "Touched in 30 days", "touches_30d": "Touches (30 days)"})
-    with pace_tab:
-        if figures.get("period_quota") is None:
-            st.info("No quota for this rep in the period: load the quotas extract to see pace.")
-        st.plotly_chart(charts.attainment_against_pace(view.curve, cache.currency()), key="pace_chart")
-    with team_tab:
-        st.caption("Each metric as the score computes it for this rep alone, against the median of the"
-                   " reps who share this rep's manager (those with enough data to be scored).")
-        st.plotly_chart(charts.rep_against_median(view.vs_team), key="median_chart")
-        widgets.table(tables.vs_team_table(view.vs_team, cache.currency()), "vs_team")
+feed_tab, deals_tab, targets_tab, pace_tab, team_tab = st.tabs(
+    ["Activity", "Open deals", "Target accounts", "Attainment vs pace", "Against the team"])
+with feed_tab:
+    if view.feed.is_empty():
+        st.write("No activity logged this week.")
+    else:
+        widgets.table(view.feed, "activity_feed",
+                      order=["when", "activity_at", "type", "account_name", "contact_level", "duration_min",
+                             "opportunity_id", "target_account"],
+                      config={"activity_at": st.column_config.DatetimeColumn("At", format="ddd HH:mm")})
+with deals_tab:
+    if view.deals.is_empty():
+        st.write("No open deals.")
+    else:
+        st.caption("Every deal open on the as-of date, the most urgent first."
+                   f" {DISPLAY_FIGURES['deals_at_risk'].definition}")
+        widgets.table(view.deals, "open_deals",
+                      order=["opportunity_id", "account_name", "stage", "amount", "close_date",
+                             "forecast_category", "risk_reasons", "risk_flags", "days_since_activity", "contacts",
+                             "next_step"],
+                      config={"risk_reasons": "Why at risk"})
+        widgets.download_csv(view.deals, f"{rep_id}-open-deals.csv", key="download_open_deals")
+with targets_tab:
+    if view.target_accounts.is_empty():
+        st.write("This rep owns no target accounts (is_target in the accounts extract).")
+    else:
+        widgets.table(view.target_accounts, "target_accounts",
+                      order=["account_name", "covered", "touches_30d", "last_touch_at", "open_pipeline",
+                             "open_deals", "industry"],
+                      config={"covered": "Touched in 30 days", "touches_30d": "Touches (30 days)"})
+with pace_tab:
+    if figures.get("period_quota") is None:
+        st.info("No quota for this rep in the period: load the quotas extract to see pace.")
+    st.plotly_chart(charts.attainment_against_pace(view.curve, cache.currency()), key="pace_chart")
+with team_tab:
+    st.caption("Each metric as the score computes it for this rep alone, against the median of the"
+               " reps who share this rep's manager (those with enough data to be scored).")
+    st.plotly_chart(charts.rep_against_median(view.vs_team), key="median_chart")
+    widgets.table(tables.vs_team_table(view.vs_team, cache.currency()), "vs_team")
 
-
-live_view(rep_id, period_label)
+live.live_updates(drawn=drawn)

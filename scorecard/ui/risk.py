@@ -1,0 +1,72 @@
+"""The "Deals at risk, most urgent first" section of the Rep and Leader pages.
+
+The order and the reasons in words are the package's (``scorecard.drilldown``: ``most_urgent_first``,
+``risk_reasons``); this only draws them: the most urgent ones first, the rest on demand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from scorecard import format
+from scorecard.drilldown import DEALS_AT_RISK_SHOWN, MOST_URGENT_FIRST
+from scorecard.metrics import DISPLAY_FIGURES
+from scorecard.ui import widgets
+
+HEADING = "Deals at risk, most urgent first"
+
+_COLUMNS = ["priority", "rep_name", "opportunity_id", "account_name", "amount", "close_date", "risk_reasons",
+            "stage", "forecast_category"]
+_CONFIG: dict[str, Any] = {
+    "priority": st.column_config.NumberColumn("#", format="%d", width="small",
+                                              help="1 is the most urgent: " + MOST_URGENT_FIRST),
+    "risk_reasons": st.column_config.TextColumn("Why at risk", width="large",
+                                                help=DISPLAY_FIGURES["deals_at_risk"].definition),
+}
+
+
+def stalled_or_slipped(deals: pl.DataFrame) -> int:
+    """The deals with a strong sign: stalled, slipped or both."""
+    return int(deals.filter(pl.col("strong_signs") > 0).height)
+
+
+def summary(deals: pl.DataFrame, open_deals: int | None = None) -> str:
+    """``12 of 40 open deals are at risk; 3 of them are stalled or slipped.``"""
+    n = deals.height
+    counted = (f"{format.count(n)} of {format.count(open_deals)} open deals" if open_deals is not None
+               else f"{format.count(n)} open deal{'' if n == 1 else 's'}")
+    strong = stalled_or_slipped(deals)
+    return (f"{counted} {'is' if n == 1 else 'are'} at risk; {format.count(strong)} of them"
+            f" {'is' if strong == 1 else 'are'} stalled or slipped.")
+
+
+def section(deals: pl.DataFrame, key: str, file_name: str, *, scope: str = "", open_deals: int | None = None,
+            select: bool = False) -> str | None:
+    """Draw the deals at risk (``drilldown.at_risk`` or ``team_deals_at_risk``: ranked, with their
+    reasons): a heading, what they are and how they are ordered, the ``DEALS_AT_RISK_SHOWN`` most
+    urgent, the others in an expander, a CSV of every one. ``scope``: a sentence saying whose deals they
+    are; ``open_deals``: how many deals are open, when the page knows.
+    With ``select``, a click on a deal returns the id of its rep (the table must carry ``rep_id``)."""
+    st.markdown(f"#### {HEADING}")
+    if deals.is_empty():
+        st.write("No open deals." if open_deals == 0 else "No open deal carries a risk flag.")
+        return None
+    st.caption(" ".join(part for part in (
+        summary(deals, open_deals), scope, MOST_URGENT_FIRST,
+        "A deal that only lacks a next step or a second contact has a gap in its record; a stalled or slipped"
+        " one is going wrong.") if part))
+    order = [c for c in _COLUMNS if c in deals.columns]
+    top = deals.head(DEALS_AT_RISK_SHOWN)
+    chosen = widgets.table(top, f"{key}_top", order=order, config=_CONFIG, select=select)
+    rest = deals.slice(DEALS_AT_RISK_SHOWN)
+    picked = None
+    if rest.height:
+        with st.expander(f"The other {format.count(rest.height)} deals at risk"):
+            picked = widgets.table(rest, f"{key}_rest", order=order, config=_CONFIG, select=select)
+    widgets.download_csv(deals, file_name, key=f"download_{key}", label="Download every deal at risk (CSV)")
+    if not select:
+        return None
+    return widgets.selected_value(chosen, top, "rep_id") or widgets.selected_value(picked, rest, "rep_id")
