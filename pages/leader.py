@@ -52,16 +52,21 @@ with explain_col:
     if explanation.is_empty():
         st.write("No metric could be computed for this leader in this period.")
     else:
-        st.plotly_chart(charts.explanation_bars(explanation), key="explain_chart")
+        st.caption("Click a bar or a row to see the CRM rows behind that metric.")
+        metric_bars = st.plotly_chart(charts.explanation_bars(explanation), key="explain_chart",
+                                      on_select="rerun", selection_mode="points")
         table = tables.explanation_table(explanation, cache.currency())
         picked = widgets.table(table, "explain_table", config=tables.explanation_columns(), select=True)
-        st.caption("Select a metric to see the CRM rows behind it.")
-        metric = widgets.selected_value(picked, table, "metric") or state.param("metric")
+        shown = state.param("metric")  # the metric in the URL; a click that names another one wins
+        picks = [m for m in (widgets.selected_id(metric_bars), widgets.selected_value(picked, table, "metric"))
+                 if m and m != shown]
+        metric = picks[0] if picks else shown
         if metric and metric in widgets.options(table, "metric"):
             state.set_params(metric=metric)
             rows = cache.metric_rows(who, leader_id, metric, period)
             st.markdown(f"**Rows behind {format.metric_label(metric)}** ({rows.height:,})")
-            widgets.table(rows, "metric_rows")
+            order, config = tables.rows_columns(rows, metric, cache.currency())
+            widgets.table(rows, "metric_rows", order=order, config=config)
             widgets.download_csv(rows, f"{leader_id}-{metric}-{period}.csv", key="download_metric_rows")
 with coach_col:
     st.markdown("#### Coaching priorities")

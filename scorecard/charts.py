@@ -195,10 +195,10 @@ def score_heatmap(leaders: pl.DataFrame, scores: Sequence[str] | None = None, *,
                    clickmode="event+select", hoverdistance=-1, margin={"l": 10, "r": 10, "t": 10, "b": 10})
 
 
-def selected_cell(event: Any) -> tuple[str, str | None] | None:
-    """(leader id, score key) of the heatmap cell a click selected (:func:`score_heatmap`), or of the
-    bar a click selected on a chart whose ``customdata`` is the leader id alone (score None); None
-    when nothing was selected."""
+def selected_cell(event: Any, score: str = "overall") -> tuple[str, str] | None:
+    """(leader id, score key) a click on a chart selected: a heatmap cell names its own score
+    (:func:`score_heatmap`'s ``customdata``); a ranking bar, whose ``customdata`` is the leader id
+    alone, takes ``score`` (the score the ranking is by). None when nothing was selected."""
     try:
         points = event.selection.points if hasattr(event, "selection") else event["selection"]["points"]
     except (AttributeError, KeyError, TypeError):
@@ -206,10 +206,10 @@ def selected_cell(event: Any) -> tuple[str, str | None] | None:
     for point in points or []:
         data = point.get("customdata") if isinstance(point, Mapping) else None
         if isinstance(data, list | tuple) and data and data[0]:
-            key = str(data[1]) if len(data) > 1 and data[1] in SCORES else None
+            key = str(data[1]) if len(data) > 1 and data[1] in SCORES else score
             return str(data[0]), key
         if isinstance(data, str) and data:
-            return data, None
+            return data, score
     return None
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from scorecard import drilldown, format
 from scorecard.access import HostingMode
+from scorecard.explain import mover_text
 from scorecard.metrics import DISPLAY_FIGURES, METRICS, SCORES
 from scorecard.rubric import Rubric
 from scorecard.settings import Settings
@@ -88,6 +89,15 @@ COLUMN_LABELS: dict[str, str] = {
     "product_line": "Product line", "lead_source": "Lead source", "risk_flags": "Risk flags",
     "target_account": "Target account", "is_target": "Target account", "hire_date": "Hired",
     "termination_date": "Left", "loaded_at": "Loaded at", "loaded_by": "Loaded by", "checked_at": "Checked at",
+    # the rows behind a metric
+    "hygienic": "Hygienic", "hygiene_reason": "Why not hygienic", "outcome": "Outcome", "stage": "Stage",
+    "cycle_days": "Sales cycle", "exec_meeting": "Met an executive", "quiet_21_days": "Quiet 21+ days",
+    "history_stages": "Stages in history", "helpers": "Team beside the owner", "activities": "Activities",
+    "first_activity_at": "First activity", "attainment": "Attainment (against pace)", "won_to_date": "Won to date",
+    "quota_to_date": "Quota to date", "period_quota": "Quota (period)", "won_to_mid": "Won by mid-period",
+    "quota_to_mid": "Quota to mid-period", "first_won_date": "First won", "ramp_days": "Ramp time",
+    "employed_now": "Employed on the as-of date", "days_employed": "Days employed", "is_seller": "Seller",
+    "depth": "Levels below the leader", "kind": "Kind", "role": "Role", "type": "Type",
 }
 """Headings of the columns the data model names (any other: ``format.heading``)."""
 
@@ -96,6 +106,9 @@ COLUMN_UNITS: dict[str, str] = {
     "quota": "money", "quota_amount": "money", "pipeline": "money", "won_to_date": "money",
     "duration_min": "count", "days_since_activity": "count", "contacts": "count", "touches_30d": "count",
     "open_deals": "count", "rows": "count", "team_size": "count", "direct_reports": "count",
+    "attainment": "ratio", "quota_to_date": "money", "won_to_mid": "money", "quota_to_mid": "money",
+    "cycle_days": "days", "history_stages": "count", "activities": "count", "days_employed": "count",
+    "depth": "count",
 }
 """Columns whose numbers are in one unit; a metric's or display figure's key has the catalogue's."""
 
@@ -142,8 +155,9 @@ def readable(frame: pl.DataFrame) -> pl.DataFrame:
 # -- the ranking --------------------------------------------------------------------------------------
 
 def ranking_table(leaders: pl.DataFrame, score: str) -> pl.DataFrame:
-    """Leaders ranked by ``score`` with the change against the previous period as an arrow and how
-    much of the score's weight was scored. Leaders on thin coverage come after the others, marked,
+    """Leaders ranked by ``score`` with the change against the previous period as an arrow, the
+    metric that moved the score most (``moved_most_by``: "Win rate -6") and how much of the score's
+    weight was scored. Leaders on thin coverage come after the others, marked,
     and are not given a rank as if their score were complete."""
     thin = pl.col("thin_coverage") if "thin_coverage" in leaders.columns else pl.lit(False)
     ranked = leaders.with_columns(thin.alias("thin_coverage")).sort(
@@ -153,10 +167,15 @@ def ranking_table(leaders: pl.DataFrame, score: str) -> pl.DataFrame:
     keys = [k for k in SCORES if k in ranked.columns and k != score]
     share = f"{score}_coverage"
     coverage = (pl.col(share) if share in ranked.columns else pl.lit(None, dtype=pl.Float64))
+    movers = [mover_text(m, c) for m, c in zip(
+        ranked[f"{score}_mover"].to_list() if f"{score}_mover" in ranked.columns else [None] * ranked.height,
+        ranked[f"{score}_mover_change"].to_list() if f"{score}_mover_change" in ranked.columns
+        else [None] * ranked.height, strict=True)]
     return ranked.select(
         pl.when(~pl.col("thin_coverage")).then(pl.int_range(1, ranked.height + 1)).alias("rank"),
         pl.col("leader_id"), pl.col("leader_name"), pl.col(score),
         pl.Series("change", [format.change(c) for c in changes], dtype=pl.String),
+        pl.Series("moved_most_by", movers, dtype=pl.String),
         coverage.alias("coverage"),
         pl.when(pl.col("thin_coverage")).then(pl.lit("thin coverage: not ranked")).otherwise(pl.lit(""))
         .alias("note"),
@@ -173,6 +192,9 @@ def ranking_columns() -> dict[str, Any]:
         "change": st.column_config.TextColumn("vs last quarter",
                                               help="Against the previous quarter; while this quarter runs,"
                                                    " against the previous one at the same share elapsed"),
+        "moved_most_by": st.column_config.TextColumn(
+            "Moved most by", help="The metric that moved the score most against the previous quarter, and by how"
+                                  " many points of the score (its change of points at its share of the score)"),
         "coverage": st.column_config.ProgressColumn(
             "Weight scored", min_value=0, max_value=1, format="percent",
             help="How much of the score's weight has the data it needs; the rest is switched off or has too"
@@ -246,6 +268,37 @@ def explanation_columns() -> dict[str, Any]:
         "score_coverage": st.column_config.TextColumn(
             "Score scored on", help="How many of the score's metrics were scored and how much of its weight"),
     }
+
+
+def rows_columns(rows: pl.DataFrame, metric: str, currency: str) -> tuple[list[str], dict[str, Any]]:
+    """The CRM rows behind a metric (``Scorecard.metric_rows``): (column order, configuration). The
+    columns that decide the metric come first, as the package orders them (``Metric.deciding``),
+    each with a note that it decides the metric; then what names the row; an id is left out where
+    a name beside it says who or what it is, and so are the metric's row filter (true on every row)
+    and the won and closed flags beside the outcome."""
+    definition = METRICS.get(metric)
+    deciding = set(definition.deciding if definition else ())
+    named = {"owner_rep_id": "owner_name", "rep_id": "rep_name", "account_id": "account_name"}
+    hidden = {i for i, name in named.items() if i in rows.columns and name in rows.columns and i not in deciding}
+    if definition and definition.row_filter and definition.row_filter not in deciding:
+        hidden.add(definition.row_filter)
+    if "outcome" in rows.columns:  # won, lost or open says what the two flags say
+        hidden |= {"is_won", "is_closed"} - deciding
+    order = [c for c in rows.columns if c not in hidden]
+    config: dict[str, Any] = {}
+    if definition:
+        label = definition.label
+        for name, value in columns(rows.select([c for c in rows.columns if c in deciding]), currency).items():
+            heading = value if isinstance(value, str) else value.get("label")
+            config[name] = _with_help(value, heading, f"Decides {label}")
+    return order, config
+
+
+def _with_help(value: Any, heading: str | None, help: str) -> Any:
+    """A column configuration with ``help`` (a bare heading becomes a text column)."""
+    if isinstance(value, str):
+        return st.column_config.Column(heading, help=help)
+    return {**value, "help": help}
 
 
 def priorities_table(priorities: pl.DataFrame, currency: str) -> pl.DataFrame:

@@ -208,8 +208,9 @@ def test_heatmap_shows_the_change_and_what_moved_it() -> None:
 def test_a_click_names_the_leader_and_the_score_of_the_cell() -> None:
     cell = {"selection": {"points": [{"x": "Teams", "y": "Ann", "customdata": ["L1", "teams"]}]}}
     assert charts.selected_cell(cell) == ("L1", "teams")
+    assert charts.selected_cell(cell, "action") == ("L1", "teams")  # the cell's own score
     bar = {"selection": {"points": [{"x": 80, "y": "Ann", "customdata": "L1"}]}}
-    assert charts.selected_cell(bar) == ("L1", None)  # a ranking bar: the page adds its "Rank by" score
+    assert charts.selected_cell(bar, "action") == ("L1", "action")  # a ranking bar: the "Rank by" score
     assert charts.selected_cell({"selection": {"points": []}}) is None
     assert charts.selected_cell(None) is None
 

@@ -123,3 +123,45 @@ def test_the_scorecard_names_what_moved_each_leader(tmp_path: Path) -> None:
     assert lee["overall_mover"] == "quota_attainment"
     assert lee["overall_mover_change"] == pytest.approx(-100.0 / roles)
     assert mover_text(lee["overall_mover"], lee["overall_mover_change"]) == f"Quota attainment {-100 / roles:+.0f}"
+
+
+# -- the rows behind a metric: what decides it first ------------------------------------------------
+
+def test_the_rows_behind_hygiene_say_why_a_deal_is_not_hygienic(tmp_path: Path) -> None:
+    # tests/pack_org.py as of Wednesday 20 May 2026, with Lee's team given three more open deals:
+    # A2 has a next step, a close date in June and a call on 18 May: hygienic;
+    # A3 closes on 1 May (in the past), has no next step and no activity;
+    # A4 has a next step but no close date, and its last activity was on 1 April (over 30 days ago)
+    from datetime import date, datetime
+
+    from pack_org import PERIOD, frames
+
+    from scorecard.store import Store
+
+    data = frames()
+    deals = data["opportunities"].with_columns(
+        pl.when(pl.col("opportunity_id") == "A2").then(pl.lit("Send the proposal")).otherwise(pl.col("next_step"))
+        .alias("next_step"))
+    extra = pl.DataFrame({
+        "opportunity_id": ["A3", "A4"], "owner_rep_id": ["A", "B"], "account_id": ["ACC1"] * 2,
+        "created_date": [date(2026, 3, 1)] * 2, "close_date": [date(2026, 5, 1), None],
+        "stage": ["Proposal"] * 2, "is_closed": [False] * 2, "is_won": [False] * 2, "amount": [10000.0, 20000.0],
+        "next_step": [None, "Call the buyer"]}, schema=deals.schema)
+    activity = data["activities"].head(1).with_columns(
+        pl.lit("a5").alias("activity_id"), pl.lit("B").alias("rep_id"), pl.lit("A4").alias("opportunity_id"),
+        pl.lit(datetime(2026, 4, 1, 9)).alias("activity_at"))
+    data.update(opportunities=pl.concat([deals, extra]), activities=pl.concat([data["activities"], activity]))
+    store = Store(tmp_path / "hygiene.duckdb")
+    store.load(data, loaded_by="test", as_of=date(2026, 5, 20))
+    card = Scorecard.open(store.path, settings=Settings(db=store.path))
+    rows = card.metric_rows("L1", "pipeline_hygiene", PERIOD)
+    assert rows.columns[:5] == ["hygienic", "hygiene_reason", "close_date", "next_step", "last_activity_at"]
+    assert rows.columns[5] == "opportunity_id"  # then what names the row
+    why = dict(zip(rows["opportunity_id"], rows["hygiene_reason"], strict=True))
+    assert why == {"A2": None, "A3": "close date in the past, no next step, no activity in 30 days",
+                   "A4": "no close date, no activity in 30 days"}
+    assert dict(zip(rows["opportunity_id"], rows["hygienic"], strict=True)) == {"A2": True, "A3": False,
+                                                                               "A4": False}
+    # win rate: the outcome first
+    closed = card.metric_rows("L1", "win_rate", "2026Q1")
+    assert closed.columns[0] == "outcome" and set(closed["outcome"]) == {"Won"}
