@@ -63,17 +63,26 @@ st.markdown(
 )
 
 table = org.methodology_table(rubric)
+st.markdown("Each score's metrics, heaviest first: weight and points band in a table, then what each metric"
+            " measures, the sample it needs before it is scored and why its band is what it is.")
 for score, label in SCORES.items():
     if score == "overall":
         continue
     kind = "CSO role" if score in ROLES else "SMART dimension"
     with st.expander(f"{label} ({kind})", expanded=score == "company_leader"):
         st.caption(SCORE_DESCRIPTIONS.get(score, ""))
-        widgets.table(org.score_metrics(table, score), f"rubric_{score}",
-                      config={"metric_label": "Metric", "weight_share": tables.share_column("Weight"),
-                              "band": "Points", "min_sample": "Minimum sample", "sample": "Sample counts",
-                              "definition": st.column_config.TextColumn("Definition", width="large"),
-                              "source": st.column_config.TextColumn("Source", width="large")})
+        metrics = org.score_metrics(table, score)
+        # the figures in columns short enough to read in full at 1366 and 1920 wide; the text below
+        widgets.table(metrics.select("metric_label", "weight_share", "band"), f"rubric_{score}",
+                      config={"metric_label": st.column_config.TextColumn("Metric", width=300),
+                              "weight_share": tables.share_column("Weight"),
+                              "band": st.column_config.TextColumn("Points", width=420)})
+        st.markdown("\n".join(
+            f"- **{plain(row['metric_label'])}** ({plain(row['unit'])}; scored from"
+            f" {row['min_sample'] if row['min_sample'] is not None else 'any number of'} {plain(row['sample'])}):"
+            f" {plain(row['definition'])}"
+            + (f"  \n  *Band:* {plain(row['source'])}" if row["source"] else "")
+            for row in metrics.iter_rows(named=True)))
 
 st.subheader("Product lines named by the rubric")
 saved = st.session_state.pop("product_lines_saved", None)
