@@ -28,10 +28,15 @@ sections: dict[str, list[st.Page]] = {}
 for spec in state.PAGES.values():
     if spec.key == "upload" and not (who.can_upload and state.upload_page_exists()):
         continue
+    default = spec.key == state.DEFAULT_PAGE  # served at "/"; its file's name is an alias that leads there
     sections.setdefault(spec.section, []).append(st.Page(
-        spec.script, title=spec.title, icon=spec.icon, url_path=spec.url_path,
-        default=spec.key == state.DEFAULT_PAGE))
+        spec.script, title=spec.title, icon=spec.icon, url_path=spec.key if default else spec.url_path,
+        default=default))
+for alias, target in state.ALIASES.items():
+    sections[state.PAGES[target].section].append(st.Page(
+        state.alias_page(alias), title=state.PAGES[target].title, url_path=alias, visibility="hidden"))
 navigation = st.navigation(sections, position="hidden" if state.tv_mode() else "sidebar")
+state.keep_history()  # one step of the browser's history per view (see scorecard.ui.state)
 if not state.tv_mode():
     auth.show_banner(who)
     auth.show_account(who)

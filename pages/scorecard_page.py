@@ -46,9 +46,9 @@ best = leaders.row(0, named=True)  # leaders on thin coverage come last: the top
 thin_top = " · thin coverage" if best.get("thin_coverage") else ""
 cols[2].metric(f"Top overall ({format.points(best.get('overall'))}{thin_top})", plain(best["leader_name"]),
                help=f"Scored on {best.get('coverage') or 'no metric'}")
-cols[3].page_link(state.script("scorecard"), label="TV view", icon=":material/tv:",
-                  query_params={k: v for k, v in {"tv": "1", "period": period, "region": region, "level": level,
-                                                  "sort": sort}.items() if v and v != "all"})
+widgets.view_link("scorecard", "TV view", icon=":material/tv:", where=cols[3],
+                  **{k: v for k, v in {"tv": "1", "period": period, "region": region, "level": level,
+                                       "sort": sort}.items() if v and v != "all"})
 cols[3].page_link(state.script("compare"), label="Compare leaders", icon=":material/compare_arrows:",
                   query_params=ui_compare.cohort_params(Cohort(level_chosen, region_chosen), period))
 cols[3].download_button("Board pack (PDF)", data=lambda: reports.board_pack(cache.card_for(who), period),

@@ -3,10 +3,29 @@
 Every page of the app is listed once here (:data:`PAGES`): the router builds the navigation from
 it, and a visitor who must log in first gets the same addresses, so a shared link opens the login
 rather than "Page not found".
+
+The URL is the view. Every run reads the view from the URL (the pickers of ``widgets`` take their
+value from it, their own state never outranks it); a change of view writes the URL, which adds one
+step to the browser's history; going to another page carries that page's whole view in its query
+string (:func:`open_page`). So Back returns to exactly the previous view and a pasted link shows the
+same view again. Each page has one address: the scorecard's is ``/`` (the default page), and its
+file's name, ``/scorecard_page`` (the address in e-mails), leads there (:data:`ALIASES`).
+
+Two things Streamlit's page does not do on its own, done by :data:`HISTORY_SCRIPT` (run once in
+each browser tab, :func:`keep_history`):
+
+- ``st.switch_page`` with query parameters sends the new query before the new page, and the page
+  records each as a step of the history: ``/leader?leader=A`` -> ``/leader?rep=B`` -> ``/rep?rep=B``.
+  Back then lands on the middle step, the Leader page with the Rep page's query, which shows another
+  leader. The script makes the second step replace the first, so Back goes to ``/leader?leader=A``.
+- Leaving an alias (``/scorecard_page`` -> ``/``) replaces it in the history, so Back does not land
+  on an address that at once leads forward again.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +65,35 @@ PAGES: dict[str, Page] = {p.key: p for p in (
 """Every page, in the order of the navigation; the scorecard is the default page."""
 
 DEFAULT_PAGE = "scorecard"
+
+ALIASES: dict[str, str] = {PAGES[DEFAULT_PAGE].url_path: DEFAULT_PAGE}
+"""Addresses that lead to a page's one address (the default page is served at ``/``, but e-mails and
+older links name its file, ``/scorecard_page``)."""
+
+HISTORY_SCRIPT = """<style>.stElementContainer:has(script[data-scorecard-history]) {display: none}</style>
+<script data-scorecard-history>
+(() => {
+  if (window.__scorecardHistory) return;  // once per tab: every run draws this element again
+  window.__scorecardHistory = true;
+  const aliases = %s;
+  const push = window.history.pushState.bind(window.history);
+  const replace = window.history.replaceState.bind(window.history);
+  let queryFirst = null;  // the step a page switch added for its query alone: {at, path, search}
+  window.history.pushState = function (data, unused, url) {
+    const target = new URL(url, window.location.href);
+    const here = window.location;
+    const atAlias = aliases.some((a) => here.pathname.endsWith("/" + a));
+    const secondHalf = queryFirst !== null && Date.now() - queryFirst.at < 10000
+      && queryFirst.path === here.pathname && queryFirst.search === here.search
+      && target.pathname !== here.pathname && target.search === here.search;
+    queryFirst = target.pathname === here.pathname
+      ? {at: Date.now(), path: target.pathname, search: target.search} : null;
+    return (atAlias || secondHalf ? replace : push)(data, unused, url);
+  };
+})();
+</script>"""
+"""Run in the browser tab (see the module's docstring): a page switch that sent its query first
+keeps one step in the history, and an alias is replaced by the address it leads to."""
 
 
 def script(page: str) -> str:
@@ -92,10 +140,51 @@ def set_params(**values: object) -> None:
             st.query_params[key] = str(value)
 
 
+def query(**params: object) -> dict[str, str]:
+    """Query parameters for a link or a page switch: blank values left out, the rest as text."""
+    return {k: str(v) for k, v in params.items() if v not in (None, "")}
+
+
 def open_page(page: str, **params: object) -> None:
-    """Go to another page with its state in the URL (so the link can be shared)."""
-    query = {k: str(v) for k, v in params.items() if v not in (None, "")}
-    st.switch_page(PAGES[page].script, query_params=query)
+    """Go to another page showing the view ``params`` (its whole view: the page reads nothing
+    else), one step in the browser's history."""
+    st.switch_page(PAGES[page].script, query_params=query(**params))
+
+
+def show_view(**params: object) -> None:
+    """Show another view of this page: the URL becomes exactly ``params`` (one step in the history)."""
+    st.query_params.from_dict(query(**params))
+
+
+def current_page() -> str | None:
+    """The key of the page this run draws (None when it is none of :data:`PAGES`, such as an alias)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    info = ctx.pages_manager.get_pages().get(ctx.pages_manager.current_page_script_hash)
+    script = str(info.get("script_path") or "") if info else ""
+    if not script:
+        return None
+    path = Path(script).resolve()
+    return next((p.key for p in PAGES.values() if (APP_DIR / p.script).resolve() == path), None)
+
+
+def keep_history() -> None:
+    """Draw the script that keeps the browser's history one step per view (:data:`HISTORY_SCRIPT`);
+    the router calls it on every run. The element is hidden: it shows nothing."""
+    st.html(HISTORY_SCRIPT % json.dumps(sorted(ALIASES)), unsafe_allow_javascript=True)
+
+
+def alias_page(alias: str) -> Callable[[], None]:
+    """The page an alias's address runs: it leaves for the page's one address, with the same query
+    (the history keeps only that address, :data:`HISTORY_SCRIPT`)."""
+    def leave() -> None:
+        open_page(ALIASES[alias], **st.query_params.to_dict())
+
+    leave.__name__ = f"alias_{alias}"
+    return leave
 
 
 def tv_mode() -> bool:

@@ -14,40 +14,90 @@ from scorecard import format
 from scorecard.access import Viewer
 from scorecard.ui import cache, state, tables
 from scorecard.ui.cache import PeriodChoice
+from scorecard.ui.text import plain
 
 # -- pickers whose value lives in the URL --------------------------------------------------------------
 
 
 def choose(label: str, options: list[str], key: str, *, default: str | None = None,
            format_func: Callable[[str], str] = str, sidebar: bool = False,
-           help: str | None = None) -> str | None:
-    """A selectbox whose value lives in the URL parameter ``key``."""
+           help: str | None = None, placeholder: str | None = None,
+           unknown: Callable[[str], str] | None = None) -> str | None:
+    """A selectbox whose value is the URL parameter ``key``, read again on every run.
+
+    The URL is the view (``state``): a pasted link, the browser's Back and Forward and a page opened
+    with parameters all set the selectbox, whatever it showed before. Picking a value writes it to
+    the URL, one step in the browser's history (the default leaves the parameter out, so opening a
+    page adds no step). Returns the chosen option, or None when nothing is chosen.
+
+    Without the parameter the selectbox shows ``default`` (the first option when there is none,
+    nothing chosen when there is a ``placeholder``). A value that is not among ``options`` is said,
+    never replaced silently (``unknown`` words the message): with a ``placeholder`` the selectbox
+    shows nothing chosen and offers the options, otherwise it shows the default."""
     if not options:
         return None
-    wanted = state.param(key, default)
-    index = options.index(wanted) if wanted in options else 0
+    fallback = default if default in options else (None if placeholder else options[0])
+    asked = state.param(key)
+    value = asked if asked in options else None if asked is not None and placeholder else fallback
+    widget = f"url_{key}"
+    if widget not in st.session_state or st.session_state[widget] != value:
+        st.session_state[widget] = value  # the URL outranks what the selectbox showed before
     where = st.sidebar if sidebar else st
-    value = where.selectbox(label, options, index=index, format_func=format_func, key=f"url_{key}",
-                            help=help)
-    # The default stays out of the URL, so opening a page adds no extra step to the browser history.
-    if value != options[index] or state.param(key) is not None:
-        state.set_params(**{key: value})
-    return value
+    chosen: str | None = where.selectbox(
+        label, options, index=None if placeholder else 0, format_func=format_func, key=widget, help=help,
+        placeholder=placeholder, on_change=_write_choice, args=(key, widget, fallback))
+    if asked is not None and asked not in options:
+        where.warning(plain(unknown(asked) if unknown else
+                            f"No {label.lower()} {asked} here: showing {format_func(value) if value else 'none'}."),
+                      icon=":material/link_off:")
+    return chosen
+
+
+def _write_choice(key: str, widget: str, fallback: str | None) -> None:
+    """A value picked in a selectbox of :func:`choose`: write it to the URL (the default leaves it out)."""
+    value = st.session_state.get(widget)
+    state.set_params(**{key: None if value == fallback else value})
 
 
 def person_picker(label: str, frame: pl.DataFrame, key: str, *, id_col: str = "rep_id",
-                  name_col: str = "rep_name", sidebar: bool = False) -> str | None:
-    """Pick a person by name; the chosen id lives in the URL parameter ``key``."""
+                  name_col: str = "rep_name", sidebar: bool = False, ask: bool = False,
+                  among: str = "in your part of the organisation") -> str | None:
+    """Pick a person by name; the chosen id lives in the URL parameter ``key`` (:func:`choose`).
+
+    Without the parameter, the first person, or with ``ask`` no one: the page asks to pick. An id
+    that is not in ``frame`` (unknown, or someone the viewer may not see) is said ("No leader NOPE
+    in your part of the organisation"), no one is shown in their place, and the list is offered."""
     ids = frame[id_col].to_list()
     names = dict(zip(ids, frame[name_col].fill_null(frame[id_col]).to_list(), strict=True))
-    return choose(label, ids, key, format_func=lambda i: f"{names.get(i, i)} ({i})", sidebar=sidebar)
+    noun = label.lower()
+    picked = choose(label, ids, key, format_func=lambda i: f"{names.get(i, i)} ({i})", sidebar=sidebar,
+                    default=None if ask else (ids[0] if ids else None), placeholder=f"Pick a {noun}",
+                    unknown=lambda i: f"No {noun} {i} {among}: pick one from the list.")
+    if picked is None and state.param(key) is None and ids:
+        (st.sidebar if sidebar else st).info(f"Pick a {noun} from the list.", icon=":material/person_search:")
+    return picked
 
 
 def period_picker(choice: PeriodChoice, key: str = "period", *, sidebar: bool = False) -> str | None:
     """Pick a quarter (newest first, the quarter of the as-of date by default); the label lives in
     the URL parameter ``period``. The quarter that runs reads "2023Q4 (in progress)"."""
     default = choice.current if choice.current in choice.labels else None
-    return choose("Period", choice.labels, key, default=default, sidebar=sidebar, format_func=choice.name)
+    return choose("Period", choice.labels, key, default=default, sidebar=sidebar, format_func=choice.name,
+                  unknown=lambda p: f"No period {p} in the data: showing {choice.name(default or choice.labels[0])}.")
+
+
+def view_link(page: str, label: str, *, icon: str | None = None, where: Any = st, key: str | None = None,
+              **params: object) -> None:
+    """A link to a view: ``page`` showing ``params`` (its whole view), one step in the browser's history.
+
+    To another page, a page link. To another view of the page it is on, a button that writes the URL:
+    Streamlit's link to the page it is on changes the view but leaves the address as it was, so Back
+    would skip the view and a copied address would not show it."""
+    if state.current_page() == page:
+        where.button(label, icon=icon, type="tertiary", key=key or f"view_link_{label}",
+                     on_click=state.show_view, kwargs=params)
+    else:
+        where.page_link(state.script(page), label=label, icon=icon, query_params=state.query(**params))
 
 
 def options(frame: pl.DataFrame, column: str) -> list[str]:

@@ -93,3 +93,43 @@ def click_first_row(page: Any, grid: Any) -> None:
     page.mouse.move(x, y, steps=4)
     time.sleep(0.3)
     page.mouse.click(x, y)
+
+
+# -- the view: rendered page, URL, chosen values -----------------------------------------------------
+
+def wait_until_rendered(page: Any, heading: str | None = None, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
+    """Wait until Streamlit has finished the page's run (and, with ``heading``, shows that heading)."""
+    page.wait_for_timeout(300)  # a run started by a click or Back flips the state a moment later
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=timeout_ms)
+    if heading is not None:
+        page.locator("[data-testid='stHeading']").filter(has_text=heading).first.wait_for(timeout=timeout_ms)
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=timeout_ms)
+
+
+def path_and_query(page: Any) -> str:
+    """The URL without scheme and host: ``/leader?leader=U0005&period=2023Q4``."""
+    return str(page.evaluate("() => window.location.pathname + window.location.search"))
+
+
+def query(page: Any) -> dict[str, str]:
+    """The URL's query parameters."""
+    return dict(page.evaluate("() => Object.fromEntries(new URLSearchParams(window.location.search))"))
+
+
+def selectbox(page: Any, label: str) -> Any:
+    """The selectbox with this label."""
+    return page.locator("[data-testid='stSelectbox']").filter(
+        has=page.locator("[data-testid='stWidgetLabel']", has_text=label)).first
+
+
+def chosen(page: Any, label: str) -> str:
+    """The option a selectbox shows (empty when nothing is chosen)."""
+    return str(selectbox(page, label).locator("input[role='combobox']").first.input_value())
+
+
+def choose_option(page: Any, label: str, option: str) -> None:
+    """Pick an option of a selectbox: type it (a long list shows only the options in view), then click it."""
+    box = selectbox(page, label).locator("input[role='combobox']").first
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
