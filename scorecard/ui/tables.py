@@ -7,9 +7,11 @@ Functions that shape a frame are plain Polars; the ``*_columns`` functions give 
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 import streamlit as st
 
 from scorecard import drilldown, format
@@ -346,3 +348,29 @@ def settings_table(settings: Settings, mode: HostingMode, rubric_source: str) ->
         "Deepest reporting chain": f"{settings.hierarchy_depth_limit} levels",
     }
     return pl.DataFrame({"Setting": list(values), "Value": list(values.values())})
+
+
+# -- what a table sends, made once per frame ------------------------------------------------------------
+
+_SHOWN: dict[tuple[int, str], tuple[weakref.ref[pl.DataFrame], pa.Table, dict[str, Any]]] = {}
+"""(id of a frame, currency) -> (the frame, its Arrow table as shown, its column configuration)."""
+
+
+def shown(frame: pl.DataFrame, currency: str) -> tuple[pa.Table, dict[str, Any]]:
+    """What ``st.dataframe`` shows for ``frame`` (``readable``: codes in words) as the Arrow table
+    Streamlit would make of it, and the frame's column configuration (``columns``).
+
+    Made once per frame object: a frame kept in the app's cache (``cache.kept``) is the same object
+    on every page run of every session, so its table is converted once while it is kept, instead of
+    Polars to pandas to Arrow on every run. A frame made during the run is converted as before."""
+    from streamlit import dataframe_util
+
+    key = (id(frame), currency)
+    found = _SHOWN.get(key)
+    if found is not None and found[0]() is frame:
+        return found[1], found[2]
+    readable_frame = dataframe_util.convert_anything_to_pandas_df(readable(frame), ensure_copy=False)
+    table = dataframe_util.convert_pandas_df_to_arrow_table(readable_frame)
+    config = columns(frame, currency)
+    _SHOWN[key] = (weakref.ref(frame, lambda _gone: _SHOWN.pop(key, None)), table, config)
+    return table, config
