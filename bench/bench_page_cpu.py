@@ -70,7 +70,7 @@ class _ScriptClock:
                 with clock._lock:
                     clock.seconds.append(time.thread_time() - start)
 
-        script_runner.ScriptRunner._run_script = timed  # type: ignore[method-assign]
+        script_runner.ScriptRunner._run_script = timed  # type: ignore[method-assign,assignment]
         try:
             yield
         finally:
@@ -81,8 +81,6 @@ class _ScriptClock:
 def _people(db: Path) -> tuple[str, str, str | None]:
     """The first-line leader with the largest team, the first rep of that team, and the e-mail of
     the leader one level up (the viewer of ``--hosted``)."""
-    import duckdb
-
     from scorecard.store import Store
 
     with Store(db).reader() as con:
@@ -93,7 +91,6 @@ def _people(db: Path) -> tuple[str, str, str | None]:
                           {"leader": leader}).fetchall()[0][0]
         found = con.execute("select m.email from reps r join reps m on m.rep_id = r.manager_id"
                             " where r.rep_id = $leader", {"leader": leader}).fetchall()
-    del duckdb
     return str(leader), str(rep), (str(found[0][0]) if found and found[0][0] else None)
 
 
@@ -132,12 +129,28 @@ def _parts(stats: pstats.Stats) -> dict[str, float]:
     return found
 
 
+def _first_viewers(db: Path, count: int, besides: str | None) -> list[tuple[str, str, str]]:
+    """(e-mail, own leader id, first rep of their team) of ``count`` first-line leaders other than
+    ``besides``: viewers whose own results are not in the cache yet."""
+    from scorecard.store import Store
+
+    with Store(db).reader() as con:
+        rows = con.execute(
+            "select r.email, l.leader_id, min(t.rep_id) from leaders l join reps r on r.rep_id = l.leader_id"
+            " join team_members t on t.leader_id = l.leader_id and t.rep_id <> l.leader_id"
+            " where r.email is not null and r.email <> coalesce($besides, '')"
+            " and l.level = (select max(level) from leaders)"
+            " group by all order by l.leader_id limit $count", {"besides": besides, "count": count}).fetchall()
+    return [(str(e), str(le), str(r)) for e, le, r in rows]
+
+
 def page_cpu(db: Path, *, runs: int = 7, hosted: bool = False, profile: bool = False,
-             top: int = 40) -> dict[str, float]:
-    """``{page: median CPU seconds of a warm run}`` for the Scorecard, Leader and Rep pages."""
+             top: int = 40, first_views: int = 0) -> dict[str, float]:
+    """``{page: median CPU seconds of a warm run}`` for the Scorecard, Leader and Rep pages; with
+    ``hosted`` and ``first_views``, also ``{page}_first_view``: the median CPU of the first page
+    runs of a session of a leader who has not looked yet (the whole org's scores already made)."""
     import streamlit as st
     from streamlit import config
-    from streamlit.testing.v1 import AppTest
 
     from scorecard.ui import state
 
@@ -159,12 +172,7 @@ def page_cpu(db: Path, *, runs: int = 7, hosted: bool = False, profile: bool = F
         st.cache_resource.clear()
         figures: dict[str, float] = {}
         for page in PAGES:
-            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-            if hosted:
-                at.secrets["auth"] = dict(AUTH)
-                now = int(time.time())
-                at.user = {"is_logged_in": True, "email": email, "email_verified": True, "sub": email,
-                           "exp": now + 36_000, "iat": now}
+            at = _session(email if hosted else None)
             at.switch_page(state.script(page))
             for key, value in params.get(page, {}).items():
                 at.query_params[key] = value
@@ -178,16 +186,51 @@ def page_cpu(db: Path, *, runs: int = 7, hosted: bool = False, profile: bool = F
                 at.run()
             figures[page] = statistics.median(clock.seconds)
             if clock.profile is not None:
-                out = io.StringIO()
-                stats = pstats.Stats(clock.profile, stream=out)
-                print(f"==== {page}: {runs} warm runs, CPU ms per run under the profiler ====")
-                for name, seconds in _parts(stats).items():
-                    print(f"  {name:<40} {seconds / runs * 1000:7.1f}")
-                stats.sort_stats("cumulative").print_stats(top)
-                stats.sort_stats("tottime").print_stats(top)
-                print(out.getvalue())
+                _print_profile(clock.profile, f"{page}: {runs} warm runs", runs, top)
+                clock.profile = None
+        for page in PAGES if hosted else ():
+            seconds = []
+            clock.profile = cProfile.Profile() if profile else None
+            for viewer, own, first_rep in _first_viewers(db, first_views, email):
+                at = _session(viewer)
+                at.switch_page(state.script(page))
+                for key, value in {"leader": {"leader": own}, "rep": {"rep": first_rep}}.get(page, {}).items():
+                    at.query_params[key] = value
+                clock.seconds.clear()
+                at.run()
+                if at.exception:
+                    raise RuntimeError(f"{page}: {at.exception[0].value}")
+                seconds.append(sum(clock.seconds))
+            if seconds:
+                figures[f"{page}_first_view"] = statistics.median(seconds)
+            if clock.profile is not None and seconds:
+                _print_profile(clock.profile, f"{page}: first views of {len(seconds)} leaders", len(seconds), top)
                 clock.profile = None
     return figures
+
+
+def _print_profile(profile: cProfile.Profile, title: str, runs: int, top: int) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    print(f"==== {title}, CPU ms per run under the profiler ====")
+    for name, seconds in _parts(stats).items():
+        print(f"  {name:<40} {seconds / runs * 1000:7.1f}")
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    print(out.getvalue())
+
+
+def _session(email: str | None) -> Any:
+    """A new browser session of the app (``AppTest``), logged in as ``email`` when given."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    if email is not None:
+        at.secrets["auth"] = dict(AUTH)
+        now = int(time.time())
+        at.user = {"is_logged_in": True, "email": email, "email_verified": True, "sub": email,
+                   "exp": now + 36_000, "iat": now}
+    return at
 
 
 def main() -> None:
@@ -197,10 +240,14 @@ def main() -> None:
     parser.add_argument("--hosted", action="store_true", help="a logged-in leader of a hosted install")
     parser.add_argument("--profile", action="store_true", help="print cProfile of the warm runs")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--first-views", type=int, default=0,
+                        help="with --hosted: also the first page runs of this many other leaders")
     args = parser.parse_args()
-    figures = page_cpu(args.db, runs=args.runs, hosted=args.hosted, profile=args.profile, top=args.top)
+    figures = page_cpu(args.db, runs=args.runs, hosted=args.hosted, profile=args.profile, top=args.top,
+                       first_views=args.first_views)
     for page, seconds in figures.items():
-        print(f"{page}: {seconds * 1000:.0f} ms CPU per warm page run")
+        what = "first page runs of a new viewer" if page.endswith("_first_view") else "warm page run"
+        print(f"{page.removesuffix('_first_view')}: {seconds * 1000:.0f} ms CPU per {what}")
 
 
 if __name__ == "__main__":
