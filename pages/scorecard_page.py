@@ -39,31 +39,14 @@ if leaders.is_empty():
 median = scored.median
 sort_key = sort or "overall"
 
-cols = st.columns(4)
-cols[0].metric("Leaders", format.count(leaders.height))
-cols[1].metric("Org median overall", format.points(median.get("overall")))
-best = leaders.row(0, named=True)  # leaders on thin coverage come last: the top is a complete score
-thin_top = " · thin coverage" if best.get("thin_coverage") else ""
-cols[2].metric(f"Top overall ({format.points(best.get('overall'))}{thin_top})", plain(best["leader_name"]),
-               help=f"Scored on {best.get('coverage') or 'no metric'}")
-widgets.view_link("scorecard", "TV view", icon=":material/tv:", where=cols[3],
-                  **{k: v for k, v in {"tv": "1", "period": period, "region": region, "level": level,
-                                       "sort": sort}.items() if v and v != "all"})
-cols[3].page_link(state.script("compare"), label="Compare leaders", icon=":material/compare_arrows:",
-                  query_params=ui_compare.cohort_params(Cohort(level_chosen, region_chosen), period))
-cols[3].download_button("Board pack (PDF)", data=lambda: reports.board_pack(cache.card_for(who), period),
-                        file_name=reports.pack_file_name("board", period or ""), mime="application/pdf",
-                        icon=":material/picture_as_pdf:", on_click="ignore", key="board_pack")
-
-if scored.in_progress:
-    elapsed = scored.status.removeprefix("in progress: ")
-    st.caption(f":material/hourglass_top: {scored.label} is in progress ({elapsed}): scores measure it up to the"
-               " as-of date, and each change is against the previous quarter at the same share elapsed.")
+# one line above the heatmap, so a laptop screen shows most leaders without scrolling
+running = (f":material/hourglass_top: {scored.label} is in progress ({scored.status.removeprefix('in progress: ')}):"
+           " each change is against last quarter at the same share elapsed. ") if scored.in_progress else ""
+st.caption(f"{running}Click a cell, a bar or a row to open that leader on that score's explanation; hover for"
+           " what moved it most.")
 thin = tables.thin_note(leaders, cache.rubric_in_force()[0])
 if thin:
     st.warning(thin, icon=":material/data_alert:")
-st.caption("Click a cell, a bar or a row to open that leader on that score's explanation; hover a cell for"
-           " what moved it most since last quarter.")
 named = tables.marked_names(leaders)
 heat_tab, rank_tab, radar_tab = st.tabs(["Heatmap", "Ranking", "Radar against the median"])
 with heat_tab:
@@ -87,6 +70,23 @@ with radar_tab:
         st.page_link(state.script("leader"), label=f"Open {plain(chosen['leader_name'])}",
                      icon=":material/arrow_forward:", query_params={"leader": chosen["leader_id"],
                                                                     "period": period or ""})
+
+# the headline figures and the ways out, below the charts
+cols = st.columns(4)
+cols[0].metric("Leaders", format.count(leaders.height))
+cols[1].metric("Org median overall", format.points(median.get("overall")))
+best = leaders.row(0, named=True)  # leaders on thin coverage come last: the top is a complete score
+thin_top = " · thin coverage" if best.get("thin_coverage") else ""
+cols[2].metric(f"Top overall ({format.points(best.get('overall'))}{thin_top})", plain(best["leader_name"]),
+               help=f"Scored on {best.get('coverage') or 'no metric'}")
+widgets.view_link("scorecard", "TV view", icon=":material/tv:", where=cols[3],
+                  **{k: v for k, v in {"tv": "1", "period": period, "region": region, "level": level,
+                                       "sort": sort}.items() if v and v != "all"})
+cols[3].page_link(state.script("compare"), label="Compare leaders", icon=":material/compare_arrows:",
+                  query_params=ui_compare.cohort_params(Cohort(level_chosen, region_chosen), period))
+cols[3].download_button("Board pack (PDF)", data=lambda: reports.board_pack(cache.card_for(who), period),
+                        file_name=reports.pack_file_name("board", period or ""), mime="application/pdf",
+                        icon=":material/picture_as_pdf:", on_click="ignore", key="board_pack")
 
 # a heatmap cell opens the leader on its own score; a ranking bar or row, on the "Rank by" score
 row = widgets.selected_value(picked, ranking, "leader_id")

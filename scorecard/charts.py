@@ -98,7 +98,7 @@ CHANGE_COLUMN = "vs last quarter"
 """The heatmap's column of the overall score's change against the previous comparable period."""
 CHANGE_SCALE: list[list[Any]] = [[0.0, BEHIND_COLOUR], [0.5, "#f4f6f7"], [1.0, AHEAD_COLOUR]]
 """A change: red down, pale when it holds, green up (clamped at :data:`CHANGE_RANGE` points)."""
-CHANGE_RANGE = 20.0
+CHANGE_RANGE = 10.0
 
 
 def _change_text(value: float | None) -> str:
@@ -151,12 +151,14 @@ def score_heatmap(leaders: pl.DataFrame, scores: Sequence[str] | None = None, *,
     labels = [SCORES[k] for k in keys]
     with_change = change and "overall_change" in leaders.columns
     columns = list(labels)
-    if with_change:
-        columns.insert(labels.index(SCORES["overall"]) + 1 if "overall" in keys else len(labels), CHANGE_COLUMN)
+    if with_change:  # a blank column of the scores' grid, under the change's own cells
+        at = labels.index(SCORES["overall"]) + 1 if "overall" in keys else len(labels)
+        columns.insert(at, CHANGE_COLUMN)
+        z_all = [[*r[:at], None, *r[at:]] for r in z_all]
+        text = [[*r[:at], "", *r[at:]] for r in text]
     fig = go.Figure(go.Heatmap(
-        z=z_all, x=labels, y=rows, text=text, texttemplate="%{text}", hoverinfo="skip",
-        colorscale=SCORE_SCALE, zmin=0, zmax=100, xgap=2, ygap=2,
-        colorbar={"title": {"text": "points"}, "thickness": 12},
+        z=z_all, x=columns, y=rows, text=text, texttemplate="%{text}", hoverinfo="skip",
+        colorscale=SCORE_SCALE, zmin=0, zmax=100, xgap=2, ygap=2, showscale=False,  # the cells say the points
     ))
     # a click target per cell: [leader id, score key] and the hover (the score, its change, its mover)
     cells: list[tuple[str, str, list[str], str]] = []
@@ -165,34 +167,56 @@ def score_heatmap(leaders: pl.DataFrame, scores: Sequence[str] | None = None, *,
             value = row[key]
             why = _why_text(row, key)
             points_text = "not enough data" if value is None else f"{value:.0f} points"
-            cells.append((name, label, [leader_id, key], points_text + (f"<br>{why}" if why else "")))
+            cells.append((name, label, [leader_id, key],
+                          f"{name}<br>{label}: {points_text}" + (f"<br>{why}" if why else "")))
     if with_change:
+        # the same grid as the scores (a heatmap of one column would be drawn half a column aside),
+        # blank but for the change's column
         changes = [_number(row.get("overall_change")) for row in records]
         shown = [None if c is None else max(-CHANGE_RANGE, min(CHANGE_RANGE, c)) for c in changes]
+        blank: list[Any] = [None] * len(columns)
+        at = columns.index(CHANGE_COLUMN)
+
+        def only(value: Any, empty: Any) -> list[Any]:
+            return [value if i == at else empty for i in range(len(columns))]
+
         fig.add_trace(go.Heatmap(
-            z=[[c] for c in shown] + ([[None]] if median is not None else []), x=[CHANGE_COLUMN], y=rows,
-            text=[[_change_text(c)] for c in changes] + ([[""]] if median is not None else []),
+            z=[only(c, None) for c in shown] + ([blank] if median is not None else []), x=columns, y=rows,
+            text=[only(_change_text(c), "") for c in changes] + ([only("", "")] if median is not None else []),
             texttemplate="%{text}", hoverinfo="skip", colorscale=CHANGE_SCALE, zmin=-CHANGE_RANGE,
             zmax=CHANGE_RANGE, xgap=2, ygap=2, showscale=False,
         ))
         for name, leader_id, row in zip(names, ids, records, strict=True):
-            cells.append((name, CHANGE_COLUMN, [leader_id, "overall"], _why_text(row, "overall")))
+            cells.append((name, CHANGE_COLUMN, [leader_id, "overall"],
+                          f"{name}<br>{SCORES['overall']}: {_why_text(row, 'overall')}"))
     row_px = max(22, round(font_size * 1.7))
     fig.add_trace(go.Scatter(
         x=[c[1] for c in cells], y=[c[0] for c in cells], customdata=[c[2] for c in cells],
         mode="markers", marker={"symbol": "square", "size": row_px - 4, "color": "#000000", "opacity": 0.01},
         selected={"marker": {"opacity": 0.01}}, unselected={"marker": {"opacity": 0.01}},
         hovertext=[c[3] for c in cells],
-        hovertemplate="%{y}<br>%{x}: %{hovertext}<extra></extra>", showlegend=False,
+        hovertemplate="%{hovertext}<extra></extra>", showlegend=False,
     ))
     # fixed ranges: the click markers must not pad the axes
     fig.update_yaxes(range=[len(rows) - 0.5, -0.5], tickfont={"size": font_size}, showgrid=False,
                      zeroline=False, categoryorder="array", categoryarray=rows, automargin=True)
-    fig.update_xaxes(range=[-0.5, len(columns) - 0.5], side="top", tickangle=-30, showgrid=False,
-                     zeroline=False, categoryorder="array", categoryarray=columns, automargin=True)
+    # column names level, a word a line, so the heading takes two lines rather than a slanted block
+    fig.update_xaxes(range=[-0.5, len(columns) - 0.5], side="top", tickangle=0, showgrid=False,
+                     zeroline=False, categoryorder="array", categoryarray=columns, automargin=True,
+                     tickvals=columns, ticktext=[_two_lines(c) for c in columns], ticks="",
+                     tickfont={"size": max(11, font_size - 1)})
     # hoverdistance -1: the nearest cell's target answers wherever in the cell the pointer is
-    return _layout(fig, height=height or max(240, row_px * len(rows) + 110), font_size=font_size,
+    return _layout(fig, height=height or max(200, row_px * len(rows) + 60), font_size=font_size,
                    clickmode="event+select", hoverdistance=-1, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+
+
+def _two_lines(label: str) -> str:
+    """A column heading on two lines, broken at the space nearest its middle: ``Organization<br>architect``."""
+    spaces = [i for i, c in enumerate(label) if c == " "]
+    if not spaces:
+        return label
+    cut = min(spaces, key=lambda i: abs(len(label) / 2 - i))
+    return f"{label[:cut]}<br>{label[cut + 1:]}"
 
 
 def selected_cell(event: Any, score: str = "overall") -> tuple[str, str] | None:

@@ -34,7 +34,7 @@ def test_heatmap_rows_cells_and_click_targets() -> None:
     # one click target per cell, carrying the leader's id and the cell's score: 2 leaders x 11 scores
     assert len(clicks.customdata) == 22
     assert [list(c) for c in clicks.customdata[:11]] == [["L1", key] for key in SCORES]
-    assert clicks.hovertext[-1] == "not enough data"
+    assert clicks.hovertext[-1] == "Bob<br>Teams: not enough data"
     # the axes are fixed to the cells, top row first
     assert tuple(fig.layout.yaxis.range) == (1.5, -0.5)
 
@@ -192,14 +192,17 @@ def test_heatmap_shows_the_change_and_what_moved_it() -> None:
     heat, change, clicks = fig.data
     # the change sits beside the overall score, in a column of its own
     assert list(fig.layout.xaxis.categoryarray) == ["Overall", charts.CHANGE_COLUMN, *list(SCORES.values())[1:]]
-    assert list(change.x) == [charts.CHANGE_COLUMN]
-    assert [t[0] for t in change.text] == ["-6", "new", ""]  # the median row has no change
-    assert change.z[0][0] == -6.2 and change.z[1][0] is None
+    at = list(change.x).index(charts.CHANGE_COLUMN)
+    assert at == 1 and list(heat.x) == list(change.x)  # one grid: the scores' cell of the change is blank
+    assert [t[at] for t in change.text] == ["-6", "new", ""]  # the median row has no change
+    assert change.z[0][at] == -6.2 and change.z[1][at] is None and heat.z[0][at] is None
+    assert {v for row in change.z for i, v in enumerate(row) if i != at} == {None}
     # each cell's hover: its points, its change and the metric that moved it most
     ann_overall = list(clicks.customdata).index(["L1", "overall"])
-    assert clicks.hovertext[ann_overall] == "80 points<br>-6 vs last quarter · moved most by Win rate -6"
+    assert clicks.hovertext[ann_overall] == ("Ann<br>Overall: 80 points<br>-6 vs last quarter"
+                                             " · moved most by Win rate -6")
     ann_teams = list(clicks.customdata).index(["L1", "teams"])
-    assert clicks.hovertext[ann_teams] == "90 points<br>0 vs last quarter"
+    assert clicks.hovertext[ann_teams] == "Ann<br>Teams: 90 points<br>0 vs last quarter"
     # the change cell opens the leader on the overall score
     assert list(clicks.customdata[-2:]) == [["L1", "overall"], ["L2", "overall"]]
     assert list(clicks.x[-2:]) == [charts.CHANGE_COLUMN] * 2
