@@ -165,3 +165,21 @@ def test_the_rows_behind_hygiene_say_why_a_deal_is_not_hygienic(tmp_path: Path) 
     # win rate: the outcome first
     closed = card.metric_rows("L1", "win_rate", "2026Q1")
     assert closed.columns[0] == "outcome" and set(closed["outcome"]) == {"Won"}
+
+
+def test_a_leader_sees_what_moved_them_as_the_whole_org_sees_it(tmp_path: Path) -> None:
+    # whole org first, then filtered: Lee, who sees only their own team, reads the same mover
+    from pack_org import PERIOD, build
+
+    from scorecard.access import Viewer
+
+    store = build(tmp_path / "pack.duckdb")
+    settings = Settings(db=store.path)
+    everyone = Scorecard.open(store.path, settings=settings).leaders(PERIOD)
+    lee = Viewer(email="lee@example.com", rep_id="L1", visible_reps=("A", "B", "L1"), can_upload=False,
+                 is_executive=False)
+    mine = Scorecard.open(store.path, settings=settings, viewer=lee).leaders(PERIOD)
+    assert mine["leader_id"].to_list() == ["L1"]
+    columns = [c for c in mine.columns if c.endswith(("_mover", "_mover_change"))]
+    assert len(columns) == 22
+    assert mine.select(columns).row(0) == everyone.filter(pl.col("leader_id") == "L1").select(columns).row(0)
