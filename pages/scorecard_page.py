@@ -53,7 +53,7 @@ with heat_tab:
     heat = st.plotly_chart(charts.score_heatmap(named, median=median, change=True), key="heatmap", on_select="rerun",
                            selection_mode="points")
 with rank_tab:
-    bar_col, table_col = st.columns([2, 3])
+    bar_col, table_col = st.columns([1, 2])  # the table shows the change and what moved it
     with bar_col:
         bars = st.plotly_chart(charts.ranking_bars(named, sort_key), key="ranking_bars",
                                on_select="rerun", selection_mode="points")

@@ -195,8 +195,9 @@ def ranking_columns() -> dict[str, Any]:
                                               help="Against the previous quarter; while this quarter runs,"
                                                    " against the previous one at the same share elapsed"),
         "moved_most_by": st.column_config.TextColumn(
-            "Moved most by", help="The metric that moved the score most against the previous quarter, and by how"
-                                  " many points of the score (its change of points at its share of the score)"),
+            "Moved most by", width="medium",
+            help="The metric that moved the score most against the previous quarter, and by how many points of the"
+                 " score (its change of points at its share of the score)"),
         "coverage": st.column_config.ProgressColumn(
             "Weight scored", min_value=0, max_value=1, format="percent",
             help="How much of the score's weight has the data it needs; the rest is switched off or has too"
