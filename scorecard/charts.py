@@ -303,7 +303,9 @@ def score_history(history: pl.DataFrame, scores: Sequence[str] | None = None) ->
         ))
     fig.update_yaxes(range=[0, 100], title_text="points")
     # two names a row, so the eleven scores' legend stays a few lines above the plot in a narrow column
-    legend = ({**LEGEND_ABOVE, "entrywidth": 0.5, "entrywidthmode": "fraction", "font": {"size": 11}}
+    # each entry as wide as the longest name ("Organization architect"), so no name runs into the next
+    # entry's line: two or three a row, as the column allows
+    legend = ({**LEGEND_ABOVE, "entrywidth": 170, "entrywidthmode": "pixels", "font": {"size": 11}}
               if len(keys) > 2 else LEGEND_ABOVE)
     return _layout(fig, height=340 + 20 * ((len(keys) + 1) // 2), legend=legend)
 
@@ -330,6 +332,8 @@ def explanation_bars(explanation: pl.DataFrame) -> go.Figure:
         hovertext=[f"weight {w or 0:g}, {format.label(s).lower()}" for w, s in  # a rubric weight (3, 2, 1)
                    zip(frame["weight"].to_list(), frame["status"].to_list(), strict=True)],
         hovertemplate="%{y}: %{x:.0f} points<br>%{hovertext}<br>click for the CRM rows behind it<extra></extra>",
+        # the metric clicked stands out; the others stay legible
+        unselected={"marker": {"opacity": 0.5}, "textfont": {"color": "#444444"}},
     ))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 115], tickvals=[0, 25, 50, 75, 100], title_text="points")
@@ -355,6 +359,14 @@ def attainment_against_pace(curve: pl.DataFrame, currency: str = "USD") -> go.Fi
     return _layout(fig, height=300, legend=LEGEND_ABOVE)
 
 
+def _reference_line(fig: go.Figure, x: float, text: str) -> None:
+    """A dashed vertical line across the bars, named above the plot (inside it, the name would sit on
+    the top bar and its label)."""
+    fig.add_vline(x=x, line_dash="dash", line_color=PACE_COLOUR)
+    fig.add_annotation(x=x, xref="x", y=1, yref="paper", yanchor="bottom", xanchor="center", text=text,
+                       showarrow=False, font={"color": PACE_COLOUR})
+
+
 def team_attainment_bars(team: pl.DataFrame) -> go.Figure:
     """Each rep's attainment of the full quarter's quota against the share of the period elapsed
     (``drilldown.leader_team``: ``attainment_full_period``, ``expected_attainment``).
@@ -371,8 +383,7 @@ def team_attainment_bars(team: pl.DataFrame) -> go.Figure:
                            customdata=reps["rep_id"].to_list(), name="Attainment",
                            hovertemplate="%{y}: %{x:.0%} of quota<extra></extra>"))
     if reps.height:
-        fig.add_vline(x=pace[0] or 0, line_dash="dash", line_color=PACE_COLOUR,
-                      annotation_text="pace today")
+        _reference_line(fig, pace[0] or 0, "pace today")
     fig.update_xaxes(tickformat=".0%", title_text="attainment (full quarter)")
     return _layout(fig, height=max(260, 26 * reps.height + 100), clickmode="event+select")
 
@@ -386,7 +397,7 @@ def rep_against_median(vs_team: pl.DataFrame) -> go.Figure:
     fig = go.Figure(go.Bar(x=ratio, y=[chart_text(label) for label in rows["label"].to_list()], orientation="h",
                            marker_color=colours,
                            hovertemplate="%{y}: %{x:.2f}x the team median<extra></extra>"))
-    fig.add_vline(x=1.0, line_dash="dash", line_color=PACE_COLOUR, annotation_text="team median")
+    _reference_line(fig, 1.0, "team median")
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="rep / team median")
     return _layout(fig, height=max(260, 30 * rows.height + 80))
