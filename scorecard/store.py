@@ -23,6 +23,7 @@ import json
 import math
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -263,6 +264,88 @@ def file_stamp(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
+class _ReaderPool:
+    """The read-only connections of one version of the database in this process: one database
+    opened, and idle connections (team macros made) handed out to one reader at a time."""
+
+    KEPT_VERSIONS = 2
+    """Versions kept open: the newest and the one before (readers that started on it finish)."""
+    KEPT_IDLE = 8
+    """Idle connections kept per version (more readers at once open more, closed when they finish)."""
+
+    _pools: dict[str, _ReaderPool] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.database = duckdb.connect(str(path), read_only=True)
+        self.idle: list[duckdb.DuckDBPyConnection] = []
+        self.in_use = 0
+        self.retired = False
+        self.lock = threading.Lock()
+
+    @classmethod
+    def of(cls, path: Path) -> _ReaderPool:
+        key = str(path)
+        with cls._lock:
+            pool = cls._pools.get(key)
+            if pool is None:
+                pool = cls._pools[key] = cls(path)
+                while len(cls._pools) > cls.KEPT_VERSIONS:  # the oldest first (dicts keep their order)
+                    cls._pools.pop(next(iter(cls._pools))).retire()
+            return pool
+
+    def take(self) -> duckdb.DuckDBPyConnection:
+        with self.lock:
+            if self.retired:  # retired between being found and asked: the version is still whole
+                raise FileNotFoundError(f"{self.path} is no longer the version in place")
+            self.in_use += 1
+            if self.idle:
+                return self.idle.pop()
+        try:
+            con = self.database.cursor()
+            try:
+                sql.execute(con, "team_macros")  # what the metric queries build teams with
+            except BaseException:
+                con.close()
+                raise
+        except BaseException:
+            self.give_back(None)
+            raise
+        return con
+
+    def give_back(self, con: duckdb.DuckDBPyConnection | None, *, keep: bool = True) -> None:
+        """A reader is done with ``con`` (None: it never got one); ``keep`` False: close it."""
+        with self.lock:
+            self.in_use -= 1
+            if con is not None and keep and not self.retired and len(self.idle) < self.KEPT_IDLE:
+                self.idle.append(con)
+                return
+            last = self.retired and self.in_use == 0
+        if con is not None:
+            con.close()
+        if last:
+            self.database.close()  # closing it closes its connections: only once none is in use
+
+    def retire(self) -> None:
+        """A newer version is in place: close what is idle; the rest close as their readers finish."""
+        with self.lock:
+            self.retired = True
+            idle, self.idle = self.idle, []
+            last = self.in_use == 0
+        for con in idle:
+            con.close()
+        if last:
+            self.database.close()
+
+    @classmethod
+    def close_all(cls) -> None:
+        with cls._lock:
+            pools, cls._pools = list(cls._pools.values()), {}
+        for pool in pools:
+            pool.retire()
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -330,11 +413,33 @@ class Store:
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self.connect()
+        """A read-only connection to the version in place, for the length of the block.
+
+        Connections are kept for the next reader of the same version in this process (opening the
+        database and creating the team macros costs more than most page queries): a version is opened
+        once, each reader gets a connection of its own, and a connection goes back for the next one
+        when its block ends without an error. A new version is opened anew (its own name,
+        :meth:`_version_path`); the previous versions' connections are closed once they are idle."""
+        con, pool = self._take()
         try:
             yield con
-        finally:
-            con.close()
+        except BaseException:
+            pool.give_back(con, keep=False)  # it may be half way through something: not handed out again
+            raise
+        pool.give_back(con)
+
+    def _take(self) -> tuple[duckdb.DuckDBPyConnection, _ReaderPool]:
+        if not self.path.exists():
+            self.initialise()
+        last: Exception | None = None
+        for _ in range(50):
+            try:
+                pool = _ReaderPool.of(self._version_path())
+                return pool.take(), pool
+            except (OSError, duckdb.IOException, duckdb.ConnectionException) as exc:
+                last = exc  # replaced at this instant, or opened read-write in this process: as connect
+                time.sleep(0.1)
+        raise DatabaseBusyError(f"{self.path} could not be opened: {last}")
 
     @contextlib.contextmanager
     def writing(self, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:

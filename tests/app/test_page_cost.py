@@ -25,15 +25,22 @@ class Counter:
 
 @pytest.fixture
 def connections(monkeypatch: pytest.MonkeyPatch) -> Counter:
-    """Counts every database connection the app opens."""
+    """Counts every database connection the app asks for (a reader, or a connection of its own)."""
+    import scorecard.store
+
     counter = Counter()
-    original = Store.connect
+    take, connect = scorecard.store._ReaderPool.take, Store.connect
 
-    def counted(self: Store, retries: int = 50) -> Any:
+    def counted_take(self: Any) -> Any:
         counter.calls += 1
-        return original(self, retries)
+        return take(self)
 
-    monkeypatch.setattr(Store, "connect", counted)
+    def counted_connect(self: Store, retries: int = 50) -> Any:
+        counter.calls += 1
+        return connect(self, retries)
+
+    monkeypatch.setattr(scorecard.store._ReaderPool, "take", counted_take)
+    monkeypatch.setattr(Store, "connect", counted_connect)
     return counter
 
 

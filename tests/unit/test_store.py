@@ -285,3 +285,31 @@ def test_the_version_stamp_changes_with_every_change_and_only_then(tmp_path: Pat
     assert store.version_stamp() == second  # a change that failed left the same file in place
     store.load({"reps": REPS.head(3)}, loaded_by="b")
     assert store.version_stamp() not in (first, second) and store.data_version() == 2
+
+
+def test_readers_share_an_opened_version_and_a_new_version_is_opened_anew(tmp_path: Path) -> None:
+    from scorecard.store import _ReaderPool
+
+    store = Store(tmp_path / "s.duckdb")
+    store.load({"reps": REPS}, loaded_by="a")
+    with store.reader() as first:
+        with store.reader() as second:  # two readers at once: a connection each
+            assert second is not first
+            assert second.execute("select count(*) from reps").fetchall() == [(4,)]
+    with store.reader() as again:  # the same version: a connection handed back is used again
+        assert again is first or again is second
+        assert again.execute("select count(*) from scored_units(['m1'], false)").fetchall() == [(1,)]
+    with store.reader() as during:  # a reader that is still reading when the next loads land
+        store.load({"reps": REPS.head(3)}, loaded_by="b")
+        with store.reader() as after:
+            assert after.execute("select count(*) from reps").fetchall() == [(3,)]
+        store.load({"reps": REPS.head(2)}, loaded_by="c")
+        with store.reader() as newest:  # a third version opened: the first is retired while in use
+            assert newest.execute("select count(*) from reps").fetchall() == [(2,)]
+        assert during.execute("select count(*) from reps").fetchall() == [(4,)]  # still whole
+    assert store.data_version() == 3
+    with pytest.raises(RuntimeError), store.reader() as failed:
+        raise RuntimeError("half way")
+    with store.reader() as con:  # a connection whose reader failed is not handed out again
+        assert con is not failed
+    _ReaderPool.close_all()
