@@ -205,9 +205,9 @@ def digest_message(recipient: Recipient, facts: reports.OneOnOneFacts, pack: byt
         lines.append("Top coaching priority: none, every metric with enough data is at its target.")
     deals = facts.deals
     if deals.height:
-        lines += ["", f"Deals at risk of your direct reports: {deals.height}; the biggest:"]
+        lines += ["", f"Deals at risk of your direct reports: {deals.height}; the most urgent:"]
         lines += [f"  {d['rep_name']}: {d['account']}, {d['stage']}, {format.money(d['amount'], facts.currency)},"
-                  f" closing {format.day(d['close_date'])} ({d['risk_flags']})"
+                  f" closing {format.day(d['close_date'])} ({d['risk_reasons']})"
                   for d in deals.head(DEALS_IN_DIGEST).iter_rows(named=True)]
     else:
         lines += ["", "Deals at risk of your direct reports: none."]

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 HEATMAP_ROWS_PER_PAGE = 24
 """Leaders per heatmap page of the board pack (a taller heatmap would not be legible on paper)."""
 DEALS_AT_RISK_SHOWN = 25
-"""Deals at risk listed in a 1:1 pack, biggest first (the Rep page lists every one)."""
+"""Deals at risk listed in a 1:1 pack, most urgent first (the Rep page lists every one)."""
 ROLE_KEYS: tuple[str, ...] = ("overall", *ROLES)
 
 
@@ -810,7 +810,7 @@ class OneOnOneFacts:
     leader: LeaderFacts
     team: pl.DataFrame
     deals: pl.DataFrame
-    """The deals at risk of the reps who report to the leader directly, biggest first (``deals_at_risk``)."""
+    """The deals at risk of the reps who report to the leader directly, most urgent first (``deals_at_risk``)."""
 
 
 def one_on_one_facts(card: Scorecard, leader_id: str, period: str | Period | None = None) -> OneOnOneFacts:
@@ -859,15 +859,16 @@ def board_facts(card: Scorecard, period: str | Period | None = None) -> BoardFac
 
 _DEALS_SCHEMA: dict[str, Any] = {"rep_id": pl.String, "rep_name": pl.String, "opportunity_id": pl.String,
                                  "account": pl.String, "stage": pl.String, "amount": pl.Float64,
-                                 "close_date": pl.Date, "risk_flags": pl.String}
+                                 "close_date": pl.Date, "risk_flags": pl.String, "risk_reasons": pl.String}
 
 
 def deals_at_risk(card: Scorecard, leader_id: str, period: str | Period | None = None, *,
                   team: pl.DataFrame | None = None) -> pl.DataFrame:
     """The open deals with a risk flag (the Rep page's deals, ``drilldown.open_deals``) of the reps who
-    report to the leader directly, biggest first: rep_id, rep_name, opportunity_id, account, stage,
-    amount, close_date, risk_flags. Members who lead teams are left out: their deals are in their
-    own pack. ``team`` is ``Scorecard.leader_team`` when the caller has it already."""
+    report to the leader directly, most urgent first (``drilldown.most_urgent_first``): rep_id,
+    rep_name, opportunity_id, account, stage, amount, close_date, risk_flags, risk_reasons (why, in
+    words). Members who lead teams are left out: their deals are in their own pack. ``team`` is
+    ``Scorecard.leader_team`` when the caller has it already."""
     from scorecard import drilldown
 
     with _held(card) as held:
@@ -878,14 +879,14 @@ def deals_at_risk(card: Scorecard, leader_id: str, period: str | Period | None =
         if names:
             with held.store.reader() as con:
                 deals = drilldown.open_deals_of_reps(con, list(names), held.viewer.visible_reps, held.today)
-            for d in deals.filter(pl.col("risk_count") > 0).iter_rows(named=True):
+            for d in drilldown.at_risk(deals).iter_rows(named=True):
                 rows.append({"rep_id": d["owner_rep_id"], "rep_name": names[d["owner_rep_id"]],
                              "opportunity_id": d["opportunity_id"],
                              "account": d.get("account_name") or d["opportunity_id"],
                              "stage": d.get("stage") or "", "amount": d.get("amount"),
-                             "close_date": d.get("close_date"), "risk_flags": d.get("risk_flags") or ""})
-    return pl.DataFrame(rows, schema=_DEALS_SCHEMA).sort(["amount", "opportunity_id"], descending=[True, False],
-                                                         nulls_last=True)
+                             "close_date": d.get("close_date"), "risk_flags": d.get("risk_flags") or "",
+                             "risk_reasons": d.get("risk_reasons") or ""})
+    return pl.DataFrame(rows, schema=_DEALS_SCHEMA)
 
 
 # -- the packs ----------------------------------------------------------------------------------------
@@ -1136,20 +1137,24 @@ def _team_section(doc: _Document, facts: OneOnOneFacts) -> None:
         doc.text("This leader's direct reports lead teams of their own: their deals at risk are in their own"
                  " 1:1 packs.")
         return
+    from scorecard.drilldown import MOST_URGENT_FIRST
+
     deals = facts.deals
     doc.text("Deals open on the as-of date with at least one risk flag (stalled, slipped close date, no next step,"
-             " single-threaded), of the reps who report to this leader directly, biggest first.", "small")
+             f" single-threaded), of the reps who report to this leader directly. {MOST_URGENT_FIRST}",
+             "small")
     if deals.is_empty():
         doc.text("None: no open deal of these reps carries a risk flag.")
         return
     shown = deals.head(DEALS_AT_RISK_SHOWN)
-    doc.table(["Rep", "Account", "Stage", "Amount", "Close date", "Risk"],
+    doc.table(["Rep", "Account", "Stage", "Amount", "Close date", "Why at risk"],
               [[r["rep_name"], r["account"], r["stage"], format.money(r["amount"], currency),
                 format.day(r["close_date"]),
-                r["risk_flags"]] for r in shown.iter_rows(named=True)],
+                r["risk_reasons"]] for r in shown.iter_rows(named=True)],
               [120, 170, 90, 70, 70, doc.width - 520])
     if deals.height > shown.height:
-        doc.text(f"The {shown.height} biggest of {deals.height} deals at risk; the Rep page lists every one.", "small")
+        doc.text(f"The {shown.height} most urgent of {deals.height} deals at risk; the Leader and Rep pages list"
+                 " every one.", "small")
 
 
 def pack_file_name(kind: str, period: str, leader_name: str | None = None) -> str:
