@@ -41,7 +41,8 @@ sort_key = sort or "overall"
 
 # one line above the heatmap, so a laptop screen shows most leaders without scrolling
 running = (f":material/hourglass_top: {scored.label} is in progress ({scored.status.removeprefix('in progress: ')}):"
-           " each change is against last quarter at the same share elapsed. ") if scored.in_progress else ""
+           " scores measure it up to the as-of date, and each change is against the previous quarter at the same"
+           " share elapsed. ") if scored.in_progress else ""
 st.caption(f"{running}Click a cell, a bar or a row to open that leader on that score's explanation; hover for"
            " what moved it most.")
 thin = tables.thin_note(leaders, cache.rubric_in_force()[0])
