@@ -192,6 +192,9 @@ def test_heatmap_shows_the_change_and_what_moved_it() -> None:
     heat, change, clicks = fig.data
     # the change sits beside the overall score, in a column of its own
     assert list(fig.layout.xaxis.categoryarray) == ["Overall", charts.CHANGE_COLUMN, *list(SCORES.values())[1:]]
+    # compact: column names level on two lines, no colour bar (each cell says its points)
+    assert "Organization<br>architect" in fig.layout.xaxis.ticktext and fig.layout.xaxis.tickangle == 0
+    assert heat.showscale is False
     at = list(change.x).index(charts.CHANGE_COLUMN)
     assert at == 1 and list(heat.x) == list(change.x)  # one grid: the scores' cell of the change is blank
     assert [t[at] for t in change.text] == ["-6", "new", ""]  # the median row has no change
