@@ -27,8 +27,8 @@ def choose(label: str, options: list[str], key: str, *, default: str | None = No
 
     The URL is the view (``state``): a pasted link, the browser's Back and Forward and a page opened
     with parameters all set the selectbox, whatever it showed before. Picking a value writes it to
-    the URL, one step in the browser's history (the default leaves the parameter out, so opening a
-    page adds no step). Returns the chosen option, or None when nothing is chosen.
+    the URL, one step in the browser's history; showing the default writes nothing, so opening a
+    page adds no step. Returns the chosen option, or None when nothing is chosen.
 
     Without the parameter the selectbox shows ``default`` (the first option when there is none,
     nothing chosen when there is a ``placeholder``). A value that is not among ``options`` is said,
@@ -40,12 +40,14 @@ def choose(label: str, options: list[str], key: str, *, default: str | None = No
     asked = state.param(key)
     value = asked if asked in options else None if asked is not None and placeholder else fallback
     widget = f"url_{key}"
-    if widget not in st.session_state or st.session_state[widget] != value:
-        st.session_state[widget] = value  # the URL outranks what the selectbox showed before
+    # The URL outranks what the selectbox showed before. Set on every run, even to the value it holds:
+    # a selectbox drawn again after a run without it (the TV view, another page) would otherwise
+    # show its first option while its state holds the URL's value.
+    st.session_state[widget] = value
     where = st.sidebar if sidebar else st
     chosen: str | None = where.selectbox(
         label, options, index=None if placeholder else 0, format_func=format_func, key=widget, help=help,
-        placeholder=placeholder, on_change=_write_choice, args=(key, widget, fallback))
+        placeholder=placeholder, on_change=_write_choice, args=(key, widget))
     if asked is not None and asked not in options:
         where.warning(plain(unknown(asked) if unknown else
                             f"No {label.lower()} {asked} here: showing {format_func(value) if value else 'none'}."),
@@ -53,10 +55,10 @@ def choose(label: str, options: list[str], key: str, *, default: str | None = No
     return chosen
 
 
-def _write_choice(key: str, widget: str, fallback: str | None) -> None:
-    """A value picked in a selectbox of :func:`choose`: write it to the URL (the default leaves it out)."""
-    value = st.session_state.get(widget)
-    state.set_params(**{key: None if value == fallback else value})
+def _write_choice(key: str, widget: str) -> None:
+    """A value picked in a selectbox of :func:`choose`: write it to the URL (as picked, the default too:
+    a default such as the running quarter changes with the data, a link keeps what was picked)."""
+    state.set_params(**{key: st.session_state.get(widget)})
 
 
 def person_picker(label: str, frame: pl.DataFrame, key: str, *, id_col: str = "rep_id",

@@ -126,11 +126,10 @@ def test_a_leader_login_cannot_open_a_rep_outside_their_team(run_app: RunApp, de
             " order by rep_id desc limit 1").fetchall()[0][0]
     at = run_app(demo_db_path, "pages/rep.py", params={"rep": outsider}, user=logged_in(manager_email))
     _no_exception(at)
-    # the hand-edited URL names someone outside the subtree: the picker falls back to the team
-    shown = [s.value for s in at.subheader]
-    assert outsider not in str(at.selectbox(key="url_rep").value)
-    assert at.selectbox(key="url_rep").value != outsider
-    assert len(shown) == 1
+    # the hand-edited URL names someone outside the subtree: the page says so and shows no one in their place
+    assert at.selectbox(key="url_rep").value is None
+    assert not at.subheader and not at.metric
+    assert f"No rep {outsider} in your part of the organisation: pick one from the list." in texts(at)
 
 
 def test_local_install_shows_the_demo_banner_and_the_scorecard(run_app: RunApp, demo_db_path: Path) -> None:
@@ -388,3 +387,26 @@ def test_the_rep_page_writes_codes_in_words(run_app: RunApp, demo_db_path: Path)
     assert shown["Open pipeline"].startswith("$") and shown["Open pipeline"][-1] in "0123456789KMB"
     assert shown["Attainment (full quarter)"].endswith("%")
     assert "Account executive" in texts(at)  # the rep's role, in words
+
+
+def test_rep_page_lists_deals_at_risk_most_urgent_first(run_app: RunApp, demo_db_path: Path) -> None:
+    at = run_app(demo_db_path, "pages/rep.py", params={"rep": "U0017"})
+    _no_exception(at)
+    assert "#### Deals at risk, most urgent first" in [m.value for m in at.markdown]
+    assert "Most urgent first: deals both stalled and slipped" in texts(at)
+    top = frame_with(at, "priority")
+    assert 1 <= len(top) <= 10
+    assert top["priority"].tolist() == list(range(1, len(top) + 1))
+    assert all(reason for reason in top["risk_reasons"])  # each deal says why it is at risk
+    signs = top["strong_signs"].tolist()
+    assert signs == sorted(signs, reverse=True)  # stalled and slipped before a single contact
+
+
+def test_leader_page_lists_the_whole_teams_deals_at_risk(run_app: RunApp, demo_db_path: Path) -> None:
+    at = run_app(demo_db_path, "pages/leader.py", params={"leader": "U0005"})
+    _no_exception(at)
+    assert "#### Deals at risk, most urgent first" in [m.value for m in at.markdown]
+    assert "the whole team, every level" in texts(at)
+    top = frame_with(at, "priority")
+    assert 1 <= len(top) <= 10 and top["priority"].iloc[0] == 1
+    assert {"rep_name", "risk_reasons", "amount", "close_date"} <= set(top.columns)
