@@ -410,26 +410,3 @@ def test_leader_page_lists_the_whole_teams_deals_at_risk(run_app: RunApp, demo_d
     top = frame_with(at, "priority")
     assert 1 <= len(top) <= 10 and top["priority"].iloc[0] == 1
     assert {"rep_name", "risk_reasons", "amount", "close_date"} <= set(top.columns)
-
-
-def test_rep_page_lists_deals_at_risk_most_urgent_first(run_app: RunApp, demo_db_path: Path) -> None:
-    at = run_app(demo_db_path, "pages/rep.py", params={"rep": "U0017"})
-    _no_exception(at)
-    assert "#### Deals at risk, most urgent first" in [m.value for m in at.markdown]
-    assert "Most urgent first: deals both stalled and slipped" in texts(at)
-    top = frame_with(at, "priority")
-    assert 1 <= len(top) <= 10
-    assert top["priority"].tolist() == list(range(1, len(top) + 1))
-    assert all(reason for reason in top["risk_reasons"])  # each deal says why it is at risk
-    signs = top["strong_signs"].tolist()
-    assert signs == sorted(signs, reverse=True)  # stalled and slipped before a single contact
-
-
-def test_leader_page_lists_the_whole_teams_deals_at_risk(run_app: RunApp, demo_db_path: Path) -> None:
-    at = run_app(demo_db_path, "pages/leader.py", params={"leader": "U0005"})
-    _no_exception(at)
-    assert "#### Deals at risk, most urgent first" in [m.value for m in at.markdown]
-    assert "the whole team, every level" in texts(at)
-    top = frame_with(at, "priority")
-    assert 1 <= len(top) <= 10 and top["priority"].iloc[0] == 1
-    assert {"rep_name", "risk_reasons", "amount", "close_date"} <= set(top.columns)
