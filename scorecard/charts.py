@@ -301,13 +301,16 @@ def score_history(history: pl.DataFrame, scores: Sequence[str] | None = None) ->
             line={"color": score_colour(key), "width": 4 if key == "overall" else 2},
             visible=True if key == "overall" or len(keys) <= 6 else "legendonly",
         ))
-    fig.update_yaxes(range=[0, 100], title_text="points")
-    # two names a row, so the eleven scores' legend stays a few lines above the plot in a narrow column
-    # each entry as wide as the longest name ("Organization architect"), so no name runs into the next
-    # entry's line: two or three a row, as the column allows
-    legend = ({**LEGEND_ABOVE, "entrywidth": 170, "entrywidthmode": "pixels", "font": {"size": 11}}
-              if len(keys) > 2 else LEGEND_ABOVE)
-    return _layout(fig, height=340 + 20 * ((len(keys) + 1) // 2), legend=legend)
+    # each entry's text as wide as the longest name ("Organization architect", about 102 px at 11 px),
+    # so no name runs into the next entry's line: as many a row as the plot's width allows (one in the
+    # Leader page's column at 1366 wide, three at 1920), and the figure tall enough for one a row
+    # (the axis's title is left out: every score is 0-100 points)
+    many = len(keys) > 2
+    fig.update_yaxes(range=[0, 100], title_text=None if many else "points")
+    legend = ({**LEGEND_ABOVE, "entrywidth": 104, "entrywidthmode": "pixels", "itemwidth": 30,
+               "font": {"size": 11}}
+              if many else LEGEND_ABOVE)
+    return _layout(fig, height=320 + 19 * len(keys) if many else 340, legend=legend)
 
 
 def explanation_bars(explanation: pl.DataFrame) -> go.Figure:
