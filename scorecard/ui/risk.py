@@ -18,8 +18,10 @@ from scorecard.ui import widgets
 
 HEADING = "Deals at risk, most urgent first"
 
-_COLUMNS = ["priority", "rep_name", "opportunity_id", "account_name", "amount", "close_date", "risk_reasons",
-            "stage", "forecast_category"]
+_COLUMNS = ["priority", "rep_name", "account_name", "amount", "close_date", "risk_reasons", "stage",
+            "forecast_category", "opportunity_id"]
+"""The deal's account, money and date, then why (the widest), then the rest: at 1366 px the reasons
+keep most of their width."""
 _CONFIG: dict[str, Any] = {
     "priority": st.column_config.NumberColumn("#", format="%d", width="small",
                                               help="1 is the most urgent: " + MOST_URGENT_FIRST),
@@ -34,13 +36,17 @@ def stalled_or_slipped(deals: pl.DataFrame) -> int:
 
 
 def summary(deals: pl.DataFrame, open_deals: int | None = None) -> str:
-    """``12 of 40 open deals are at risk; 3 of them are stalled or slipped.``"""
+    """``12 of 40 open deals are at risk; 3 of them are stalled or slipped.`` (or ``none of them is``)"""
     n = deals.height
     counted = (f"{format.count(n)} of {format.count(open_deals)} open deals" if open_deals is not None
                else f"{format.count(n)} open deal{'' if n == 1 else 's'}")
     strong = stalled_or_slipped(deals)
-    return (f"{counted} {'is' if n == 1 else 'are'} at risk; {format.count(strong)} of them"
-            f" {'is' if strong == 1 else 'are'} stalled or slipped.")
+    if n == 1:
+        strong_ones = "it is stalled or slipped" if strong else "it is neither stalled nor slipped"
+    else:
+        strong_ones = ("none of them is stalled or slipped" if strong == 0 else
+                       f"{format.count(strong)} of them {'is' if strong == 1 else 'are'} stalled or slipped")
+    return f"{counted} {'is' if n == 1 else 'are'} at risk; {strong_ones}."
 
 
 def section(deals: pl.DataFrame, key: str, file_name: str, *, scope: str = "", open_deals: int | None = None,
