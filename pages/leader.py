@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from scorecard import charts, format, reports
+from scorecard.explain import mover_text
 from scorecard.metrics import SCORES
 from scorecard.ui import auth, cache, risk, state, tables, widgets
 from scorecard.ui.text import plain
@@ -48,7 +49,13 @@ explain_col, coach_col = st.columns([3, 2])
 with explain_col:
     st.markdown("#### Why this score")
     score = widgets.choose("Score", list(SCORES), "score", default="overall", format_func=SCORES.__getitem__)
-    explanation = cache.explanation(who, leader_id, period, score or "overall")
+    shown_score = score or "overall"
+    change = row.get(f"{shown_score}_change")
+    if not format.missing(change):  # how the score moved, and the metric that moved it most
+        moved = mover_text(row.get(f"{shown_score}_mover"), row.get(f"{shown_score}_mover_change"))
+        st.caption(f"{SCORES[shown_score]} {format.delta(change)} against last quarter"
+                   + (f", moved most by {moved}." if moved else ": no metric moved it by a point or more."))
+    explanation = cache.explanation(who, leader_id, period, shown_score)
     if explanation.is_empty():
         st.write("No metric could be computed for this leader in this period.")
     else:
@@ -58,7 +65,8 @@ with explain_col:
         table = tables.explanation_table(explanation, cache.currency())
         picked = widgets.table(table, "explain_table", config=tables.explanation_columns(), select=True)
         shown = state.param("metric")  # the metric in the URL; a click that names another one wins
-        picks = [m for m in (widgets.selected_id(metric_bars), widgets.selected_value(picked, table, "metric"))
+        picks = [m for m in (widgets.clicked("explain_chart", widgets.selected_id(metric_bars)),
+                             widgets.clicked("explain_table", widgets.selected_value(picked, table, "metric")))
                  if m and m != shown]
         metric = picks[0] if picks else shown
         if metric and metric in widgets.options(table, "metric"):

@@ -13,6 +13,7 @@ import polars as pl
 from streamlit.elements.plotly_chart import PlotlySelectionState, PlotlyState
 from streamlit.testing.v1 import AppTest
 
+from scorecard import format
 from scorecard.api import Scorecard
 from scorecard.charts import CHANGE_COLUMN
 from scorecard.explain import mover_text
@@ -94,6 +95,13 @@ def test_an_explanation_bar_opens_the_rows_behind_its_metric(run_app: RunApp, de
     at = run_app(demo_db_path, "pages/leader.py", params={"leader": "U0005", "score": "process_guru"})
     _no_exception(at)
     assert "Rows behind" not in texts(at)
+    # the explanation opens on how the score moved and the metric that moved it most
+    card = Scorecard.open(demo_db_path, settings=Settings(db=demo_db_path))
+    farid = card.leaders().filter(pl.col("leader_id") == "U0005").row(0, named=True)
+    moved = mover_text(farid["process_guru_mover"], farid["process_guru_mover_change"])
+    assert moved is not None
+    assert (f"Process guru {format.delta(farid['process_guru_change'])} against last quarter, moved most by"
+            f" {moved}.") in texts(at)
     at = _click(at, "pages/leader.py", "explain_chart", "pipeline_hygiene")
     _no_exception(at)
     assert at.query_params["metric"] == "pipeline_hygiene"
