@@ -292,10 +292,9 @@ def test_readers_share_an_opened_version_and_a_new_version_is_opened_anew(tmp_pa
 
     store = Store(tmp_path / "s.duckdb")
     store.load({"reps": REPS}, loaded_by="a")
-    with store.reader() as first:
-        with store.reader() as second:  # two readers at once: a connection each
-            assert second is not first
-            assert second.execute("select count(*) from reps").fetchall() == [(4,)]
+    with store.reader() as first, store.reader() as second:  # two readers at once: a connection each
+        assert second is not first
+        assert second.execute("select count(*) from reps").fetchall() == [(4,)]
     with store.reader() as again:  # the same version: a connection handed back is used again
         assert again is first or again is second
         assert again.execute("select count(*) from scored_units(['m1'], false)").fetchall() == [(1,)]
