@@ -126,6 +126,17 @@ def selected_id(event: Any, kind: str = "points") -> str | None:
     return None
 
 
+def clicked(widget: str, selected: str | None) -> str | None:
+    """``selected`` (what the selection of the chart or table keyed ``widget`` names) when it is a new
+    click, else None. A selection stays on the chart after its click, through Back too: counted on
+    every run, an old click would set its view again over the URL's (Back would go nowhere). So a
+    click that changes the view counts on the run it happens, never again."""
+    memory = f"clicked_before_{widget}"
+    before = st.session_state.get(memory)
+    st.session_state[memory] = selected
+    return selected if selected is not None and selected != before else None
+
+
 def selected_row(event: Any) -> int | None:
     """The row index a click on a dataframe selected, or None."""
     try:
