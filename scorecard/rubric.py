@@ -434,6 +434,7 @@ def methodology_markdown(rubric: Rubric | None = None) -> str:
     """The methodology (``docs/methodology.md``), generated from the catalogue and the rubric so the
     two cannot drift: every score, every metric with its formula, band, minimum sample and source."""
     from scorecard.metrics import DIMENSIONS, FILLED_ON_MOST_ROWS, SCORE_DESCRIPTIONS, UNIT_LABELS
+    from scorecard.scoring import MOVER_FLOOR  # scoring reads the rubric: imported when called
 
     rubric = rubric or _DEFAULT
     coverage = rubric.coverage
@@ -486,7 +487,12 @@ def methodology_markdown(rubric: Rubric | None = None) -> str:
         "   a rank: the score says more about the export than about the leader.",
         "6. **Coaching priorities** are the three metrics whose improvement to target would raise the",
         "   overall score most.",
-        "7. The metrics that make sense for one rep are also computed **per rep**, for the rep page to",
+        "7. Each score's **change** is against the previous comparable period, and it names the metric",
+        "   that **moved it most**: for each metric scored in both periods, the change of its points",
+        "   times its share of the score now (at this period's weights, so a metric whose points held",
+        "   still never reads as a mover when another metric gains or loses data); the largest change",
+        f"   of more than {MOVER_FLOOR:g} points wins (\"moved most by Win rate -6\").",
+        "8. The metrics that make sense for one rep are also computed **per rep**, for the rep page to",
         "   compare each rep with the median of their manager's team.",
         "",
         "## Never a score for missing data",
