@@ -286,7 +286,9 @@ def leader_radar(leader_name: str, leader_scores: Mapping[str, float | None],
     fig.add_trace(go.Scatterpolar(r=values(median), theta=closed, name="Org median",
                                   line={"color": PACE_COLOUR, "dash": "dash", "width": 2}))
     fig.update_layout(polar={"radialaxis": {"range": [0, 100]}}, legend=LEGEND_ABOVE)
-    return _layout(fig, height=420)
+    # room around the circle for the score names at its rim (with the usual margins, the names at the
+    # bottom were cut off)
+    return _layout(fig, height=480).update_layout(margin={"l": 80, "r": 80, "t": 90, "b": 40})
 
 
 def score_history(history: pl.DataFrame, scores: Sequence[str] | None = None) -> go.Figure:
