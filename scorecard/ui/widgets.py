@@ -130,11 +130,14 @@ def clicked(widget: str, selected: str | None) -> str | None:
     """``selected`` (what the selection of the chart or table keyed ``widget`` names) when it is a new
     click, else None. A selection stays on the chart after its click, through Back too: counted on
     every run, an old click would set its view again over the URL's (Back would go nowhere). So a
-    click that changes the view counts on the run it happens, never again."""
+    click that changes the view counts on the run it happens, never again. What counts is the widget's
+    selection itself (row or point), not what it names: when the table's rows change under a selection
+    that stays in place (another score), nothing was clicked."""
     memory = f"clicked_before_{widget}"
+    selection = repr(st.session_state.get(widget))
     before = st.session_state.get(memory)
-    st.session_state[memory] = selected
-    return selected if selected is not None and selected != before else None
+    st.session_state[memory] = selection
+    return selected if selected is not None and selection != before else None
 
 
 def selected_row(event: Any) -> int | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from streamlit.elements.plotly_chart import PlotlySelectionState, PlotlyState
+
 from scorecard.ui import state
 from tests.app.conftest import RunApp, frame_with, texts
 
@@ -85,6 +87,27 @@ def test_the_url_outranks_the_pickers_state(run_app: RunApp, demo_db_path: Path)
     assert at.selectbox(key="url_region").value == "all"
     assert at.selectbox(key="url_sort").value == "teams"
     assert "region" not in at.query_params
+
+
+def test_a_click_sets_the_view_once_and_back_is_not_undone(run_app: RunApp, demo_db_path: Path) -> None:
+    at = run_app(demo_db_path, "pages/leader.py", params={"leader": "U0005", "score": "process_guru"})
+    at.session_state["explain_chart"] = PlotlyState(  # a click on the Pipeline hygiene bar
+        {"selection": PlotlySelectionState({"points": [{"customdata": "pipeline_hygiene"}], "point_indices": [0],
+                                            "box": [], "lasso": []})})
+    at.run()
+    _no_exception(at)
+    assert at.query_params["metric"] == "pipeline_hygiene"
+    assert "Rows behind Pipeline hygiene" in texts(at)
+
+    del at.query_params["metric"]  # Back: the selection stays on the chart, the URL has no metric
+    at.run()
+    _no_exception(at)
+    assert "metric" not in at.query_params
+    assert "Rows behind" not in texts(at)
+
+    at.query_params["score"] = "overall"  # another score: the same selection is no new click
+    at.run()
+    assert "metric" not in at.query_params
 
 
 def test_an_unknown_period_is_said_and_the_default_shown(run_app: RunApp, demo_db_path: Path) -> None:
