@@ -60,9 +60,11 @@ with explain_col:
         st.write("No metric could be computed for this leader in this period.")
     else:
         st.caption("Click a bar or a row to see the CRM rows behind that metric.")
-        metric_bars = st.plotly_chart(charts.explanation_bars(explanation), key="explain_chart",
+        metric_bars = st.plotly_chart(cache.chart("explanation", who, (leader_id, period, score),
+                                          lambda: charts.explanation_bars(explanation)), key="explain_chart",
                                       on_select="rerun", selection_mode="points")
-        table = tables.explanation_table(explanation, cache.currency())
+        table = cache.kept("explanation_table", who, (leader_id, period, score),
+                           lambda: tables.explanation_table(explanation, cache.currency()))
         picked = widgets.table(table, "explain_table", config=tables.explanation_columns(), select=True)
         shown = state.param("metric")  # the metric in the URL; a click that names another one wins
         picks = [m for m in (widgets.clicked("explain_chart", widgets.selected_id(metric_bars)),
@@ -82,13 +84,15 @@ with coach_col:
     if priorities.is_empty():
         st.write("Nothing to raise: every metric with enough data is at its target.")
     else:
-        widgets.table(tables.priorities_table(priorities, cache.currency()), "priorities")
+        widgets.table(cache.kept("priorities_table", who, (leader_id, period),
+                                 lambda: tables.priorities_table(priorities, cache.currency())), "priorities")
     st.markdown("#### Score history")
     history = cache.history(who, leader_id)  # only the quarters that have deals or activities
     if history.is_empty():
         st.write("No earlier quarter with data.")
     else:
-        st.plotly_chart(charts.score_history(history), key="history_chart")
+        st.plotly_chart(cache.chart("history", who, (leader_id,), lambda: charts.score_history(history)),
+                        key="history_chart")
 
 st.markdown("#### The team")
 st.caption("Each figure is the metric the score counts, for the rep alone (quota attainment is measured"
@@ -102,7 +106,9 @@ if team.is_empty():
 else:
     bars, table_col = st.columns([2, 3])
     with bars:
-        clicked = st.plotly_chart(charts.team_attainment_bars(team), key="team_bars", on_select="rerun",
+        clicked = st.plotly_chart(cache.chart("team_bars", who, (leader_id, period),
+                                              lambda: charts.team_attainment_bars(team)),
+                                  key="team_bars", on_select="rerun",
                                   selection_mode="points")
     with table_col:
         order, config = tables.team_columns(cache.currency())

@@ -31,6 +31,7 @@ if view is None:
 assert view is not None
 
 profile, figures = view.profile, view.figures
+curve, vs_team = view.curve, view.vs_team
 facts = [format.label(profile.get("role") or "rep"), profile.get("region") or ""]
 st.subheader(plain(profile["rep_name"]))
 st.caption(" · ".join(plain(f) for f in facts if f) + f" · as of {format.day(view.today)}")
@@ -96,11 +97,15 @@ with targets_tab:
 with pace_tab:
     if figures.get("period_quota") is None:
         st.info("No quota for this rep in the period: load the quotas extract to see pace.")
-    st.plotly_chart(charts.attainment_against_pace(view.curve, cache.currency()), key="pace_chart")
+    st.plotly_chart(cache.chart("pace", who, (rep_id, period_label),
+                                lambda: charts.attainment_against_pace(curve, cache.currency())),
+                    key="pace_chart")
 with team_tab:
     st.caption("Each metric as the score computes it for this rep alone, against the median of the"
                " reps who share this rep's manager (those with enough data to be scored).")
-    st.plotly_chart(charts.rep_against_median(view.vs_team), key="median_chart")
-    widgets.table(tables.vs_team_table(view.vs_team, cache.currency()), "vs_team")
+    st.plotly_chart(cache.chart("against_median", who, (rep_id, period_label),
+                                lambda: charts.rep_against_median(vs_team)), key="median_chart")
+    widgets.table(cache.kept("vs_team_table", who, (rep_id, period_label),
+                             lambda: tables.vs_team_table(vs_team, cache.currency())), "vs_team")
 
 live.live_updates(drawn=drawn)

@@ -48,18 +48,23 @@ st.caption(f"{running}Click a cell, a bar or a row to open that leader on that s
 thin = tables.thin_note(leaders, cache.rubric_in_force()[0])
 if thin:
     st.warning(thin, icon=":material/data_alert:")
-named = tables.marked_names(leaders)
+filters_key = (period, region_chosen, level_chosen)
+named = cache.kept("marked_names", who, filters_key, lambda: tables.marked_names(leaders))
 heat_tab, rank_tab, radar_tab = st.tabs(["Heatmap", "Ranking", "Radar against the median"])
 with heat_tab:
-    heat = st.plotly_chart(charts.score_heatmap(named, median=median, change=True), key="heatmap", on_select="rerun",
+    heat = st.plotly_chart(cache.chart("heatmap", who, filters_key,
+                                       lambda: charts.score_heatmap(named, median=median, change=True)),
+                           key="heatmap", on_select="rerun",
                            selection_mode="points")
 with rank_tab:
     bar_col, table_col = st.columns([1, 2])  # the table shows the change and what moved it
     with bar_col:
-        bars = st.plotly_chart(charts.ranking_bars(named, sort_key), key="ranking_bars",
+        bars = st.plotly_chart(cache.chart("ranking_bars", who, (*filters_key, sort_key),
+                                           lambda: charts.ranking_bars(named, sort_key)), key="ranking_bars",
                                on_select="rerun", selection_mode="points")
     with table_col:
-        ranking = tables.ranking_table(leaders, sort_key)
+        ranking = cache.kept("ranking_table", who, (*filters_key, sort_key),
+                             lambda: tables.ranking_table(leaders, sort_key))
         picked = widgets.table(ranking, "ranking_table", config=tables.ranking_columns(), select=True)
         widgets.download_csv(ranking, f"scorecard-{period}.csv", key="download_ranking")
 with radar_tab:
@@ -67,7 +72,10 @@ with radar_tab:
                                     among="among the leaders shown")
     chosen = scored.leader(radar_id) if radar_id else None
     if chosen:
-        st.plotly_chart(charts.leader_radar(chosen["leader_name"], chosen, median), key="radar")
+        radar = chosen  # the leader drawn (a name the chart's drawing can keep)
+        st.plotly_chart(cache.chart("radar", who, (period, radar_id),
+                                    lambda: charts.leader_radar(radar["leader_name"], radar, median)),
+                        key="radar")
         st.page_link(state.script("leader"), label=f"Open {plain(chosen['leader_name'])}",
                      icon=":material/arrow_forward:", query_params={"leader": chosen["leader_id"],
                                                                     "period": period or ""})

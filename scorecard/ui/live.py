@@ -8,9 +8,9 @@ import streamlit as st
 from scorecard.ui import cache
 
 LIVE_REFRESH_SECONDS = 3.0
-"""How often a live page asks whether a new load has landed. The data version it asks for is read
-from the database at most once a second for the whole process (``cache.data_version``), so a load
-shows on an open page within about four seconds of its commit, plus the page's own run."""
+"""How often a live page asks whether a new load has landed. The data version it asks for is one
+look at the database file (``cache.data_version``: every load replaces the file), so a load shows on
+an open page within three seconds of its commit, plus the page's own run."""
 
 
 def live_updates(every: float = LIVE_REFRESH_SECONDS, *, drawn: int | None = None) -> None:

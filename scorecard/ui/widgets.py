@@ -166,8 +166,8 @@ def table(frame: pl.DataFrame, key: str, *, order: list[str] | None = None,
     (``tables.columns``; ``config`` overrides), codes in words, a missing value as "–" (never "None"),
     no index. With ``select``, a click selects one row (the page reads it with :func:`selected_row`
     on the same ``frame``: the rows keep their order)."""
-    shown = tables.readable(frame)
-    column_config = {**tables.columns(frame, cache.currency()), **(config or {})}
+    shown, columns = tables.shown(frame, cache.currency())  # converted once per cached frame
+    column_config = {**columns, **(config or {})}
     return st.dataframe(shown, hide_index=True, key=key, column_order=order, column_config=column_config,
                         placeholder=format.MISSING, on_select="rerun" if select else "ignore",
                         selection_mode="single-row")

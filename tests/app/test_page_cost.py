@@ -156,5 +156,6 @@ def test_a_table_kept_is_converted_once_and_sent_as_before() -> None:
     assert table.column("contact_level").to_pylist() == ["C-level", None]
     copy = frame.clone()  # another frame (made during a run): converted for itself
     assert tables.shown(copy, "USD")[0] is not table
+    gone = (id(frame), "USD")
     del frame, again, table
-    assert not [k for k in tables._SHOWN if k[0] != id(copy)]  # a frame gone takes its table with it
+    assert gone not in tables._SHOWN and (id(copy), "USD") in tables._SHOWN  # a frame gone takes its table
