@@ -185,7 +185,7 @@ def test_leader_page_explains_down_to_the_rows(run_app: RunApp, demo_db_path: Pa
 
 
 def test_the_team_table_and_the_rep_page_show_the_same_attainment(run_app: RunApp, demo_db_path: Path) -> None:
-    from scorecard.ui import format
+    from scorecard import format
 
     leader = run_app(demo_db_path, "pages/leader.py", params={"leader": "U0005"})
     _no_exception(leader)
