@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import compare
+from scorecard import compare, format
 from scorecard.metrics import SCORES
 from scorecard.ui import auth, cache, state, widgets
 from scorecard.ui import compare as picker
@@ -63,7 +63,8 @@ with bars_tab:
                            selection_mode="points")
 with table_tab:
     words = side.score_table()
-    st.dataframe(words, hide_index=True, key="compare_scores", height=picker.table_height(words.height))
+    st.dataframe(words, hide_index=True, placeholder=format.MISSING,
+                 key="compare_scores", height=picker.table_height(words.height))
     widgets.download_csv(side.scores, f"compare-scores-{side.period}.csv", key="download_compare_scores")
 
 links = st.columns(min(side.leaders.height, 6))
@@ -77,7 +78,8 @@ score = widgets.choose("Metrics of", ["all", *SCORES], "score", default="all",
                        format_func=lambda k: "Every score (where they differ most first)" if k == "all"
                        else SCORES[k])
 metrics = side.metric_table(None if score in (None, "all") else score)
-st.dataframe(metrics, hide_index=True, key="compare_metrics", column_config=picker.metric_columns(metrics, side),
+st.dataframe(metrics, hide_index=True, placeholder=format.MISSING,
+             key="compare_metrics", column_config=picker.metric_columns(metrics, side),
              height=picker.table_height(metrics.height))
 st.caption("Each cell: the value, then the points it earns (0-100), or why it is not scored. Gap: the most"
            " points minus the fewest; Ahead: who has the most.")

@@ -24,7 +24,7 @@ with filters[0]:
 scored = cache.scored(who, period)
 with filters[1]:
     region = widgets.choose("Region", ["all", *widgets.options(scored.leaders, "region")], "region",
-                            default="all")
+                            default="all", format_func=format.region_name)
 with filters[2]:
     level = widgets.choose("Level", ["all", *widgets.options(scored.leaders, "level")], "level", default="all",
                            format_func=format.level_name)

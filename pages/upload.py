@@ -10,11 +10,11 @@ from typing import Any
 
 import streamlit as st
 
-from scorecard import upload_view
+from scorecard import format, upload_view
 from scorecard.formats.values import slug
 from scorecard.mapping import MappingError, MappingProfile
 from scorecard.readers import RawTable
-from scorecard.ui import auth, cache
+from scorecard.ui import auth, cache, widgets
 
 POLL_SECONDS = 0.5
 DATE_ORDERS = ["auto", "mdy", "dmy"]
@@ -159,7 +159,7 @@ if staged:
 
 if plan is not None:
     st.subheader("Files, formats and verdicts")
-    st.dataframe(upload_view.files_frame(plan), hide_index=True, key="files_table",
+    st.dataframe(upload_view.files_frame(plan), hide_index=True, placeholder=format.MISSING, key="files_table",
                  column_config=upload_view.LABELS)
     if choice:
         col_text, col_again = st.columns([3, 1])
@@ -170,7 +170,7 @@ if plan is not None:
     for table in plan.tables:
         if table.mapping:
             with st.expander(f"How {table.file} was mapped ({table.format_label})"):
-                st.dataframe(upload_view.mapping_frame(table), hide_index=True)
+                st.dataframe(upload_view.mapping_frame(table), hide_index=True, placeholder=format.MISSING)
                 for note in table.notes:
                     st.caption(note)
                 if table.format.startswith("profile:"):
@@ -179,7 +179,7 @@ if plan is not None:
     failures = upload_view.failures_frame(plan)
     if not failures.is_empty():
         st.subheader(upload_view.failures_heading(failures))
-        st.dataframe(failures.drop("sample"), hide_index=True, key="failures_table",
+        st.dataframe(failures.drop("sample"), hide_index=True, placeholder=format.MISSING, key="failures_table",
                      column_config={**upload_view.LABELS, "message": st.column_config.TextColumn(width="large")})
         for row in failures.filter(failures["sample"] != "").iter_rows(named=True):
             with st.expander(f"Sample rows: {row['file']}, {row['rule']} ({row['rows']:,} rows)"):
@@ -202,7 +202,7 @@ if plan is not None:
             if note:
                 st.caption(note)
             if not preview.is_empty():
-                st.dataframe(preview, hide_index=True, key=f"preview_{table.file}")
+                st.dataframe(preview, hide_index=True, placeholder=format.MISSING, key=f"preview_{table.file}")
             if st.button("Save mapping profile", key=f"save_{table.file}",
                          disabled=busy or not name or preview.is_empty()):
                 try:
@@ -217,7 +217,8 @@ if plan is not None:
     elif plan.accepted:
         st.subheader("What will change")
         st.caption(upload_view.as_of_caption(plan, given=as_of is not None))
-        st.dataframe(plan.changes, hide_index=True, key="changes_table", column_config=upload_view.LABELS)
+        st.dataframe(plan.changes, hide_index=True, placeholder=format.MISSING,
+                     key="changes_table", column_config=upload_view.LABELS)
         if st.button("Confirm and load", type="primary", key="confirm", disabled=busy):
             # The child checks the files again and loads them only if that is the plan shown here.
             folder = upload_view.start_load(store, plan, mapping=choice, append=append, as_of=as_of,
@@ -244,7 +245,8 @@ profiles = upload_view.saved_profiles(store)
 if not profiles:
     st.caption("None yet: map a file of an unknown shape above and save its mapping.")
 else:
-    st.dataframe(upload_view.profiles_frame(profiles), hide_index=True, key="profiles_table")
+    st.dataframe(upload_view.profiles_frame(profiles), hide_index=True, placeholder=format.MISSING,
+                 key="profiles_table")
     names = [p.name for p in profiles]
     in_use = [n for n in upload_view.profiles_in_use(plan) if n in names]
     # offered first: the profile the upload above was read with (a new upload, a new first choice)
@@ -280,7 +282,7 @@ else:
     if history.is_empty():
         st.info("No loads yet.")
     else:
-        st.dataframe(history, hide_index=True, key="history_table", column_config=upload_view.LABELS)
+        widgets.table(history, "history_table")  # headed in words, moments without seconds, "–" for none
         col_pick, col_button = st.columns([1, 1])
         loads = history["load_id"].to_list()
         # the newest load is what is in place: the one before it is the likely one to bring back

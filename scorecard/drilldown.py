@@ -479,22 +479,6 @@ def rep_vs_team_median(rep_values: pl.DataFrame, rep_id: str) -> pl.DataFrame:
     )
 
 
-def vs_team_table(vs_team: pl.DataFrame) -> pl.DataFrame:
-    """The rep-against-the-team table in words: each value in its unit, as the explanation shows it."""
-    def text(values: pl.Series) -> list[str]:
-        return [format.value(v, u) for v, u in zip(values.to_list(), vs_team["unit"].to_list(), strict=True)]
-
-    status = {"scored": "", "not_enough_data": "not enough data"}
-    return pl.DataFrame({
-        "Metric": vs_team["label"].to_list(),
-        "Rep": text(vs_team["rep"]),
-        "Team median": text(vs_team["team_median"]),
-        "": ["ahead" if a else ("behind" if a is not None else "–") for a in vs_team["ahead"].to_list()],
-        "Status": [status.get(s, s) for s in vs_team["status"].to_list()],
-    }, schema={"Metric": pl.String, "Rep": pl.String, "Team median": pl.String, "": pl.String,
-               "Status": pl.String})
-
-
 @dataclass(frozen=True)
 class RepView:
     """Everything the rep page shows, computed with one connection.

@@ -270,6 +270,11 @@ def metric_label(metric: str) -> str:
     return found.label if found else heading(metric)
 
 
+def region_name(region: str) -> str:
+    """A region as the filter lists it: ``all`` reads "All regions"; a region's name as typed."""
+    return "All regions" if region == "all" else region
+
+
 def level_name(level: str) -> str:
     names = {"all": "All levels", "0": "Top (0)"}
     return names.get(level, f"Level {level}")

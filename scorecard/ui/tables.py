@@ -318,16 +318,25 @@ def priorities_table(priorities: pl.DataFrame, currency: str) -> pl.DataFrame:
 
 def vs_team_table(vs_team: pl.DataFrame, currency: str) -> pl.DataFrame:
     """The rep against the team median (``drilldown.rep_vs_team_median``) in words: each value in its
-    unit, ahead or behind, and why a metric is not scored."""
+    unit, ahead, behind or level (the two read the same as written), and why a metric is not scored."""
     def text(values: pl.Series) -> list[str]:
         return [format.value(v, u, currency) for v, u in zip(values.to_list(), vs_team["unit"].to_list(),
                                                               strict=True)]
 
+    rep, median = text(vs_team["rep"]), text(vs_team["team_median"])
+
+    def side(ahead: bool | None, rep_text: str, median_text: str) -> str:
+        if ahead is None:
+            return format.MISSING
+        if rep_text == median_text:  # the same figure as written: neither ahead nor behind
+            return "level"
+        return "ahead" if ahead else "behind"
+
     return pl.DataFrame({
         "Metric": vs_team["label"].to_list(),
-        "Rep": text(vs_team["rep"]),
-        "Team median": text(vs_team["team_median"]),
-        "": ["ahead" if a else ("behind" if a is not None else format.MISSING) for a in vs_team["ahead"].to_list()],
+        "Rep": rep,
+        "Team median": median,
+        "": [side(a, r, m) for a, r, m in zip(vs_team["ahead"].to_list(), rep, median, strict=True)],
         "Status": ["" if s == "scored" else format.label(s) for s in vs_team["status"].to_list()],
     }, schema={"Metric": pl.String, "Rep": pl.String, "Team median": pl.String, "": pl.String,
                "Status": pl.String})

@@ -73,6 +73,8 @@ def test_two_leaders_side_by_side(compare_page: RunApp, demo_db_path: Path) -> N
     assert {first, second, "Metric", "Counts in", "Ahead"} <= set(metrics.columns) and len(metrics) == 34
     gaps = metrics["Gap (points)"].dropna().tolist()
     assert gaps == sorted(gaps, reverse=True)  # where they differ most first
+    assert metrics["Gap (points)"].isna().any()  # a metric neither leader is scored on has no gap...
+    assert {df.proto.placeholder for df in at.dataframe} == {"–"}  # ...and reads "–", never "None"
     assert [unescaped(link.label) for link in at.get("page_link")][-2:] == [f"Open {first}", f"Open {second}"]
     # a third leader picked: the URL follows, so the view can be shared
     at.multiselect(key="compare_leaders").select("U0007").run()

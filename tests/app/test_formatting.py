@@ -153,14 +153,15 @@ def test_ranking_table_adds_rank_and_arrow() -> None:
 
 
 def test_rep_against_the_team_in_units() -> None:
-    vs_team = pl.DataFrame({"label": ["Quota attainment", "Win rate", "Pipeline created"],
-                            "unit": ["ratio", "share", "money"], "rep": [0.8, None, 70_000.0],
-                            "team_median": [1.12, 0.25, None], "ahead": [False, None, None],
-                            "status": ["scored", "not_enough_data", "scored"]})
+    vs_team = pl.DataFrame({"label": ["Quota attainment", "Win rate", "Pipeline created", "Pipeline hygiene"],
+                            "unit": ["ratio", "share", "money", "share"], "rep": [0.8, None, 70_000.0, 0.943],
+                            "team_median": [1.12, 0.25, None, 0.944], "ahead": [False, None, None, False],
+                            "status": ["scored", "not_enough_data", "scored", "scored"]})
     table = tables.vs_team_table(vs_team, "USD")
     assert table.row(0) == ("Quota attainment", "0.80x", "1.12x", "behind", "")
     assert table.row(1) == ("Win rate", "–", "25%", "–", "Not enough data")
     assert table.row(2) == ("Pipeline created", "$70,000", "–", "–", "")
+    assert table.row(3) == ("Pipeline hygiene", "94%", "94%", "level", "")  # the same as written: level
 
 
 def test_coaching_priorities_in_units() -> None:
@@ -209,3 +210,9 @@ def test_chart_labels_are_text() -> None:
     # Plotly reads <a href>, <b> and <br> in labels; entities come back as the characters
     assert chart_text('<a href="http://evil.example">Bo</a> & Co\n') == (
         '&lt;a href="http://evil.example"&gt;Bo&lt;/a&gt; &amp; Co ')
+
+
+def test_the_filters_name_all_in_words() -> None:
+    assert format.region_name("all") == "All regions"
+    assert format.region_name("EMEA") == "EMEA"  # a region as typed
+    assert format.level_name("all") == "All levels" and format.level_name("2") == "Level 2"

@@ -26,6 +26,7 @@ from scorecard.calendar import parse_period
 from scorecard.metrics import DISPLAY_FIGURES, METRICS
 from scorecard.settings import Settings
 from scorecard.store import Store
+from scorecard.ui import tables
 
 TODAY = date(2026, 5, 20)
 Q2 = parse_period("2026Q2")
@@ -325,7 +326,7 @@ def test_rep_view_against_team_median(card: Scorecard) -> None:
     assert metrics["stalled_deal_rate"]["rep"] == pytest.approx(0.5)
     assert metrics["stalled_deal_rate"]["team_median"] is None
     assert metrics["stalled_deal_rate"]["ahead"] is None
-    shown = drilldown.vs_team_table(view.vs_team).row(0, named=True)
+    shown = tables.vs_team_table(view.vs_team, "USD").row(0, named=True)
     assert shown == {"Metric": "Quota attainment", "Rep": "0.73x", "Team median": "1.09x", "": "behind",
                      "Status": ""}
 
