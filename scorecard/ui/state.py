@@ -18,8 +18,8 @@ each browser tab, :func:`keep_history`):
   records each as a step of the history: ``/leader?leader=A`` -> ``/leader?rep=B`` -> ``/rep?rep=B``.
   Back then lands on the middle step, the Leader page with the Rep page's query, which shows another
   leader. The script makes the second step replace the first, so Back goes to ``/leader?leader=A``.
-- Leaving an alias (``/scorecard_page`` -> ``/``) replaces it in the history, so Back does not land
-  on an address that at once leads forward again.
+- An alias (``/scorecard_page``) is replaced in the history by the address it leads to
+  (:data:`ALIAS_SCRIPT`), so Back does not land on an address that at once leads forward again.
 """
 
 from __future__ import annotations
@@ -177,11 +177,30 @@ def keep_history() -> None:
     st.html(HISTORY_SCRIPT % json.dumps(sorted(ALIASES)), unsafe_allow_javascript=True)
 
 
+ALIAS_SCRIPT = """<style>.stElementContainer:has(script[data-scorecard-alias]) {display: none}</style>
+<script data-scorecard-alias>
+(() => {
+  const alias = %s, here = window.location;
+  if (!here.pathname.endsWith("/" + alias)) return;
+  const path = here.pathname.slice(0, here.pathname.length - alias.length);
+  window.history.replaceState(window.history.state, "", path + here.search + here.hash);
+  window.dispatchEvent(new PopStateEvent("popstate", {state: window.history.state}));
+})();
+</script>"""
+"""Run on an alias's address: the address becomes the page's own in place (no step in the history) and
+the page shows it, as it would after Back."""
+
+
 def alias_page(alias: str) -> Callable[[], None]:
-    """The page an alias's address runs: it leaves for the page's one address, with the same query
-    (the history keeps only that address, :data:`HISTORY_SCRIPT`)."""
+    """The page an alias's address runs: it replaces the address with the page's own, same query, in
+    the browser (:data:`ALIAS_SCRIPT`), so the history keeps only that address and Back does not return
+    to one that leads forward again; a link to the page, for a browser that runs no script."""
+    target = PAGES[ALIASES[alias]]
+
     def leave() -> None:
-        open_page(ALIASES[alias], **st.query_params.to_dict())
+        st.html(ALIAS_SCRIPT % json.dumps(alias), unsafe_allow_javascript=True)
+        st.page_link(target.script, label=f"Open the {target.title}", icon=target.icon,
+                     query_params=st.query_params.to_dict())
 
     leave.__name__ = f"alias_{alias}"
     return leave
