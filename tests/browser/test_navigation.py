@@ -61,7 +61,7 @@ def test_back_walks_scorecard_filter_leader_rep_back_and_a_pasted_link_shows_eac
     page.goto(running_app.url)
     wait_until_rendered(page, "Scorecard")
     assert path_and_query(page) == "/"
-    _scorecard(page, "all", "16")
+    _scorecard(page, "All regions", "16")
 
     choose_option(page, "Region", "EMEA")  # a filter: one step in the history
     wait_for_path(page, "region=EMEA")
@@ -98,7 +98,7 @@ def test_back_walks_scorecard_filter_leader_rep_back_and_a_pasted_link_shows_eac
     _scorecard(page, "EMEA", "5")
     _back(page, "Scorecard")  # and before the filter, all leaders
     assert path_and_query(page) == "/"
-    _scorecard(page, "all", "16")
+    _scorecard(page, "All regions", "16")
     screenshot(page, "navigation_back_to_start")
 
     page.go_forward()
@@ -130,10 +130,10 @@ def test_filters_back_and_forward_on_one_page_and_the_tv_view(running_app: Runni
     choose_option(page, "Rank by", "Teams")
     wait_for_path(page, "sort=teams")
     wait_until_rendered(page, "Scorecard")
-    choose_option(page, "Region", "all")
+    choose_option(page, "Region", "All regions")
     wait_for_path(page, "region=all")
     wait_until_rendered(page, "Scorecard")
-    _scorecard(page, "all", "16")
+    _scorecard(page, "All regions", "16")
     _back(page, "Scorecard")  # the widget follows the address, not the other way round
     assert query(page) == {"region": "EMEA", "sort": "teams"}
     _scorecard(page, "EMEA", "5")
@@ -190,4 +190,4 @@ def test_unknown_ids_say_so_and_the_scorecard_has_one_address(running_app: Runni
     assert path_and_query(page) == "/methodology"
     page.goto(running_app.url + "/")
     wait_until_rendered(page, "Scorecard")
-    _scorecard(page, "all", "16")
+    _scorecard(page, "All regions", "16")
