@@ -16,21 +16,20 @@ if overview.missing_core:
             + " extract(s) on the Upload page (or `scorecard ingest FILE...`).",
             icon=":material/upload_file:")
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader("Hierarchy")
-    if overview.people.is_empty():
-        st.write("No one to show yet: the reps extract is empty or your login sees no one.")
-    else:
-        st.plotly_chart(charts.org_sunburst(overview.people), key="org_sunburst")
-with right:
-    st.subheader("Extracts loaded")
-    if not who.sees_whole_org_data:
-        st.caption("Rows that name people in your part of the organisation (deal history and currency rates"
-                   " name no one, so they are not counted for you).")
-    widgets.table(overview.extracts, "extract_rows",
-                  order=["extract", "rows", "optional", "description"],
-                  config={"optional": st.column_config.CheckboxColumn("Optional")})
+st.subheader("Hierarchy")
+if overview.people.is_empty():
+    st.write("No one to show yet: the reps extract is empty or your login sees no one.")
+else:
+    st.plotly_chart(charts.org_sunburst(overview.people), key="org_sunburst")
+
+st.subheader("Extracts loaded")
+if not who.sees_whole_org_data:
+    st.caption("Rows that name people in your part of the organisation (deal history and currency rates"
+               " name no one, so they are not counted for you).")
+widgets.table(overview.extracts, "extract_rows",
+              order=["extract", "rows", "optional", "description"],
+              config={"optional": st.column_config.CheckboxColumn("Optional"),
+                      "description": st.column_config.TextColumn("Description", width="large")})
 
 st.subheader("Leaders")
 if overview.leaders.is_empty():

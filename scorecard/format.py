@@ -237,12 +237,16 @@ CODES: dict[str, str] = {
     "per_rep_day": "Per rep per day", "contacts": "Contacts", "reps": "Reps", "count": "Count",
     # directions
     "higher": "Higher is better", "lower": "Lower is better", "range": "Best within a range",
+    # extracts of the data model
+    "accounts": "Accounts", "opportunities": "Deals", "activities": "Activities",
+    "quotas": "Quotas", "forecasts": "Forecasts", "opportunity_history": "Deal stage history",
+    "coaching": "Coaching", "opportunity_team": "Deal teams", "currency_rates": "Currency rates",
 }
 """Every code the canonical data model and the scoring use, in words. CRM text (a stage name, an
 industry) is not a code: it is shown as typed."""
 
 CODE_COLUMNS = ("forecast_category", "contact_level", "type", "role", "lead_source", "status", "outcome",
-                "source", "unit", "better", "direction")
+                "source", "unit", "better", "direction", "extract")
 """Columns whose values are codes (:data:`CODES`), wherever they appear."""
 
 

@@ -201,13 +201,13 @@ def test_a_leader_sees_neither_verdicts_nor_the_load_history(run_app: RunApp, ho
     with duckdb.connect(str(hosted_db), read_only=True) as con:
         owners = {r[0] for r in con.execute(
             "select owner_rep_id from opportunities where opportunity_id in (select unnest($ids::varchar[]))",
-            {"ids": flagged.loc[flagged["extract"] == "opportunities", "row_key"].tolist()}).fetchall()}
+            {"ids": flagged.loc[flagged["extract"] == "Deals", "row_key"].tolist()}).fetchall()}
         team_ids = {r[0] for r in con.execute(
             "select rep_id from team_members where leader_id = $id union select $id", {"id": LEADER}).fetchall()}
     assert owners and owners <= team_ids  # the flagged deals listed are his people's
     rows = frame_with(overview, "optional")
     counts = dict(zip(rows["extract"], rows["rows"], strict=True))
-    assert counts["reps"] == 10  # Farid Ueda and his nine reps, not the org's 120
+    assert counts["Reps"] == 10  # Farid Ueda and his nine reps, not the org's 120
     ops = run_app(hosted_db, "pages/data_quality.py", user=logged_in("ops@example.com"))
     assert len(frame_with(ops, "failed_rules")) > 0  # sales ops see the checks
 

@@ -22,7 +22,7 @@ def test_flagged_rows_are_counted_and_listed(run_app: RunApp, tmp_path: Path) ->
     assert not at.exception
     assert "1 row(s) in place broke a rule that real CRMs break every day" in texts(at)
     counts = frame_with(at, "files")
-    assert counts[["extract", "rule", "rows"]].values.tolist() == [
-        ["opportunities", "close date not before created date", 1]]
+    assert counts[["extract", "rule", "rows"]].values.tolist() == [  # the extract in words
+        ["Deals", "close date not before created date", 1]]
     rows = frame_with(at, "line")
     assert rows[["row_key", "file", "line"]].values.tolist() == [["D1", "opportunities_close_before_created.csv", 2]]

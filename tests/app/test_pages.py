@@ -75,7 +75,7 @@ def test_org_overview_shows_hierarchy_and_row_counts(run_app: RunApp, demo_db_pa
     _no_exception(at)
     rows = frame_with(at, "optional")
     counts = dict(zip(rows["extract"], rows["rows"], strict=True))
-    assert counts["reps"] == 120  # the demo org at scale 1: 1 VP, 3 directors, 12 managers, 104 reps
+    assert counts["Reps"] == 120  # the demo org at scale 1: 1 VP, 3 directors, 12 managers, 104 reps
     leaders = frame_with(at, "direct_reports")
     assert len(leaders) == 16
     assert leaders["rep_id"].iloc[0] == "U0001"  # the VP, at the top of the org

@@ -10,7 +10,7 @@ from tests.app.conftest import RunApp, frame_with
 
 def _reps_count(at: object) -> int:
     rows = frame_with(at, "optional")
-    return int(dict(zip(rows["extract"], rows["rows"], strict=True))["reps"])
+    return int(dict(zip(rows["extract"], rows["rows"], strict=True))["Reps"])
 
 
 def test_pages_show_the_data_in_place_while_a_load_runs_then_the_new_data(run_app: RunApp,
