@@ -32,11 +32,14 @@ for spec in state.PAGES.values():
     sections.setdefault(spec.section, []).append(st.Page(
         spec.script, title=spec.title, icon=spec.icon, url_path=spec.key if default else spec.url_path,
         default=default))
-for alias, target in state.ALIASES.items():
-    sections[state.PAGES[target].section].append(st.Page(
-        state.alias_page(alias), title=state.PAGES[target].title, url_path=alias, visibility="hidden"))
+for alias, target in state.ALIASES.items():  # the same page at another address, hidden from the navigation
+    spec = state.PAGES[target]
+    sections[spec.section].append(st.Page(spec.script, title=spec.title, icon=spec.icon, url_path=alias,
+                                          visibility="hidden"))
 navigation = st.navigation(sections, position="hidden" if state.tv_mode() else "sidebar")
 state.keep_history()  # one step of the browser's history per view (see scorecard.ui.state)
+if navigation.url_path in state.ALIASES:
+    state.leave_alias(navigation.url_path)
 if not state.tv_mode():
     auth.show_banner(who)
     auth.show_account(who)

@@ -25,7 +25,6 @@ each browser tab, :func:`keep_history`):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,19 +190,12 @@ ALIAS_SCRIPT = """<style>.stElementContainer:has(script[data-scorecard-alias]) {
 the page shows it, as it would after Back."""
 
 
-def alias_page(alias: str) -> Callable[[], None]:
-    """The page an alias's address runs: it replaces the address with the page's own, same query, in
-    the browser (:data:`ALIAS_SCRIPT`), so the history keeps only that address and Back does not return
-    to one that leads forward again; a link to the page, for a browser that runs no script."""
-    target = PAGES[ALIASES[alias]]
-
-    def leave() -> None:
-        st.html(ALIAS_SCRIPT % json.dumps(alias), unsafe_allow_javascript=True)
-        st.page_link(target.script, label=f"Open the {target.title}", icon=target.icon,
-                     query_params=st.query_params.to_dict())
-
-    leave.__name__ = f"alias_{alias}"
-    return leave
+def leave_alias(alias: str) -> None:
+    """On an alias's address (the router calls it before the page runs, the page being the alias's
+    own): replace the address with the page's own, same query, in the browser (:data:`ALIAS_SCRIPT`),
+    so the history keeps only that address and Back does not return to one that leads forward again.
+    The page itself is drawn as usual meanwhile (a browser that runs no script still shows it)."""
+    st.html(ALIAS_SCRIPT % json.dumps(alias), unsafe_allow_javascript=True)
 
 
 def tv_mode() -> bool:
