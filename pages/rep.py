@@ -16,7 +16,8 @@ everyone = cache.people(who)
 
 left, right = st.columns([3, 1])
 with left:
-    rep_id = widgets.person_picker("Rep", everyone, "rep", ask=True)
+    # the page asks whom to show, unless the viewer may see one person only (a rep: themself)
+    rep_id = widgets.person_picker("Rep", everyone, "rep", ask=everyone.height > 1)
 with right:
     period_label = widgets.period_picker(cache.periods())
 if rep_id is None or period_label is None:

@@ -141,22 +141,22 @@ def test_a_leader_sees_only_their_subtree_on_every_page(hosted: Hosted, browser:
     screenshot(page, "login_leader")
 
     for path, marker in [("/org_overview", "Extracts loaded"), ("/data_quality", "Rows loaded with a flag"),
-                         ("/methodology", "Settings in force"), ("/leader?leader=U0002", "The team"),
+                         ("/methodology", "Settings in force"), ("/leader?leader=U0002", "No leader U0002"),
                          ("/?tv=1", "Sales-leadership scorecard ·")]:
         page.goto(hosted.app.url + path)
         wait_for_text(page, marker)
         page.wait_for_timeout(1500)
         _shows_none_of(page, org.outsiders)
-    # the leader page fell back on the leader's own page, never U0002's (his director)
+    # the leader page said U0002 (his director) is not in his part of the organisation, and showed no one
     page.goto(hosted.app.url + "/org_overview")
     wait_for_text(page, "Load history")
     assert "shown to sales ops and executives" in read(page)
     page.goto(hosted.app.url + "/data_quality")
     wait_for_text(page, "The verdicts of uploaded files")
 
-    # a hand-edited URL naming a rep of another team shows someone of the leader's own team
+    # a hand-edited URL naming a rep of another team says so and shows no one
     page.goto(hosted.app.url + "/rep?rep=U0120")
-    wait_for_text(page, "Deals at risk")
+    wait_for_text(page, "No rep U0120 in your part of the organisation")
     _shows_none_of(page, org.outsiders)
 
     # typing the Upload page's address by hand does not give a leader the uploader

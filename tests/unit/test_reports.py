@@ -160,15 +160,19 @@ def test_the_board_reads_each_leader_as_the_leader_page_does(card: Scorecard, st
 def test_a_pack_reads_the_database_through_one_connection(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     lee = _card_of(store, EMAILS["L1"])
     opened: list[object] = []
-    connect = Store.connect
+    reader = Store.reader
 
-    def counted(self: Store, *args: object, **kwargs: object) -> object:
+    def counted(self: Store) -> object:
         opened.append(self)
-        return connect(self, *args, **kwargs)  # type: ignore[arg-type]
+        return reader(self)
 
-    monkeypatch.setattr(Store, "connect", counted)
+    def refused(self: Store, *args: object, **kwargs: object) -> object:
+        raise AssertionError("a pack opens no connection of its own")
+
+    monkeypatch.setattr(Store, "reader", counted)
+    monkeypatch.setattr(Store, "connect", refused)
     facts = reports.one_on_one_facts(lee, "L1", PERIOD)
-    # everything on one connection: the as-of date, the leader, the history, the team, the deals
+    # everything through one reader: the as-of date, the leader, the history, the team, the deals
     assert len(opened) == 1
     assert facts.leader.name == "Lee Leader" and facts.deals["opportunity_id"].to_list() == ["A2"]
     opened.clear()
