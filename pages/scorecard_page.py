@@ -81,7 +81,7 @@ with radar_tab:
                                                                     "period": period or ""})
 
 # the headline figures and the ways out, below the charts
-cols = st.columns(4)
+cols = st.columns([1, 1, 2, 1])  # the top leader's name reads in full at 1366 wide
 cols[0].metric("Leaders", format.count(leaders.height))
 cols[1].metric("Org median overall", format.points(median.get("overall")))
 best = leaders.row(0, named=True)  # leaders on thin coverage come last: the top is a complete score
