@@ -29,9 +29,11 @@ else:
         st.success("Every rule passed in the latest checks.")
     else:
         st.markdown("**Rules not passed**: *Rejected* refuses the file; *Flagged* rows are loaded, kept and"
-                    " marked, and left out only of the metrics they would distort; a *Note* informs")
+                    " marked, and left out only of the metrics they would distort; a *Note* only informs and"
+                    " changes nothing.")
         widgets.table(failures, "check_failures",
-                      config={"column_name": "Column", "failed_rows": tables.count_column("Rows")})
+                      config={"column_name": "Column", "failed_rows": tables.count_column("Rows"),
+                              "message": st.column_config.TextColumn("Message", width="large")})
         widgets.download_csv(failures, "rules-not-passed.csv", key="download_failures",
                         label="Download the rules not passed")
 
