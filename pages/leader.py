@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from scorecard import charts, format, reports
-from scorecard.explain import mover_text
+from scorecard.explain import change_sentence
 from scorecard.metrics import SCORES
 from scorecard.ui import auth, cache, risk, state, tables, widgets
 from scorecard.ui.text import plain
@@ -50,11 +50,9 @@ with explain_col:
     st.markdown("#### Why this score")
     score = widgets.choose("Score", list(SCORES), "score", default="overall", format_func=SCORES.__getitem__)
     shown_score = score or "overall"
-    change = row.get(f"{shown_score}_change")
-    if not format.missing(change):  # how the score moved, and the metric that moved it most
-        moved = mover_text(row.get(f"{shown_score}_mover"), row.get(f"{shown_score}_mover_change"))
-        st.caption(f"{SCORES[shown_score]} {format.delta(change)} against last quarter"
-                   + (f", moved most by {moved}." if moved else ": no metric moved it by a point or more."))
+    moved = change_sentence(row, shown_score)  # how the score moved, and the metric that moved it most
+    if moved:
+        st.caption(moved)
     explanation = cache.explanation(who, leader_id, period, shown_score)
     if explanation.is_empty():
         st.write("No metric could be computed for this leader in this period.")

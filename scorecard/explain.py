@@ -57,6 +57,18 @@ def mover_text(metric: str | None, change: float | None) -> str | None:
     return f"{format.metric_label(metric)} {format.delta(change)}"
 
 
+def change_sentence(row: dict[str, Any], score: str) -> str | None:
+    """How a leader's score moved against the previous comparable period and the metric that moved it
+    most, as the Leader page opens its explanation: ``Process guru -7 against last quarter, moved most
+    by Pipeline hygiene -6.``; None when there is no earlier score to compare with."""
+    change = row.get(f"{score}_change")
+    if format.missing(change):
+        return None
+    moved = mover_text(row.get(f"{score}_mover"), row.get(f"{score}_mover_change"))
+    return (f"{SCORES[score]} {format.delta(change)} against last quarter"
+            + (f", moved most by {moved}." if moved else ": no metric moved it by a point or more."))
+
+
 IDENTITY_COLUMNS = ("opportunity_id", "activity_id", "owner_name", "rep_name", "account_name")
 """What names a row (the deal, the activity, the rep, the account): shown right after the columns
 that decide the metric."""
