@@ -39,7 +39,7 @@ helpers as (
     join deals as d on d.opportunity_id = ot.opportunity_id and ot.rep_id <> d.owner_rep_id
     group by ot.opportunity_id
 ),
-final as (
+flagged as (
     select
         d.opportunity_id,
         d.owner_rep_id,
@@ -100,5 +100,20 @@ final as (
     left join touches as t using (opportunity_id)
     left join history as h using (opportunity_id)
     left join helpers as hl using (opportunity_id)
+),
+final as (
+    -- why a deal is not hygienic, in words, by the three tests of `hygienic` (null for a hygienic deal)
+    select
+        *,
+        case when hygienic then null
+             else concat_ws(', ',
+                 case when close_date is null then 'no close date'
+                      when close_date < $as_of then 'close date in the past' end,
+                 case when $judge_next_step and not coalesce(is_closed, false)
+                           and coalesce(trim(next_step), '') = '' then 'no next step' end,
+                 case when $judge_activity and coalesce(last_activity_at < $as_of::date - interval 30 day, true)
+                      then 'no activity in 30 days' end)
+        end as hygiene_reason
+    from flagged
 )
 select * from final order by close_date desc, opportunity_id

@@ -3,7 +3,6 @@ status, then the CRM rows behind the metric (deals, activities, reps, coaching s
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import duckdb
@@ -77,8 +76,8 @@ that decide the metric."""
 def metric_rows(con: duckdb.DuckDBPyConnection, leader_id: str, metric: str, params: dict[str, Any]) -> pl.DataFrame:
     """The CRM rows a leader's metric counted, from the metric's rows query and row filter: the
     columns that decide the metric first (``Metric.deciding``), then what names each row, then the
-    rest. Deals carry their ``outcome`` (won, lost or open); the deals behind pipeline hygiene say
-    why a deal is not hygienic (``hygiene_reason``)."""
+    rest. Deals carry their ``outcome`` (won, lost or open); the deals query says why a deal is not
+    hygienic (``hygiene_reason``), by the same tests as ``hygienic``."""
     definition = metric_of(metric)
     frame = sql.run(con, definition.rows, leader_id=leader_id, **params)
     if definition.row_filter:
@@ -88,31 +87,10 @@ def metric_rows(con: duckdb.DuckDBPyConnection, leader_id: str, metric: str, par
         frame = frame.with_columns(
             pl.when(pl.col("is_won")).then(pl.lit("Won")).when(pl.col("is_closed")).then(pl.lit("Lost"))
             .otherwise(pl.lit("Open")).alias("outcome"))
-    if "hygiene_reason" in definition.deciding and "hygienic" in frame.columns:
-        frame = frame.with_columns(_hygiene_reason(frame, params).alias("hygiene_reason"))
+    if "hygiene_reason" in frame.columns and "hygiene_reason" not in definition.deciding:
+        frame = frame.drop("hygiene_reason")  # said where hygiene is the metric
     first = [c for c in (*definition.deciding, *IDENTITY_COLUMNS) if c in frame.columns]
     return frame.select(*dict.fromkeys(first), *[c for c in frame.columns if c not in first])
-
-
-def _hygiene_reason(frame: pl.DataFrame, params: dict[str, Any]) -> pl.Expr:
-    """Why a deal open on the as-of date is not hygienic, in words ("close date in the past, no next
-    step"); null for a hygienic deal. The rule is ``score_rows_deals.sql``'s ``hygienic``: a close
-    date not in the past, a next step (when next steps are judged; a closed deal needs none) and an
-    activity in the last 30 days (when activities on deals are judged)."""
-    as_of: date = params["as_of"]
-    quiet_since = datetime.combine(as_of, time()) - timedelta(days=30)
-    blank_step = pl.col("next_step").cast(pl.String).str.strip_chars().fill_null("") == ""
-    last = pl.col("last_activity_at").cast(pl.Datetime("us"))
-    reasons: list[pl.Expr] = [
-        pl.when(pl.col("close_date").is_null()).then(pl.lit("no close date"))
-        .when(pl.col("close_date") < as_of).then(pl.lit("close date in the past")),
-    ]
-    if params.get("judge_next_step", True):
-        reasons.append(pl.when(~pl.col("is_closed").fill_null(False) & blank_step).then(pl.lit("no next step")))
-    if params.get("judge_activity", True):
-        reasons.append(pl.when(last.is_null() | (last < quiet_since)).then(pl.lit("no activity in 30 days")))
-    joined = pl.concat_list(reasons).list.drop_nulls().list.join(", ")
-    return pl.when(pl.col("hygienic")).then(pl.lit(None, dtype=pl.String)).otherwise(joined)
 
 
 def _flag_columns(frame: pl.DataFrame) -> list[str]:

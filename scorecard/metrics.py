@@ -84,8 +84,8 @@ class Metric:
     deciding: tuple[str, ...] = ()
     """The columns of its rows that decide it, in the order a sales leader reads them: the rows table
     behind the metric shows them first (pipeline hygiene: whether the deal is hygienic and why not;
-    win rate: the outcome). ``outcome`` (won or lost) and ``hygiene_reason`` are worked out from the
-    rows (``scorecard.explain.metric_rows``)."""
+    win rate: the outcome). ``outcome`` (won or lost) is worked out from the rows
+    (``scorecard.explain.metric_rows``); ``hygiene_reason`` is a column of the deals' rows query."""
 
 
 def _m(key: str, label: str, definition: str, unit: Unit, direction: Direction, sample: str,
