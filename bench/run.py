@@ -201,7 +201,7 @@ def _fmt(value: Any, unit: str = "s") -> str:
 
 
 def _is_time(key: str) -> bool:
-    return key.endswith(("seconds", "_warm", "_cold", "_open_database"))
+    return key.endswith(("seconds", "_warm", "_cold", "_open_database", "_first_view"))
 
 
 def write_results(figures: dict[str, dict[str, Any]], scale: float) -> str:
