@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from scorecard import compare, format
+from scorecard import charts
 from scorecard.metrics import SCORES
 from scorecard.ui import auth, cache, state, widgets
 from scorecard.ui import compare as picker
@@ -29,10 +29,6 @@ if choice.problem:
     st.stop()
 
 side = picker.comparison(who, period, choice.chosen)
-if side.not_found:
-    st.warning("Not among the leaders you can see (no such leader in your part of the organisation): "
-               + ", ".join(plain(i) for i in side.not_found) + ". Pick from the list above.",
-               icon=":material/person_off:")
 if side.left_out:
     st.info("Five leaders at most side by side: left out "
             + ", ".join(plain(i) for i in side.left_out) + ". Or compare a peer cohort.")
@@ -55,16 +51,16 @@ st.caption(f"{who_line} Â· {plain(cache.periods().name(side.period))}{running} Â
 
 heat_tab, bars_tab, table_tab = st.tabs(["Side by side", "Bars", "Scores in words"])
 with heat_tab:
-    heat = st.plotly_chart(compare.comparison_heatmap(side), key="compare_heatmap", on_select="rerun",
+    heat = st.plotly_chart(charts.comparison_heatmap(side), key="compare_heatmap", on_select="rerun",
                            selection_mode="points")
     st.caption("Click a cell to open that leader on that score's explanation.")
 with bars_tab:
-    bars = st.plotly_chart(compare.comparison_bars(side), key="compare_bars", on_select="rerun",
+    bars = st.plotly_chart(charts.comparison_bars(side), key="compare_bars", on_select="rerun",
                            selection_mode="points")
+    st.caption("Points at the end of each bar (in the hover when the bars are thin). Click a bar to open that"
+               " leader on that score's explanation.")
 with table_tab:
-    words = side.score_table()
-    st.dataframe(words, hide_index=True, placeholder=format.MISSING,
-                 key="compare_scores", height=picker.table_height(words.height))
+    st.table(picker.in_words(side.score_table()), hide_index=True)
     widgets.download_csv(side.scores, f"compare-scores-{side.period}.csv", key="download_compare_scores")
 
 links = st.columns(min(side.leaders.height, 6))
@@ -77,14 +73,13 @@ st.markdown("#### The metrics behind the scores")
 score = widgets.choose("Metrics of", ["all", *SCORES], "score", default="all",
                        format_func=lambda k: "Every score (where they differ most first)" if k == "all"
                        else SCORES[k])
-metrics = side.metric_table(None if score in (None, "all") else score)
-st.dataframe(metrics, hide_index=True, placeholder=format.MISSING,
-             key="compare_metrics", column_config=picker.metric_columns(metrics, side),
-             height=picker.table_height(metrics.height))
+st.table(picker.in_words(side.metric_table(None if score in (None, "all") else score)), hide_index=True)
 st.caption("Each cell: the value, then the points it earns (0-100), or why it is not scored. Gap: the most"
            " points minus the fewest; Ahead: who has the most.")
 widgets.download_csv(side.metrics, f"compare-metrics-{side.period}.csv", key="download_compare_metrics")
 
-clicked = picker.clicked_cell(heat) or picker.clicked_cell(bars)
+# a click counts once (a selection stays on its chart, through Back too); each chart is asked on every run
+clicks = [picker.clicked_cell("compare_heatmap", heat), picker.clicked_cell("compare_bars", bars)]
+clicked = next((c for c in clicks if c), None)
 if clicked:
     state.open_page("leader", leader=clicked[0], score=clicked[1], period=side.period)

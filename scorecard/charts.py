@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 import polars as pl
 
 from scorecard import format
 from scorecard.metrics import SCORES
+
+if TYPE_CHECKING:
+    from scorecard.compare import Comparison
 
 SCORE_COLOURS: dict[str, str] = {
     "overall": "#1f2937",
@@ -419,3 +422,139 @@ def org_sunburst(people: pl.DataFrame) -> go.Figure:
         hovertemplate="%{label}<br>%{hovertext}<extra></extra>", maxdepth=3,
     ))
     return _layout(fig, height=520)
+
+
+# -- leaders side by side (the Compare page, ``scorecard.compare``) --------------------------------------
+
+LEADER_COLOURS = ["#2563eb", "#ea580c", "#059669", "#9333ea", "#db2777", "#0891b2", "#65a30d", "#b45309"]
+"""One colour per leader compared (a cohort larger than this reuses them in turn)."""
+MISSING_FILL = "#e5e7eb"
+"""A score without enough data: grey, with the words "no data", never a zero."""
+_SCORE_GROUPS = (0.5, 5.5)
+"""Between the overall score and the five roles, and between the roles and the five SMART dimensions
+(positions on the axis of the eleven scores)."""
+
+
+def leader_colour(position: int) -> str:
+    return LEADER_COLOURS[position % len(LEADER_COLOURS)]
+
+
+def comparison_heatmap(side: Comparison, *, font_size: int = 13, height: int | None = None) -> go.Figure:
+    """The eleven scores (rows) of each leader compared (columns), 0-100 points as colour and text, with
+    the org median as a last column when the comparison carries it. A score without enough data is a
+    grey cell that says "no data", never a zero; a thin one says "thin". A click on a cell selects it,
+    with ``[leader_id, score]`` in ``customdata`` (:func:`selected_cell`).
+
+    The leaders' names head the columns level, on two lines when long, so a cohort of twelve still
+    reads at 1366 wide."""
+    names = side.names
+    columns = [chart_text(n) for n in names.values()]
+    labels = list(SCORES.values())
+    by_cell = {(r["leader_id"], r["score"]): r for r in side.scores.iter_rows(named=True)}
+    z = [[_compared(by_cell.get((i, s))) for i in names] for s in SCORES]
+    text = [[_compared_text(by_cell.get((i, s))) for i in names] for s in SCORES]
+    if side.median:
+        columns.append(MEDIAN_ROW)
+        for row, (key, words) in enumerate(zip(SCORES, text, strict=True)):
+            value = _number(side.median.get(key))
+            z[row].append(value)
+            words.append("" if value is None else format.points(value))
+    # a score without data has no colour in a heatmap: a grey layer under it says "no data"
+    gaps = [[1.0 if v is None else None for v in row] for row in z]
+    fig = go.Figure(go.Heatmap(
+        z=gaps, x=columns, y=labels, text=[["no data" if v is None else "" for v in row] for row in z],
+        texttemplate="%{text}", textfont={"color": "#374151"}, hoverinfo="skip", showscale=False,
+        colorscale=[[0.0, MISSING_FILL], [1.0, MISSING_FILL]], xgap=3, ygap=3, name="no data"))
+    fig.add_trace(go.Heatmap(
+        z=z, x=columns, y=labels, text=text, texttemplate="%{text}", hoverinfo="skip",
+        colorscale=SCORE_SCALE, zmin=0, zmax=100, xgap=3, ygap=3, colorbar={"title": {"text": "points"}},
+        name="points"))
+    # heatmaps report no selection: an invisible square on every leader's cell makes it clickable
+    cells = [(columns[c], labels[r], leader_id, key, by_cell.get((leader_id, key)))
+             for c, leader_id in enumerate(names) for r, key in enumerate(SCORES)]
+    fig.add_trace(go.Scatter(
+        x=[c[0] for c in cells], y=[c[1] for c in cells], customdata=[[c[2], c[3]] for c in cells],
+        mode="markers", marker={"symbol": "square", "size": 34, "color": "rgba(255,255,255,0.01)"},
+        selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}},
+        hovertext=[_compared_hover(c[4]) for c in cells], hovertemplate="%{x}<br>%{y}: %{hovertext}<extra></extra>",
+        showlegend=False, name="scores"))
+    for y in _SCORE_GROUPS:
+        fig.add_shape(type="line", xref="paper", x0=0, x1=1, y0=y, y1=y, line={"color": "#ffffff", "width": 8})
+    fig.update_yaxes(range=[len(labels) - 0.5, -0.5], tickfont={"size": font_size}, showgrid=False, zeroline=False,
+                     categoryorder="array", categoryarray=labels, automargin=True)
+    fig.update_xaxes(range=[-0.5, len(columns) - 0.5], side="top", tickangle=0, showgrid=False, zeroline=False,
+                     tickfont={"size": font_size}, categoryorder="array", categoryarray=columns, automargin=True,
+                     tickvals=columns, ticktext=[_two_lines(c) if len(c) > 12 else c for c in columns], ticks="")
+    return _layout(fig, height=height or 40 * len(labels) + 120, font_size=font_size,
+                   margin={"l": 10, "r": 10, "t": 60, "b": 10}, clickmode="event+select", plot_bgcolor="#ffffff")
+
+
+def comparison_bars(side: Comparison, *, font_size: int = 13, height: int | None = None) -> go.Figure:
+    """The eleven scores as horizontal bars grouped by score (the overall score on top, then the five
+    roles, then the five SMART dimensions), one bar and one colour per leader, in the legend's order.
+
+    Every label reads level: the scores' names beside their group, each bar's points at its end, where
+    the bar is thick enough for them (with many leaders, in the hover only). A score without enough
+    data is a hatched grey bar across the scale that says "no data" (never a bar at 0); a thin one is
+    drawn paler and its hover says so. A click selects the bar, with ``[leader_id, score]`` in
+    ``customdata``."""
+    labels = list(SCORES.values())
+    count = len(side.names)
+    bar_px = 14 if count <= 5 else 8
+    fig = go.Figure()
+    for position, (leader_id, name) in enumerate(side.names.items()):
+        rows = {r["score"]: r for r in side.scores.filter(pl.col("leader_id") == leader_id).iter_rows(named=True)}
+        points = [_compared(rows.get(s)) for s in SCORES]
+        missing = [p is None for p in points]
+        thin = [(rows.get(s) or {}).get("status") == "thin coverage" for s in SCORES]
+        colour = leader_colour(position)
+        fig.add_trace(go.Bar(
+            x=[100.0 if p is None else p for p in points], y=labels, orientation="h", name=chart_text(name),
+            offsetgroup=str(position), customdata=[[leader_id, s] for s in SCORES],
+            marker={"color": [MISSING_FILL if m else colour for m in missing],
+                    "opacity": [1.0 if m else 0.45 if t else 1.0 for m, t in zip(missing, thin, strict=True)],
+                    "pattern": {"shape": ["/" if m else "" for m in missing], "fgcolor": "#9ca3af"},
+                    "line": {"color": colour, "width": 1}},
+            text=["no data" if p is None else format.points(p) for p in points],
+            textposition=["inside" if m else "outside" for m in missing], insidetextanchor="middle",
+            textangle=0, cliponaxis=False, textfont={"color": ["#374151" if m else "#1f2937" for m in missing]},
+            hovertext=[_compared_hover(rows.get(s)) for s in SCORES],
+            hovertemplate=f"{chart_text(name)}<br>%{{y}}: %{{hovertext}}<extra></extra>",
+        ))
+    for y in _SCORE_GROUPS:
+        fig.add_hline(y=y, line={"color": "#9ca3af", "width": 1, "dash": "dot"})
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels,
+                     tickfont={"size": font_size}, automargin=True, ticks="")
+    fig.update_xaxes(range=[0, 110], tickvals=[0, 20, 40, 60, 80, 100], title_text="points",
+                     tickfont={"size": font_size}, showgrid=True, gridcolor="#eef0f3")
+    group_px = count * bar_px / 0.8  # bargap 0.2: the bars take four fifths of a score's band
+    return _layout(fig, height=height or round(len(labels) * max(36.0, group_px) + 110), font_size=font_size,
+                   barmode="group", bargap=0.2, legend=LEGEND_ABOVE, clickmode="event+select",
+                   uniformtext={"minsize": max(9, font_size - 3), "mode": "hide"},
+                   margin={"l": 10, "r": 10, "t": 40, "b": 10}, plot_bgcolor="#ffffff")
+
+
+def _compared(row: Mapping[str, Any] | None) -> float | None:
+    """A compared score's points, None when it has none (not scored, or no row)."""
+    return None if row is None else _number(row.get("points"))
+
+
+def _compared_text(row: Mapping[str, Any] | None) -> str:
+    points = _compared(row)
+    if row is None or points is None:
+        return ""  # the grey "no data" square carries the words
+    return f"{format.points(points)} thin" if row["status"] == "thin coverage" else format.points(points)
+
+
+def _compared_hover(row: Mapping[str, Any] | None) -> str:
+    """``84 points, ▲ 4 vs the previous quarter<br>5 of 6 metrics, 90% of the weight``."""
+    if row is None:
+        return "no data"
+    covered = chart_text(row.get("coverage") or "no metric weighted")
+    points = _compared(row)
+    if points is None:
+        return f"not scored ({covered})"
+    change = f", {format.change(row['change'])} vs the previous quarter" if _number(row.get("change")) is not None \
+        else ""
+    thin = " · thin coverage" if row["status"] == "thin coverage" else ""
+    return f"{format.points(points)} points{change}<br>{covered}{thin}"

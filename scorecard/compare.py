@@ -26,11 +26,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-import plotly.graph_objects as go
 import polars as pl
 
 from scorecard import format
-from scorecard.charts import SCORE_SCALE, chart_text
 from scorecard.metrics import METRICS, ROLES, SCORES
 from scorecard.rubric import Rubric
 
@@ -388,120 +386,7 @@ def _number(value: float | None) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-# -- figures ---------------------------------------------------------------------------------------------
-
-LEADER_COLOURS = ["#2563eb", "#ea580c", "#059669", "#9333ea", "#db2777", "#0891b2", "#65a30d", "#b45309"]
-"""One colour per leader compared (a cohort larger than this reuses them in turn)."""
-MISSING_FILL = "#e5e7eb"
-_SEPARATORS = (0.5, len(ROLES) + 0.5)
-"""Between the overall score and the roles, and between the roles and the SMART dimensions."""
-
-
-def leader_colour(position: int) -> str:
-    return LEADER_COLOURS[position % len(LEADER_COLOURS)]
-
-
-def comparison_heatmap(side: Comparison, *, font_size: int = 13, height: int | None = None) -> go.Figure:
-    """The eleven scores (rows) of each leader (columns), 0-100 points as colour and text, with the
-    org median as a last column when the comparison carries it. A score without enough data is a
-    grey cell that says "no data", never a zero; a thin one says "thin". A click on a cell selects
-    it, with ``[leader_id, score]`` in customdata."""
-    names = side.names
-    columns = [chart_text(n) for n in names.values()]
-    labels = list(SCORES.values())
-    by_cell = {(r["leader_id"], r["score"]): r for r in side.scores.iter_rows(named=True)}
-    z = [[_cell(by_cell.get((i, s)), "points") for i in names] for s in SCORES]
-    text = [[_cell_text(by_cell.get((i, s))) for i in names] for s in SCORES]
-    if side.median:
-        columns.append("Org median")
-        for row, (key, words) in enumerate(zip(SCORES, text, strict=True)):
-            value = side.median.get(key)
-            z[row].append(value)
-            words.append("" if value is None else format.points(value))
-    # a score without data has no colour in a heatmap: a grey layer under it says "no data"
-    gaps = [[1.0 if v is None else None for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(
-        z=gaps, x=columns, y=labels, text=[["no data" if v is None else "" for v in row] for row in z],
-        texttemplate="%{text}", textfont={"color": "#374151"}, hoverinfo="skip", showscale=False,
-        colorscale=[[0.0, MISSING_FILL], [1.0, MISSING_FILL]], xgap=3, ygap=3, name="no data"))
-    fig.add_trace(go.Heatmap(
-        z=z, x=columns, y=labels, text=text, texttemplate="%{text}", hoverinfo="skip",
-        colorscale=SCORE_SCALE, zmin=0, zmax=100, xgap=3, ygap=3, colorbar={"title": {"text": "points"}},
-        name="points"))
-    # heatmaps report no selection: an invisible square on every leader's cell makes it clickable
-    cells = [(columns[c], labels[r], leader_id, key, by_cell.get((leader_id, key)))
-             for c, leader_id in enumerate(names) for r, key in enumerate(SCORES)]
-    fig.add_trace(go.Scatter(
-        x=[c[0] for c in cells], y=[c[1] for c in cells], customdata=[[c[2], c[3]] for c in cells],
-        mode="markers", marker={"symbol": "square", "size": 34, "color": "rgba(255,255,255,0.01)"},
-        selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}},
-        hovertext=[_hover(c[4]) for c in cells], hovertemplate="%{x}<br>%{y}: %{hovertext}<extra></extra>",
-        showlegend=False, name="scores"))
-    for y in _SEPARATORS:
-        fig.add_shape(type="line", xref="paper", x0=0, x1=1, y0=y, y1=y, line={"color": "#ffffff", "width": 8})
-    fig.update_yaxes(range=[len(labels) - 0.5, -0.5], tickfont={"size": font_size}, showgrid=False, zeroline=False,
-                     categoryorder="array", categoryarray=labels)
-    fig.update_xaxes(range=[-0.5, len(columns) - 0.5], side="top", showgrid=False, zeroline=False,
-                     tickfont={"size": font_size}, categoryorder="array", categoryarray=columns, automargin=True)
-    fig.update_layout(height=height or 40 * len(labels) + 120, margin={"l": 10, "r": 10, "t": 60, "b": 10},
-                      font={"size": font_size}, clickmode="event+select", plot_bgcolor="#ffffff")
-    return fig
-
-
-def comparison_bars(side: Comparison, *, font_size: int = 13, height: int | None = None) -> go.Figure:
-    """The eleven scores as grouped bars, one colour per leader. A score without enough data is a
-    hatched grey bar that says "no data" (never a bar at 0); a thin one is drawn paler."""
-    labels = list(SCORES.values())
-    fig = go.Figure()
-    for position, (leader_id, name) in enumerate(side.names.items()):
-        rows = {r["score"]: r for r in side.scores.filter(pl.col("leader_id") == leader_id).iter_rows(named=True)}
-        points = [_cell(rows.get(s), "points") for s in SCORES]
-        missing = [p is None for p in points]
-        thin = [(rows.get(s) or {}).get("status") == "thin coverage" for s in SCORES]
-        colour = leader_colour(position)
-        fig.add_trace(go.Bar(
-            x=labels, y=[100.0 if m else p for p, m in zip(points, missing, strict=True)], name=chart_text(name),
-            offsetgroup=str(position), customdata=[[leader_id, s] for s in SCORES],
-            marker={"color": [MISSING_FILL if m else colour for m in missing],
-                    "opacity": [1.0 if m else 0.45 if t else 1.0 for m, t in zip(missing, thin, strict=True)],
-                    "pattern": {"shape": ["/" if m else "" for m in missing], "fgcolor": "#9ca3af"},
-                    "line": {"color": colour, "width": 1}},
-            text=["no data" if m else f"{p:.0f}" for p, m in zip(points, missing, strict=True)],
-            textposition=["inside" if m else "outside" for m in missing], textangle=-90, cliponaxis=False,
-            hovertext=[_hover(rows.get(s)) for s in SCORES],
-            hovertemplate=f"{chart_text(name)}<br>%{{x}}: %{{hovertext}}<extra></extra>",
-        ))
-    for x in _SEPARATORS:
-        fig.add_vline(x=x, line={"color": "#9ca3af", "width": 1, "dash": "dot"})
-    fig.update_yaxes(range=[0, 118], title_text="points", tickfont={"size": font_size})
-    fig.update_xaxes(tickangle=-30, tickfont={"size": font_size}, automargin=True)
-    fig.update_layout(barmode="group", height=height or 460, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      font={"size": font_size}, legend={"orientation": "h", "y": 1.12, "x": 0},
-                      clickmode="event+select", uniformtext={"minsize": 9, "mode": "hide"})
-    return fig
-
-
-def _cell(row: Mapping[str, Any] | None, column: str) -> float | None:
-    return None if row is None else _number(row.get(column))
-
-
-def _cell_text(row: Mapping[str, Any] | None) -> str:
-    points = _cell(row, "points")
-    if row is None or points is None:
-        return ""  # the grey "no data" square carries the words
-    return f"{points:.0f} thin" if row["status"] == "thin coverage" else f"{points:.0f}"
-
-
-def _hover(row: Mapping[str, Any] | None) -> str:
-    if row is None:
-        return "no data"
-    covered = row.get("coverage") or "no metric weighted"
-    if row["points"] is None:
-        return f"not scored ({covered})"
-    change = f", {format.change(row['change'])} vs the previous quarter" if row.get("change") is not None else ""
-    thin = " · thin coverage" if row["status"] == "thin coverage" else ""
-    return f"{row['points']:.0f} points{change}<br>{covered}{thin}"
-
+# -- links ---------------------------------------------------------------------------------------------
 
 def parse_leader_ids(text: str | None) -> list[str]:
     """``"U0005,U0006"`` (as a link carries it) -> ``["U0005", "U0006"]``; blanks and repeats dropped."""

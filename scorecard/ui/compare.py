@@ -1,25 +1,28 @@
-"""The Compare page's share of the app's edge: the comparison kept in the one cache, and the pickers
-whose choice lives in the URL (``?leaders=U0005,U0006`` or ``?cohort=level:2,region:EMEA``).
+"""The Compare page's share of the app's edge: the comparison kept in the one cache, the pickers whose
+choice lives in the URL (``?leaders=U0005,U0006`` or ``?cohort=level:2,region:EMEA``), the tables in
+words and what a click on a chart opens.
 
-A picker follows its URL parameter: when the parameter changed since the page last drew the picker
-(Back, a pasted link, a link from another page), the picker takes the URL's value; when the visitor
-changes the picker, the URL takes the picker's. Opening a link writes nothing: the URL stays as
-pasted, so an id the viewer cannot see is still named in the message until the choice changes.
+The pickers follow the app's one rule (``widgets``, docs/ui.md): the URL is the view. On every run each
+picker takes its value from the URL, whatever it showed before, so Back, Forward and a pasted link show
+their comparison; a pick writes the URL in the picker's callback, one step in the browser's history (a
+switch between leaders and a cohort writes both parameters in that one step). Opening a link writes
+nothing: an id the viewer cannot see stays in the URL and is said until the choice changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 import streamlit as st
 
+from scorecard import charts, format
 from scorecard.access import Viewer
 from scorecard.compare import MAX_LEADERS, Cohort, Comparison, compare, parse_leader_ids
-from scorecard.ui import cache, state
+from scorecard.ui import cache, state, widgets
 from scorecard.ui.cache import ScoredPeriod
+from scorecard.ui.text import plain
 
 LEADERS = "leaders"
 """URL parameter: the leaders picked, ids separated by commas."""
@@ -35,27 +38,33 @@ def comparison(who: Viewer, period: str | None, chosen: tuple[str, ...] | Cohort
     return cache.kept("comparison", who, (period, chosen), lambda: compare(cache.card_for(who), chosen, period))
 
 
-def metric_columns(table: pl.DataFrame, side: Comparison) -> dict[str, Any]:
-    """How the metric table is drawn: the key hidden, the metric pinned, the gap in whole points, each
-    leader's column wide enough to read "74.5/month · 100 pts" (the table scrolls sideways instead)."""
-    config: dict[str, Any] = {
-        **{name: st.column_config.TextColumn(name, width="medium") for name in side.names.values()},
-        "metric": None,
-        "Metric": st.column_config.TextColumn("Metric", width="medium", pinned=True),
-        "Weight": st.column_config.NumberColumn("Weight", format="plain",
-                                                help="The metric's weight in this score, as the rubric sets it"),
-        "Gap (points)": st.column_config.NumberColumn(
-            "Gap (points)", format="%.0f", help="The most points minus the fewest among the leaders scored on it"),
-        "Ahead": st.column_config.TextColumn("Ahead", help="Who has the most points, when the leaders differ"),
-        "Counts in": st.column_config.TextColumn("Counts in", help="The scores this metric counts in"),
-        "Note": st.column_config.TextColumn("Note", width="large"),
-    }
-    return {name: value for name, value in config.items() if name in table.columns}
+def in_words(table: pl.DataFrame) -> pl.DataFrame:
+    """A table of :class:`Comparison` (``score_table``, ``metric_table``) as ``st.table`` shows it: every
+    cell in words, so a long metric name or reason wraps inside its cell and reads in full at any width
+    (the grid of ``st.dataframe`` cuts it). Weights and gaps written as the pages write them, a missing
+    value as "–" (never "None"), the key column and a column empty for every row left out. ``st.table``
+    reads Markdown: every heading and cell is escaped (CRM text is data, never markup)."""
+    shown = table.drop([c for c in ("metric",) if c in table.columns])
+    shown = shown.drop([c for c in ("Weight", "Ahead", "Counts in", "Note")
+                        if c in shown.columns and shown[c].null_count() == shown.height])
+    cells: dict[str, list[str]] = {}
+    for column in shown.columns:
+        values = shown[column].to_list()
+        if column == "Weight":
+            words = [format.MISSING if v is None else f"{v:g}" for v in values]
+        elif column == "Gap (points)":
+            words = [format.points(v) for v in values]
+        else:
+            words = [format.MISSING if v is None or not str(v).strip() else str(v) for v in values]
+        cells[plain(column)] = [plain(w) for w in words]
+    return pl.DataFrame(cells, schema={name: pl.String for name in cells})
 
 
-def table_height(rows: int) -> int:
-    """A table tall enough to show every row without its own scrollbar (Streamlit's rows are 35 px)."""
-    return 35 * (rows + 1) + 3
+def clicked_cell(widget: str, event: Any) -> tuple[str, str] | None:
+    """(leader id, score) of the heatmap cell or bar the chart keyed ``widget`` selected, when it is a
+    new click (``widgets.clicked``: a selection that stays on the chart counts once), else None."""
+    cell = charts.selected_cell(event)
+    return cell if widgets.clicked(widget, None if cell is None else "\t".join(cell)) else None
 
 
 # -- links from other pages ---------------------------------------------------------------------------------
@@ -74,71 +83,61 @@ def leaders_params(leader_ids: list[str] | tuple[str, ...], period: str | None =
 
 @dataclass(frozen=True)
 class Choice:
-    """What the visitor asked to compare: leader ids (as the URL names them, some perhaps unknown)
-    or a peer cohort; ``problem`` says why a link's cohort could not be read."""
+    """What the URL asks to compare: leader ids (as the URL names them, some perhaps unknown) or a peer
+    cohort; ``problem`` says why a link's cohort could not be read."""
 
     chosen: tuple[str, ...] | Cohort
     problem: str | None = None
 
 
-def _follow(key: str, url_text: str | None, from_url: object) -> None:
-    """Before the widget ``key`` is drawn: give it the URL's value when the URL changed since the page
-    last drew it, or when it was not drawn on the last run (Streamlit then forgets its value)."""
-    seen = f"{key}__url"
-    if key not in st.session_state or st.session_state.get(seen) != url_text:
-        st.session_state[key] = from_url
-        st.session_state[seen] = url_text
-
-
-def _wrote(key: str, param: str, url_text: str | None) -> None:
-    """The widget ``key`` changed: the URL parameter ``param`` takes its value."""
-    state.set_params(**{param: url_text})
-    st.session_state[f"{key}__url"] = url_text
-
-
 def choose(scored: ScoredPeriod) -> Choice:
-    """Draw the pickers (leaders or a cohort) and return what is chosen."""
+    """Draw the pickers (leaders or a cohort), each showing the URL's choice, and return that choice."""
     cohort_text = state.param(COHORT)
-    mode_url = "cohort" if cohort_text is not None else "leaders"
-    _follow("compare_mode", mode_url, mode_url)
-    mode = st.segmented_control("Compare", list(MODES), format_func=MODES.__getitem__, key="compare_mode",
-                                required=True) or "leaders"
-    if mode != mode_url:  # the visitor switched: carry what can be carried over
-        if mode == "cohort":
-            picked = parse_leader_ids(state.param(LEADERS))
-            state.set_params(**{LEADERS: None, COHORT: _starting_cohort(scored.leaders, picked).key})
-        else:
-            members = _cohort_members(scored.leaders, cohort_text)
-            state.set_params(**{COHORT: None,
-                                LEADERS: ",".join(members) if 2 <= len(members) <= MAX_LEADERS else None})
-        st.session_state["compare_mode__url"] = mode
+    mode = "cohort" if cohort_text is not None else "leaders"
+    st.session_state["compare_mode"] = mode  # the URL outranks what the control showed before
+    st.segmented_control("Compare", list(MODES), format_func=MODES.__getitem__, key="compare_mode",
+                         required=True, on_change=_switch, args=(scored.leaders,))
     if mode == "cohort":
-        return _choose_cohort(scored.leaders)
+        return _choose_cohort(scored.leaders, cohort_text)
     return _choose_leaders(scored.leaders)
 
 
+def _switch(leaders: pl.DataFrame) -> None:
+    """Switched between leaders and a cohort: the URL carries over what can be carried (the first
+    leader's peers; a cohort of two to five as its leaders), in one step of the history."""
+    mode = st.session_state.get("compare_mode")
+    view: dict[str, object] = {k: v for k, v in st.query_params.to_dict().items() if k not in (LEADERS, COHORT)}
+    if mode == "cohort":
+        view[COHORT] = _starting_cohort(leaders, parse_leader_ids(state.param(LEADERS))).key
+    elif mode == "leaders":
+        members = _cohort_members(leaders, state.param(COHORT))
+        view[LEADERS] = ",".join(members) if 2 <= len(members) <= MAX_LEADERS else None
+    else:
+        return
+    state.show_view(**view)
+
+
 def _choose_leaders(leaders: pl.DataFrame) -> Choice:
-    url_text = state.param(LEADERS)
-    asked = parse_leader_ids(url_text)
     ordered = leaders.sort(["level", "leader_name", "leader_id"], nulls_last=True)
     options = [str(i) for i in ordered["leader_id"].to_list()]
     labels = {str(r["leader_id"]): _leader_label(r) for r in ordered.iter_rows(named=True)}
-    from_url = [i for i in asked if i in labels][:MAX_LEADERS]
-    _follow("compare_leaders", url_text, from_url)
-    picked = st.multiselect("Leaders (two to five)", options, format_func=lambda i: labels.get(i, i),
-                            key="compare_leaders", max_selections=MAX_LEADERS,
-                            placeholder="Pick the leaders to put side by side")
-    if picked != from_url:
-        _wrote("compare_leaders", LEADERS, ",".join(picked) or None)
-        return Choice(tuple(picked))
-    return Choice(tuple(asked))
+    widgets.choose_several("Leaders (two to five)", options, LEADERS, format_func=lambda i: labels.get(i, i),
+                           max_selections=MAX_LEADERS, placeholder="Pick the leaders to put side by side",
+                           unknown=_unknown_leaders)
+    return Choice(tuple(parse_leader_ids(state.param(LEADERS))))
 
 
-def _choose_cohort(leaders: pl.DataFrame) -> Choice:
-    url_text = state.param(COHORT) or "all"
+def _unknown_leaders(ids: list[str]) -> str:
+    """Ids of a link that are no leader the viewer may see (unknown, or outside their part of the
+    organisation: the two read the same), as the other pages say it."""
+    who = f"leader {ids[0]}" if len(ids) == 1 else f"leaders {', '.join(ids)}"
+    return f"No {who} in your part of the organisation: pick the leaders from the list."
+
+
+def _choose_cohort(leaders: pl.DataFrame, cohort_text: str | None) -> Choice:
     problem: str | None = None
     try:
-        asked = Cohort.parse(url_text)
+        asked = Cohort.parse(cohort_text or "all")
     except ValueError as error:
         asked, problem = Cohort(), f"This link's peer cohort cannot be read: {error}. Pick one below."
     levels = [str(v) for v in sorted({int(v) for v in leaders["level"].drop_nulls().to_list()})]
@@ -148,23 +147,24 @@ def _choose_cohort(leaders: pl.DataFrame) -> Choice:
     # a link may name a level or a region nobody the viewer sees is in: shown as asked, matching no one
     level_options = [ANY, *levels, *([level_url] if level_url not in levels and level_url != ANY else [])]
     region_options = [ANY, *regions, *([region_url] if region_url not in regions and region_url != ANY else [])]
-    _follow("compare_level", url_text, level_url)
-    _follow("compare_region", url_text, region_url)
+    st.session_state["compare_level"] = level_url  # the URL outranks what the selectboxes showed before
+    st.session_state["compare_region"] = region_url
     level_col, region_col = st.columns(2)
     with level_col:
-        level = st.selectbox("Level", level_options, key="compare_level",
-                             format_func=lambda v: "Any level" if v == ANY else f"Level {v}" + (" (top)" if v == "0"
-                                                                                                else ""))
+        st.selectbox("Level", level_options, key="compare_level", on_change=_write_cohort,
+                     format_func=lambda v: "Any level" if v == ANY else f"Level {v}" + (" (top)" if v == "0" else ""))
     with region_col:
-        region = st.selectbox("Region", region_options, key="compare_region",
-                              format_func=lambda v: "Any region" if v == ANY else v)
-    chosen = Cohort(level=None if level in (None, ANY) else int(str(level)),
-                    region=None if region in (None, ANY) else str(region))
-    if (level, region) != (level_url, region_url):
-        _wrote("compare_level", COHORT, chosen.key)
-        st.session_state["compare_region__url"] = chosen.key
-        return Choice(chosen)
+        st.selectbox("Region", region_options, key="compare_region", on_change=_write_cohort,
+                     format_func=lambda v: "Any region" if v == ANY else v)
     return Choice(asked, problem)
+
+
+def _write_cohort() -> None:
+    """A level or a region picked: the URL's cohort becomes the two selectboxes' (one step)."""
+    level, region = st.session_state.get("compare_level"), st.session_state.get("compare_region")
+    cohort = Cohort(level=None if level in (None, ANY) else int(str(level)),
+                    region=None if region in (None, ANY) else str(region))
+    state.set_params(**{COHORT: cohort.key})
 
 
 def _leader_label(row: dict[str, Any]) -> str:
@@ -189,16 +189,3 @@ def _cohort_members(leaders: pl.DataFrame, cohort_text: str | None) -> list[str]
         return Cohort.parse(cohort_text or "all").members(leaders)
     except ValueError:
         return []
-
-
-def clicked_cell(event: Any) -> tuple[str, str] | None:
-    """(leader id, score) of the heatmap cell or bar a click selected, or None."""
-    try:
-        points = event.selection.points
-    except AttributeError:
-        return None
-    for point in points or []:
-        data = point.get("customdata") if isinstance(point, Mapping) else None
-        if isinstance(data, list | tuple) and len(data) == 2 and all(data):
-            return str(data[0]), str(data[1])
-    return None

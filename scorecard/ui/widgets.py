@@ -218,3 +218,42 @@ def missing_optional(needed: tuple[str, ...]) -> list[str]:
     """The optional extracts among ``needed`` that are not loaded."""
     counts = _rows_per_extract()
     return [name for name in needed if not counts.get(name)]
+
+
+# -- several values in one URL parameter ------------------------------------------------------------------
+
+def choose_several(label: str, options: list[str], key: str, *, format_func: Callable[[str], str] = str,
+                   max_selections: int | None = None, placeholder: str | None = None,
+                   unknown: Callable[[list[str]], str] | None = None) -> list[str]:
+    """A multiselect whose value is the URL parameter ``key`` (the values in order, separated by
+    commas), read again on every run: :func:`choose` for several values, by the same rule.
+
+    The URL is the view: a pasted link, Back and Forward set the multiselect, whatever it showed
+    before; adding or removing a value writes the URL, one step in the browser's history. Values of
+    the URL that are not among ``options`` are said (``unknown`` words the message) and left out of
+    the multiselect, never replaced by others; beyond ``max_selections``, the first ones are shown.
+    Returns the values shown."""
+    asked = _url_list(state.param(key))
+    value = [v for v in asked if v in options][:max_selections]
+    widget = f"url_{key}"
+    st.session_state[widget] = value  # the URL outranks what the multiselect showed before
+    chosen: list[str] = st.multiselect(label, options, format_func=format_func, key=widget,
+                                       max_selections=max_selections, placeholder=placeholder,
+                                       on_change=_write_several, args=(key, widget))
+    strangers = [v for v in asked if v not in options]
+    if strangers:
+        st.warning(plain(unknown(strangers) if unknown else
+                         f"Not among the options here: {', '.join(strangers)}. Pick from the list."),
+                   icon=":material/link_off:")
+    return chosen
+
+
+def _url_list(text: str | None) -> list[str]:
+    """``"U0005,U0006"`` (as a URL parameter of :func:`choose_several` carries it) -> ``["U0005",
+    "U0006"]``; blanks and repeats dropped."""
+    return list(dict.fromkeys(part.strip() for part in (text or "").split(",") if part.strip()))
+
+
+def _write_several(key: str, widget: str) -> None:
+    """Values picked in a multiselect of :func:`choose_several`: write them to the URL."""
+    state.set_params(**{key: ",".join(st.session_state.get(widget) or []) or None})

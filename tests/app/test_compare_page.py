@@ -1,5 +1,6 @@
 """The Compare page (pages/compare.py) through the router, on the demo org: nothing chosen, two leaders,
-a peer cohort, an id nobody has, and a leader logged in who sees only their subtree."""
+a peer cohort, an id nobody has, and a leader logged in who sees only their subtree; the URL is the view
+(Back and a pasted link set the pickers, a pick writes the URL, a click on a chart counts once)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
+from streamlit.elements.plotly_chart import PlotlySelectionState, PlotlyState
 from streamlit.testing.v1 import AppTest
 
 from scorecard.ui import state
-from tests.app.conftest import RunApp, frame_with, logged_in, texts, unescaped
+from tests.app.conftest import RunApp, logged_in, texts, unescaped
 
 PAGE = "pages/compare.py"
 
@@ -40,7 +44,7 @@ def _leaders(db: Path) -> dict[str, tuple[str, int, str, str, str | None]]:
     return {r[0]: (r[1], r[2], r[3], r[4], r[5]) for r in rows}
 
 
-def _charts(at: AppTest) -> list[dict[str, object]]:
+def _charts(at: AppTest) -> list[dict[str, Any]]:
     return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
 
 
@@ -48,14 +52,39 @@ def _no_exception(at: AppTest) -> None:
     assert [e.value for e in at.exception] == []
 
 
+def _table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first ``st.table`` on the page with ``column``, as the reader reads it (its Markdown escapes
+    removed)."""
+    for element in at.table:
+        frame = element.value.rename(columns=unescaped)
+        if column in frame.columns:
+            return frame.map(unescaped)
+    raise AssertionError(f"no table with a {column!r} column on the page")
+
+
+def _mode(at: AppTest) -> Any:
+    """The control that switches between leaders picked and a peer cohort."""
+    return at.get("button_group")[0]
+
+
+def _leaders_picked(at: AppTest) -> list[str]:
+    return list(at.multiselect(key="url_leaders").value)
+
+
+def _compared(at: AppTest) -> list[str]:
+    """The leaders the heatmap shows, in its order (the org median left out)."""
+    return [x for x in _charts(at)[0]["data"][1]["x"] if x != "Org median"]
+
+
 def test_nothing_chosen_offers_every_visible_leader(compare_page: RunApp, demo_db_path: Path) -> None:
     at = compare_page(demo_db_path)
     _no_exception(at)
     assert [t.value for t in at.title] == ["Compare leaders"]
-    picker = at.multiselect(key="compare_leaders")
+    picker = at.multiselect(key="url_leaders")
     assert picker.value == [] and len(picker.options) == 16  # the VP, 3 directors, 12 managers
     assert any("Pick two to five leaders" in i.value for i in at.info)
-    assert _charts(at) == [] and len(at.dataframe) == 0
+    assert _charts(at) == [] and len(at.table) == 0 and at.warning.len == 0
+    assert dict(at.query_params) == {}  # opening the page writes nothing
 
 
 def test_two_leaders_side_by_side(compare_page: RunApp, demo_db_path: Path) -> None:
@@ -63,35 +92,37 @@ def test_two_leaders_side_by_side(compare_page: RunApp, demo_db_path: Path) -> N
     first, second = leaders["U0005"][0], leaders["U0006"][0]
     at = compare_page(demo_db_path, {"leaders": "U0005,U0006"})
     _no_exception(at)
-    assert at.multiselect(key="compare_leaders").value == ["U0005", "U0006"]
+    assert _leaders_picked(at) == ["U0005", "U0006"]
     heat = _charts(at)[0]
     assert heat["data"][1]["x"] == [first, second, "Org median"]
-    scores = frame_with(at, "Score")
+    scores = _table_with(at, "Score")
     assert list(scores.columns) == ["Score", first, second, "Org median"]
     assert scores["Score"].tolist()[:2] == ["Overall", "Company leader"] and len(scores) == 11
-    metrics = frame_with(at, "Gap (points)")
-    assert {first, second, "Metric", "Counts in", "Ahead"} <= set(metrics.columns) and len(metrics) == 34
-    gaps = metrics["Gap (points)"].dropna().tolist()
+    metrics = _table_with(at, "Gap (points)")
+    assert list(metrics.columns) == ["Metric", first, second, "Gap (points)", "Ahead", "Counts in"]
+    assert len(metrics) == 34  # no metric switched off: no Note column
+    gaps = [int(g) for g in metrics["Gap (points)"] if g != "–"]
     assert gaps == sorted(gaps, reverse=True)  # where they differ most first
-    assert metrics["Gap (points)"].isna().any()  # a metric neither leader is scored on has no gap...
-    assert {df.proto.placeholder for df in at.dataframe} == {"–"}  # ...and reads "–", never "None"
+    assert "–" in metrics["Gap (points)"].tolist()  # a metric neither leader is scored on has no gap...
+    cells = [str(c) for table in at.table for c in table.value.to_numpy().ravel()]
+    assert "None" not in cells and "nan" not in cells  # ...and reads "–", never "None"
     assert [unescaped(link.label) for link in at.get("page_link")][-2:] == [f"Open {first}", f"Open {second}"]
     # a third leader picked: the URL follows, so the view can be shared
-    at.multiselect(key="compare_leaders").select("U0007").run()
+    at.multiselect(key="url_leaders").select("U0007").run()
     _no_exception(at)
     assert at.query_params["leaders"] == "U0005,U0006,U0007"
-    assert _charts(at)[0]["data"][1]["x"][:3] == [first, second, leaders["U0007"][0]]
+    assert _compared(at) == [first, second, leaders["U0007"][0]]
     # Back (or a pasted link) puts the URL back: the picker and the view follow it
     at.query_params["leaders"] = "U0006,U0005"
     at.run()
-    assert at.multiselect(key="compare_leaders").value == ["U0006", "U0005"]
+    assert _leaders_picked(at) == ["U0006", "U0005"]
     assert _charts(at)[0]["data"][1]["x"] == [second, first, "Org median"]
     # the metrics of one score, heaviest weight first
     at.selectbox(key="url_score").select("teams").run()
-    teams = frame_with(at, "Weight")
-    assert teams["Metric"].tolist()[0] == "Coaching coverage" and teams["Weight"].tolist() == [3.0, 2.0, 2.0, 1.0]
+    teams = _table_with(at, "Weight")
+    assert teams["Metric"].tolist()[0] == "Coaching coverage" and teams["Weight"].tolist() == ["3", "2", "2", "1"]
     # switched to a cohort: the peers of the first leader picked (same level, same region)
-    at.get("button_group")[0].set_value("cohort").run()
+    _mode(at).set_value("cohort").run()
     _no_exception(at)
     level, region = leaders["U0006"][1], leaders["U0006"][2]
     assert at.query_params["cohort"] == f"level:{level},region:{region}" and "leaders" not in at.query_params
@@ -104,7 +135,7 @@ def test_a_peer_cohort_from_its_link(compare_page: RunApp, demo_db_path: Path) -
     emea = [name for name, level, region, _, _ in leaders.values() if level == 2 and region == "EMEA"]
     at = compare_page(demo_db_path, {"cohort": "level:2,region:EMEA"})
     _no_exception(at)
-    assert at.get("button_group")[0].value == "cohort"
+    assert _mode(at).value == "cohort"
     assert at.selectbox(key="compare_level").value == "2" and at.selectbox(key="compare_region").value == "EMEA"
     assert "Level 2 leaders in EMEA" in texts(at)
     shown = _charts(at)[0]["data"][1]["x"]
@@ -120,9 +151,10 @@ def test_an_unknown_id_says_so_and_offers_the_list(compare_page: RunApp, demo_db
     at = compare_page(demo_db_path, {"leaders": "U0005,NOPE"})
     _no_exception(at)
     warning = " ".join(w.value for w in at.warning)
-    assert "NOPE" in unescaped(warning) and "Not among the leaders you can see" in warning
-    assert at.multiselect(key="compare_leaders").value == ["U0005"]
-    assert len(at.multiselect(key="compare_leaders").options) == 16
+    assert unescaped(warning) == "No leader NOPE in your part of the organisation: pick the leaders from the list."
+    assert _leaders_picked(at) == ["U0005"]
+    assert len(at.multiselect(key="url_leaders").options) == 16
+    assert at.query_params["leaders"] == "U0005,NOPE"  # the link stays as pasted
     assert any("Pick two to five leaders" in i.value for i in at.info)
     assert _charts(at) == []
 
@@ -151,11 +183,11 @@ def test_a_director_compares_only_inside_their_subtree(compare_page: RunApp, hos
     inside = sorted(i for i in mine if i != director)[0]
     at = compare_page(hosted_db, {"leaders": f"{inside},{outsider}"}, user=logged_in(leaders[director][3]))
     _no_exception(at)
-    picker = at.multiselect(key="compare_leaders")
+    picker = at.multiselect(key="url_leaders")
     assert {o.split(" · ")[0] for o in picker.options} == {leaders[i][0] for i in mine} and picker.value == [inside]
     assert any(outsider in unescaped(w.value) for w in at.warning)  # the id from the link, and nothing else
     shown = texts(at) + " ".join(str(o) for o in picker.options) + json.dumps(_charts(at))
-    shown += " ".join(frame.value.to_csv() for frame in at.dataframe)
+    shown += " ".join(unescaped(frame.value.to_csv()) for frame in at.table)
     assert leaders[outsider][0] not in shown
     # a cohort reaches no further: level 2 is the director's own managers
     at = compare_page(hosted_db, {"cohort": "level:2"}, user=logged_in(leaders[director][3]))
@@ -167,6 +199,60 @@ def test_a_first_line_manager_sees_only_themself(compare_page: RunApp, hosted_db
     leaders = _leaders(hosted_db)
     at = compare_page(hosted_db, {"leaders": "U0005,U0008"}, user=logged_in(leaders["U0005"][3]))
     _no_exception(at)
-    assert [o.split(" · ")[0] for o in at.multiselect(key="compare_leaders").options] == [leaders["U0005"][0]]
+    assert [o.split(" · ")[0] for o in at.multiselect(key="url_leaders").options] == [leaders["U0005"][0]]
     assert any("U0008" in unescaped(w.value) for w in at.warning)
     assert leaders["U0008"][0] not in texts(at) and _charts(at) == []
+
+
+def test_back_and_forward_walk_the_comparisons_and_each_pick_writes_the_url(compare_page: RunApp,
+                                                                            demo_db_path: Path) -> None:
+    leaders = _leaders(demo_db_path)
+    two, three = ["U0005", "U0006"], ["U0005", "U0006", "U0007"]
+    at = compare_page(demo_db_path, {"leaders": "U0005,U0006"})
+    assert _compared(at) == [leaders[i][0] for i in two]
+    at.multiselect(key="url_leaders").select("U0007").run()  # a third leader: the URL follows
+    assert dict(at.query_params) == {"leaders": "U0005,U0006,U0007"}
+    _mode(at).set_value("cohort").run()  # a cohort: the first leader's peers
+    level, region = leaders["U0005"][1], leaders["U0005"][2]
+    assert dict(at.query_params) == {"cohort": f"level:{level},region:{region}"}
+    peers = sorted(name for name, lv, rg, _, _ in leaders.values() if (lv, rg) == (level, region))
+    assert sorted(_compared(at)) == peers
+
+    # Back: the URL of the three leaders; the control, the picker and the view follow it
+    at.query_params.clear()
+    at.query_params["leaders"] = "U0005,U0006,U0007"
+    at.run()
+    _no_exception(at)
+    assert _mode(at).value == "leaders"
+    assert _leaders_picked(at) == three and _compared(at) == [leaders[i][0] for i in three]
+    assert dict(at.query_params) == {"leaders": "U0005,U0006,U0007"}  # showing a view writes nothing
+    at.query_params["leaders"] = "U0005,U0006"  # Back again
+    at.run()
+    assert _leaders_picked(at) == two and _compared(at) == [leaders[i][0] for i in two]
+    at.query_params.clear()  # Forward twice: the cohort again, its selectboxes from the URL
+    at.query_params["cohort"] = f"level:{level},region:{region}"
+    at.run()
+    assert _mode(at).value == "cohort"
+    assert (at.selectbox(key="compare_level").value, at.selectbox(key="compare_region").value) == (str(level), region)
+    assert sorted(_compared(at)) == peers
+    at.selectbox(key="compare_level").select("any").run()  # a pick in the cohort writes the cohort
+    assert dict(at.query_params) == {"cohort": f"region:{region}"}
+    # back to leaders from a cohort of two to five: its members become the leaders picked
+    _mode(at).set_value("leaders").run()
+    members = [i for i, row in leaders.items() if row[2] == region]
+    if 2 <= len(members) <= 5:
+        assert sorted(at.query_params["leaders"].split(",")) == sorted(members)
+    else:
+        assert dict(at.query_params) == {}
+
+
+def test_a_click_on_a_cell_opens_the_leader_on_that_score(compare_page: RunApp, demo_db_path: Path) -> None:
+    at = compare_page(demo_db_path, {"leaders": "U0005,U0006", "period": "2026Q3"})
+    _no_exception(at)
+    at.session_state["compare_heatmap"] = PlotlyState(  # a click on Maya Hansen's Teams cell
+        {"selection": PlotlySelectionState({"points": [{"customdata": ["U0006", "teams"]}], "point_indices": [0],
+                                            "box": [], "lasso": []})})
+    at.run()
+    _no_exception(at)
+    assert dict(at.query_params) == {"leader": "U0006", "score": "teams", "period": "2026Q3"}
+    assert [t.value for t in at.title] != ["Compare leaders"]

@@ -225,3 +225,73 @@ def test_ranking_bars_say_what_moved_the_score() -> None:
     bar = charts.ranking_bars(_moved(), "overall").data[0]
     assert list(bar.hovertext) == ["-6 vs last quarter · moved most by Win rate -6",
                                 "no score last quarter to compare with"]
+
+
+def _side_by_side(names: list[str]) -> object:
+    """A comparison of leaders L1, L2... named ``names``: L1 scores 80 everywhere but Teams (not scored)
+    and a thin Action (40, up 4); each other leader 60, level; the org median 70 but Teams."""
+    from scorecard.compare import METRIC_COLUMNS, SCORE_COLUMNS, Comparison
+
+    ids = [f"L{n + 1}" for n in range(len(names))]
+    rows = []
+    for n, leader_id in enumerate(ids):
+        for key, label in SCORES.items():
+            points, change, status = (80.0, -2.0, "scored") if n == 0 else (60.0, 0.0, "scored")
+            if n == 0 and key == "teams":
+                points, change, status = None, None, "not scored"
+            if n == 0 and key == "action":
+                points, change, status = 40.0, 4.0, "thin coverage"
+            rows.append({"leader_id": leader_id, "leader_name": names[n], "score": key, "score_label": label,
+                         "points": points, "change": change, "weight_scored": 0.3 if status == "thin coverage" else 1.0,
+                         "coverage": "1 of 4 metrics, 30% of the weight" if status == "thin coverage" else
+                         "0 of 3 metrics had enough data" if points is None else "4 of 4 metrics, 100% of the weight",
+                         "status": status})
+    return Comparison(
+        period="2026Q1", leaders=pl.DataFrame({"leader_id": ids, "leader_name": names}),
+        scores=pl.DataFrame(rows, schema=SCORE_COLUMNS), metrics=pl.DataFrame(schema=METRIC_COLUMNS),
+        weights=pl.DataFrame(schema={"score": pl.String, "metric": pl.String, "weight": pl.Float64}),
+        median={key: None if key == "teams" else 70.0 for key in SCORES})
+
+
+def test_comparison_bars_are_horizontal_grouped_by_score_with_level_labels() -> None:
+    fig = charts.comparison_bars(_side_by_side(["Ann <b>Lee</b>", "Bob"]))  # type: ignore[arg-type]
+    ann, bob = fig.data
+    assert (ann.orientation, bob.orientation) == ("h", "h") and fig.layout.barmode == "group"
+    assert list(ann.y) == list(SCORES.values())  # the scores' names beside their groups, level
+    assert fig.layout.yaxis.autorange == "reversed"  # the overall score on top
+    assert ann.name == "Ann &lt;b&gt;Lee&lt;/b&gt;"  # CRM text shows as typed, no markup
+    teams, action = list(SCORES).index("teams"), list(SCORES).index("action")
+    # a score without data: a hatched grey bar across the scale that says so, never a bar at 0
+    assert ann.x[teams] == 100.0 and ann.text[teams] == "no data" and ann.marker.pattern.shape[teams] == "/"
+    assert ann.marker.color[teams] == charts.MISSING_FILL and ann.textposition[teams] == "inside"
+    # the points at the bar's end, level; a thin score paler, its hover saying so
+    assert ann.x[0] == 80.0 and ann.text[0] == "80" and ann.textposition[0] == "outside" and ann.textangle == 0
+    assert ann.marker.opacity[action] == 0.45 and ann.marker.opacity[0] == 1.0
+    assert ann.hovertext[action] == "40 points, ▲ 4 vs the previous quarter<br>1 of 4 metrics, 30% of the weight" \
+                                    " · thin coverage"
+    assert ann.hovertext[teams] == "not scored (0 of 3 metrics had enough data)"
+    assert [list(c) for c in bob.customdata[:2]] == [["L2", "overall"], ["L2", "company_leader"]]
+    # labels only where they fit (hidden rather than shrunk); legend above the plot, clear of the bars
+    assert fig.layout.uniformtext.mode == "hide" and fig.layout.legend.yanchor == "bottom"
+    assert fig.layout.xaxis.range == (0, 110)
+    assert fig.layout.height == round(11 * 36 + 110)  # two leaders: a band of 36 px a score
+
+
+def test_comparison_bars_of_a_cohort_are_thinner_and_the_figure_taller() -> None:
+    fig = charts.comparison_bars(_side_by_side([f"Leader {n}" for n in range(12)]))  # type: ignore[arg-type]
+    assert len(fig.data) == 12
+    assert fig.layout.height == round(11 * 12 * 8 / 0.8 + 110)  # 8 px a bar: 120 px a score
+
+
+def test_comparison_heatmap_names_level_on_two_lines_and_missing_said() -> None:
+    fig = charts.comparison_heatmap(_side_by_side(["Annabel Featherstone-Lee", "Bob"]))  # type: ignore[arg-type]
+    gaps, points, cells = fig.data
+    assert list(points.x) == ["Annabel Featherstone-Lee", "Bob", "Org median"]
+    assert list(fig.layout.xaxis.ticktext) == ["Annabel<br>Featherstone-Lee", "Bob", "Org median"]
+    assert fig.layout.xaxis.tickangle == 0
+    teams, action = list(SCORES).index("teams"), list(SCORES).index("action")
+    assert points.z[teams][0] is None and gaps.text[teams][0] == "no data"  # grey, says so, never 0
+    assert points.z[teams][2] is None and gaps.text[teams][2] == "no data"  # the median too
+    assert points.text[action][0] == "40 thin" and points.text[0][2] == "70"
+    assert [list(c) for c in cells.customdata][:2] == [["L1", "overall"], ["L1", "company_leader"]]
+    assert len(cells.customdata) == 2 * 11  # the median is not clickable

@@ -14,7 +14,8 @@ import pytest
 
 from scorecard.access import Viewer
 from scorecard.api import Scorecard
-from scorecard.compare import Cohort, Comparison, compare, comparison, comparison_bars, comparison_heatmap
+from scorecard.charts import comparison_bars, comparison_heatmap
+from scorecard.compare import Cohort, Comparison, compare, comparison
 from scorecard.metrics import SCORES
 from scorecard.settings import Settings
 from scorecard.store import Store
@@ -204,7 +205,7 @@ def test_the_heatmap_and_the_bars_show_no_zero_for_missing(side: Comparison) -> 
     bars = comparison_bars(side)
     max_bars = bars.data[0]
     assert max_bars.text[guru] == "no data" and max_bars.marker.pattern.shape[guru] == "/"
-    assert max_bars.text[list(SCORES).index("action")] == "0" and max_bars.y[list(SCORES).index("action")] == 0
+    assert max_bars.text[list(SCORES).index("action")] == "0" and max_bars.x[list(SCORES).index("action")] == 0
 
 
 def test_compare_does_not_import_streamlit() -> None:
