@@ -169,7 +169,8 @@ def _figure(screen: Screen, leaders: pl.DataFrame, median: dict[str, float], sor
     if screen.chart == "ranking":
         fig = charts.ranking_bars(shown, sort, font_size=TV_FONT)
     else:
-        fig = charts.score_heatmap(shown, median=median, font_size=TV_FONT)
+        # the overall score's change against the previous quarter beside it, as on the Scorecard
+        fig = charts.score_heatmap(shown, median=median, font_size=TV_FONT, change=True)
     # the app's chart theme sets its own small type on axes: every label of the TV is set here
     fig.update_xaxes(tickfont_size=TV_FONT - 2 if screen.chart == "heatmap" else TV_FONT,
                      title_font_size=TV_FONT, automargin=True)

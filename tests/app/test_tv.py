@@ -5,6 +5,7 @@ Vera leads the org (level 0), Lena and Kurt lead teams below her (level 1)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,23 @@ def test_leaders_beyond_a_screen_are_shown_a_page_at_a_time() -> None:
     assert screens(16, rows=12) == [Screen("ranking", 0, 2), Screen("heatmap", 0, 2),
                                     Screen("ranking", 1, 2), Screen("heatmap", 1, 2)]
     assert screens(0, rows=12) == [Screen("ranking", 0, 1), Screen("heatmap", 0, 1)]
+
+
+def test_the_heatmap_shows_the_change_against_last_quarter_beside_overall(run_app: RunApp,
+                                                                           regions_db: Path) -> None:
+    at = run_app(regions_db, params={"tv": "1", "level": "1"})
+    at.run()  # the heatmap's turn
+    scores, change = _figure(at)["data"][:2]
+    assert scores["x"][:3] == ["Overall", "vs last quarter", "Company leader"]  # as on the Scorecard
+    assert _rows(at) == ["Lena", "Kurt", "Org median"]
+    tv_changes = [row[1] for row in change["text"]]
+    assert tv_changes[-1] == ""  # the median row has no change
+    assert all(re.fullmatch(r"[+-]?\d+|new", c) for c in tv_changes[:-1]), tv_changes
+
+    # the same figures as the Scorecard's heatmap of the same leaders
+    board = run_app(regions_db, "pages/scorecard_page.py", params={"level": "1"})
+    heatmaps = [json.loads(c.proto.spec)["data"] for c in board.get("plotly_chart")]
+    board_heat = next(d for d in heatmaps if d[0]["type"] == "heatmap" and "vs last quarter" in d[0]["x"])
+    board_rows = [str(n).removesuffix(" (thin coverage)") for n in board_heat[0]["y"]]
+    board_changes = dict(zip(board_rows, [row[1] for row in board_heat[1]["text"]], strict=True))
+    assert tv_changes[:-1] == [board_changes["Lena"], board_changes["Kurt"]]
