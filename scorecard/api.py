@@ -20,14 +20,17 @@ in plain Python here, in the cache every session of the app shares there (``scor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import duckdb
 import polars as pl
@@ -39,6 +42,7 @@ from scorecard.calendar import Period, parse_period, quarter_containing
 from scorecard.explain import explanation, metric_rows
 from scorecard.metrics import METRICS, SCORES
 from scorecard.rubric import Rubric, RubricKeeper, rubric_file, rubric_text, save_rubric_text, with_product_lines
+from scorecard.score_files import ScoreFiles
 from scorecard.scoring import (
     SCORE_KEYS,
     DataFacts,
@@ -62,7 +66,10 @@ from scorecard.scoring import (
 from scorecard.settings import Settings, get_settings
 from scorecard.store import Store
 
+log = logging.getLogger(__name__)
+
 _CACHE_SIZE = 32
+_SCORED_FRAMES = ("leaders", "assessed", "scores", "coverage")
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,8 @@ class PeriodScores:
     cache_key: tuple[Any, ...] = ()
     window: Window | None = None
     coverage: pl.DataFrame | None = None
+    data_identity: str = ""
+    """The data scored (``Store.data_identity``)."""
 
     @property
     def in_progress(self) -> bool:
@@ -122,6 +131,21 @@ class ScoreCache:
         return value
 
 
+class _HeldStore:
+    """A store read through one connection opened once (``Scorecard.held``)."""
+
+    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection) -> None:
+        self._store = store
+        self._con = con
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        yield self._con
+
+
 class Scorecard:
     """Scores, explanations and coaching priorities for the leaders a viewer may see."""
 
@@ -134,6 +158,8 @@ class Scorecard:
         self.rubric_keeper = rubric or RubricKeeper.for_settings(settings)
         self._shared = cache or ScoreCache()
         self._cache = self._shared.scored  # the whole org's scores, per period
+        self.score_files = ScoreFiles(settings.resolved_score_cache_dir(store.path), store.path)
+        """The whole org's scores kept on disk for every process reading this data (``scorecard.score_files``)."""
 
     @classmethod
     def open(cls, db: str | Path | None = None, *, viewer: Viewer | None = None,
@@ -148,6 +174,21 @@ class Scorecard:
             with store.reader() as con:
                 viewer = local_viewer(con)
         return cls(store, settings, viewer, today=today, cache=cache)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[Scorecard]:
+        """This card on one connection for the length of the block, its as-of date read once: every
+        question asked of it reads the same version of the data and none opens the database again
+        (a PDF pack asks hundreds). Same viewer, settings, rubric and cache of the org's scores, so
+        nothing is scored twice. Inside a held card, ``held()`` is the card itself."""
+        if isinstance(self.store, _HeldStore):
+            yield self
+            return
+        with self.store.reader() as con:
+            card = Scorecard(cast(Store, _HeldStore(self.store, con)), self.settings, self.viewer, today=self._today,
+                             rubric=self.rubric_keeper, cache=self._shared)
+            card._today = card.today
+            yield card
 
     # -- periods ----------------------------------------------------------------------------------
 
@@ -238,7 +279,9 @@ class Scorecard:
         rubric = self.rubric
         with self.store.reader() as con:
             version = self.store.data_version(con)
-            key = (version, target.label, target.start, rubric_key(rubric), win.as_of)
+            identity = self.store.data_identity(con)
+            key = (version, target.label, target.start, rubric_key(rubric), win.as_of, identity)
+            on_disk = (target.label, target.start, target.end_exclusive, win.as_of, rubric_key(rubric), self._fiscal)
 
             def compute() -> PeriodScores:
                 everyone = self._org_reps(con, version)
@@ -246,12 +289,20 @@ class Scorecard:
                 params = query_params(win, everyone, rubric, self._fiscal, data_start=facts.first_day,
                                       judge_next_step=facts.presence.get("opportunities.next_step", 0) > 0,
                                       judge_activity=facts.presence.get("activities.opportunity_id", 0) > 0)
+                off = switched_off_for(facts, rubric, win, self._fiscal)
+                kept = self.score_files.read(identity, "scored", on_disk, _SCORED_FRAMES)
+                if kept is not None:
+                    return PeriodScores(target, kept["leaders"], kept["assessed"], kept["scores"], params, off, key,
+                                        win, kept["coverage"], identity)
                 leaders = visible_leaders(con, everyone)
                 raw = compute_metric_values(con, params)
-                off = switched_off_for(facts, rubric, win, self._fiscal)
                 assessed = assess(leaders, raw, rubric, switched_off=off, period_complete=win.complete)
-                return PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off, key,
-                                    win, score_coverage(assessed, rubric))
+                result = PeriodScores(target, leaders, assessed, score_table(assessed, rubric), params, off, key,
+                                      win, score_coverage(assessed, rubric), identity)
+                assert result.coverage is not None
+                self.score_files.write(identity, "scored", on_disk, {
+                    "leaders": leaders, "assessed": assessed, "scores": result.scores, "coverage": result.coverage})
+                return result
 
             return self._shared.remember("scored", key, compute)
 
@@ -273,7 +324,7 @@ class Scorecard:
         return PeriodScores(org.period, mine(org.leaders), mine(org.assessed), mine(org.scores),
                             {**org.params, "visible_reps": list(self.viewer.visible_reps)}, org.switched_off,
                             (*org.cache_key, reps_key(self.viewer.visible_reps)), org.window,
-                            mine(org.coverage))
+                            mine(org.coverage), org.data_identity)
 
     def previous_scored(self, period: str | Period | None = None) -> PeriodScores:
         """The previous quarter scored for comparison: whole when ``period`` is over; while it runs,
@@ -341,9 +392,18 @@ class Scorecard:
         result = self._org_scored_window(self.window(period))
 
         def compute() -> pl.DataFrame:
+            assert result.window is not None
+            win, identity = result.window, result.data_identity
+            on_disk = (win.period.label, win.period.start, win.period.end_exclusive, win.as_of,
+                       rubric_key(self.rubric), self._fiscal)
+            kept = self.score_files.read(identity, "reps", on_disk, ["reps"])
+            if kept is not None:
+                return kept["reps"]
             with self.store.reader() as con:
-                return rep_metric_values(con, result.params, self.rubric, result.switched_off,
-                                         window(result.period, self.today).complete)
+                values = rep_metric_values(con, result.params, self.rubric, result.switched_off,
+                                           window(result.period, self.today).complete)
+            self.score_files.write(identity, "reps", on_disk, {"reps": values})
+            return values
 
         return self._shared.remember("reps", result.cache_key, compute)
 
@@ -460,6 +520,25 @@ class Scorecard:
                                         "coverage": pl.String})
         return pl.concat(frames)
 
+    def score_recent_quarters(self, period: str | Period | None = None, quarters: int = 8) -> list[str]:
+        """Score the whole org for what the pages and packs open with, so that they find it kept
+        (in this card's cache and on disk for every process reading this data): the last
+        ``quarters`` quarters with data ending with ``period`` (the score history), the previous
+        quarter at the same share elapsed (the changes) and every rep's figures of ``period`` (the
+        team table). A load calls this right after its data is in place (``scorecard ingest``, the
+        inbox), so the first reader after it does not pay. Returns the quarters scored."""
+        last = self.period(period)
+        self.previous_scored(last)
+        self._org_rep_metric_values(last)
+        with_data = {p.label for p in self.periods()}
+        done = []
+        for back in range(quarters - 1, -1, -1):
+            p = last.shifted(-back, self._fiscal)
+            if p.label in with_data:
+                self._org_scored_window(self.window(p))
+                done.append(p.label)
+        return done
+
     def org_median(self, period: str | Period | None = None) -> dict[str, float]:
         """Median of each of the eleven scores over every leader of the org, whoever looks (NaN when
         none is scored): a leader compares themself with the whole org, not with the leaders they
@@ -513,6 +592,23 @@ class Scorecard:
     def _require_leader(self, result: PeriodScores, leader_id: str) -> None:
         if leader_id not in set(result.leaders["leader_id"].to_list()):
             raise KeyError(f"no leader {leader_id!r} among the leaders this viewer may see")
+
+
+def score_after_load(db: str | Path, settings: Settings | None = None) -> str:
+    """What a load runs once its data is in place (``scorecard ingest``, the inbox): the whole org
+    scored for the recent quarters (:meth:`Scorecard.score_recent_quarters`) and kept on disk, so no
+    reader after the load pays for it. Never fails the load: when scoring fails, the first reader
+    scores. Returns what was done, in words."""
+    start = time.perf_counter()
+    try:
+        card = Scorecard.open(db, settings=settings or get_settings(db=Path(db)))
+        done = card.score_recent_quarters()
+    except Exception as exc:  # the load is in place whatever happens here
+        log.warning("the recent quarters could not be scored after the load", exc_info=True)
+        return f"The recent quarters were not scored ahead ({exc}); the first page or pack that needs them will."
+    spent = time.perf_counter() - start
+    span = f"{done[0]} to {done[-1]}" if len(done) > 1 else (done[0] if done else "no quarter with data")
+    return f"Scored the whole org ahead for the pages and packs: {span}, in {spent:.1f} s."
 
 
 _last_rubric_key: tuple[Rubric, str] | None = None

@@ -145,11 +145,13 @@ def find_alerts(card: Scorecard, period: str | Period | None, threshold: float) 
 # -- links -------------------------------------------------------------------------------------------
 
 def leader_link(base_url: str, leader_id: str, period: str) -> str:
+    """The Leader page's own address for a leader and period: ``/leader?leader=U0005&period=2026Q3``."""
     return f"{base_url.rstrip('/')}/leader?{urlencode({'leader': leader_id, 'period': period})}"
 
 
 def scorecard_link(base_url: str, period: str) -> str:
-    return f"{base_url.rstrip('/')}/scorecard_page?{urlencode({'period': period})}"
+    """The Scorecard's own address, ``/``, with the view's query: ``/?period=2026Q3``."""
+    return f"{base_url.rstrip('/')}/?{urlencode({'period': period})}"
 
 
 # -- the messages ------------------------------------------------------------------------------------

@@ -158,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
                   reporting_currency=settings.reporting_currency)
     outcome = process_inbox(store, Path(args[1]), time_limited=True)
     if outcome is not None:
-        print(outcome.result.report())
+        print(outcome.result.report(), flush=True)
+        if outcome.accepted:  # in this child process: the app's viewers read on meanwhile
+            from scorecard.api import score_after_load
+
+            print(score_after_load(store.path, get_settings(db=store.path)))
     return 0 if outcome is None or outcome.accepted else 1
 
 

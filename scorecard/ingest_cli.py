@@ -28,7 +28,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     result = ingest_files(store, paths, loaded_by=args.by or getpass.getuser(), source="cli",
                           mapping=args.mapping, append=args.append, as_of=args.as_of, progress=progress,
                           stop_at_time_limit=print)  # a runaway check: stopped, with its verdict
-    print(result.report())
+    print(result.report(), flush=True)
+    if result.accepted and not args.no_score:
+        from scorecard.api import score_after_load
+
+        print(score_after_load(store.path))
     return 0 if result.accepted else 1
 
 
@@ -51,6 +55,10 @@ def register(sub: argparse._SubParsersAction, with_db: Callable[..., argparse.Ar
                              " stamp, else the newest date in the data that is not in the future)")
     parser.add_argument("--by", help="who is loading (recorded in the load history; default: your user)")
     parser.add_argument("--progress", action="store_true", help="print progress to stderr")
+    parser.add_argument("--no-score", action="store_true",
+                        help="do not score the recent quarters once the data is in place (by default they are,"
+                             " and kept beside the database, so the first page, pack or digest after the load"
+                             " does not wait for them)")
 
 
 if register not in cli._EXTENSIONS:

@@ -31,7 +31,7 @@ import io
 import json
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,14 +47,12 @@ from scorecard.metrics import DIMENSIONS, METRICS, ROLES, SCORE_DESCRIPTIONS, SC
 from scorecard.scoring import SCORE_KEYS
 
 if TYPE_CHECKING:
-    import duckdb
     import plotly.graph_objects as go
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Flowable
 
     from scorecard.api import Scorecard
     from scorecard.calendar import Period
-    from scorecard.store import Store
 
 HEATMAP_ROWS_PER_PAGE = 24
 """Leaders per heatmap page of the board pack (a taller heatmap would not be legible on paper)."""
@@ -675,43 +673,6 @@ def as_of_line(card: Scorecard) -> str:
 
 # -- reading the card once --------------------------------------------------------------------------
 
-class _HeldStore:
-    """A store read through one connection opened once: every question a pack asks reads the same
-    version of the data, and none pays for opening the database again."""
-
-    def __init__(self, store: Store, con: duckdb.DuckDBPyConnection) -> None:
-        self._store = store
-        self._con = con
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    @contextlib.contextmanager
-    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        yield self._con
-
-
-@contextlib.contextmanager
-def _held(card: Scorecard) -> Iterator[Scorecard]:
-    """The card on one connection, with its as-of date read once: the same viewer, settings and
-    rubric, and the same cache of the org's scores (the app's, when the app passes its card), so
-    nothing is scored twice."""
-    from scorecard.api import Scorecard
-
-    if isinstance(card.store, _HeldStore):
-        yield card
-        return
-    with card.store.reader() as con:
-        store = cast("Store", _HeldStore(card.store, con))
-
-        def on_connection(today: date | None) -> Scorecard:
-            # the card's cache of the org's scores: Scorecard has no public name for it yet
-            return Scorecard(store, card.settings, card.viewer, today=today, rubric=card.rubric_keeper,
-                             cache=card._shared)
-
-        yield on_connection(card._today or on_connection(None).today)
-
-
 _HISTORY_SCHEMA: dict[str, Any] = {"period": pl.String, "period_start": pl.Date,
                                    **dict.fromkeys(SCORE_KEYS, pl.Float64), "in_progress": pl.Boolean,
                                    "coverage": pl.String}
@@ -816,7 +777,7 @@ class OneOnOneFacts:
 def one_on_one_facts(card: Scorecard, leader_id: str, period: str | Period | None = None) -> OneOnOneFacts:
     """The numbers of a leader's 1:1 pack, from the card, on one connection. Raises ``KeyError`` when
     the card's viewer may not see the leader."""
-    with _held(card) as held:
+    with card.held() as held:
         target = held.period(period)
         found = held.leaders(target).filter(pl.col("leader_id") == leader_id)
         if found.is_empty():
@@ -847,7 +808,7 @@ class BoardFacts:
 def board_facts(card: Scorecard, period: str | Period | None = None) -> BoardFacts:
     """The numbers of the board pack for what the card's viewer may see, on one connection; each
     quarter of the score histories is read once for every leader."""
-    with _held(card) as held:
+    with card.held() as held:
         target = held.period(period)
         leaders = held.leaders(target)
         histories = score_histories(held, target)
@@ -871,7 +832,7 @@ def deals_at_risk(card: Scorecard, leader_id: str, period: str | Period | None =
     ``Scorecard.leader_team`` when the caller has it already."""
     from scorecard import drilldown
 
-    with _held(card) as held:
+    with card.held() as held:
         members = team if team is not None else held.leader_team(leader_id, period)
         direct = members.filter((pl.col("depth") == 1) & ~pl.col("leads_team"))
         names = {r["rep_id"]: _name(r, "rep_name", "rep_id") for r in direct.iter_rows(named=True)}
@@ -958,8 +919,8 @@ def _board_document(facts: BoardFacts) -> _Document:
         doc.text(f"The five CSO roles and SMART{part}", "heading")
         rows = chunk.height + (1 if last else 0)
         height = min(440.0, 30.0 + 17.0 * rows + 60)
-        doc.chart(_on_paper(charts.score_heatmap(chunk, median=median if last else None, font_size=11)), doc.width,
-                  height)
+        doc.chart(_on_paper(charts.score_heatmap(chunk, median=median if last else None, font_size=11, change=True)),
+                  doc.width, height)
 
     doc.page_break()
     doc.text("Ranking by overall score", "heading")

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     against the previous comparable period (the previous quarter at the same share elapsed)."""
     digest_outbox: Path | None = None
     """Where ``scorecard digest --dry-run`` writes the messages; default: ``outbox/`` beside the database."""
+    score_cache_dir: Path | None = None
+    """Where the whole org's scores are kept between processes (the CLI, the digest, each app replica),
+    one folder per database and data version; default: ``scores/`` beside the database."""
 
     def resolved_archive_dir(self) -> Path:
         return self.archive_dir or self.db.parent / "archive"
@@ -80,6 +83,10 @@ class Settings(BaseSettings):
     def resolved_chromium(self) -> Path | None:
         default = Path("/usr/bin/chromium")
         return self.chromium or (default if default.is_file() else None)
+
+    def resolved_score_cache_dir(self, db: Path | None = None) -> Path:
+        """The kept scores' folder of the database ``db`` (default: the ``db`` setting)."""
+        return self.score_cache_dir or (db or self.db).parent / "scores"
 
     def resolved_digest_outbox(self) -> Path:
         return self.digest_outbox or self.db.parent / "outbox"

@@ -590,6 +590,20 @@ class Store:
         with self.reader() as c:
             return self.data_version(c)
 
+    def data_identity(self, con: duckdb.DuckDBPyConnection | None = None) -> str:
+        """Which data this is, as text that sorts by time: the moment the newest load was recorded
+        and its id (``20261127T024512123456-load7``; ``empty`` for an empty database). Unlike the
+        data version alone it differs for a database built again from scratch, whose first load is
+        load 1 again: what is kept outside the database (the kept scores) is keyed on it."""
+        if con is None:
+            with self.reader() as c:
+                return self.data_identity(c)
+        newest = con.execute("select load_id, loaded_at from loads order by load_id desc limit 1").fetchall()
+        if not newest:
+            return "empty"
+        load_id, loaded_at = newest[0]
+        return f"{loaded_at:%Y%m%dT%H%M%S%f}-load{load_id}"
+
     def loads(self) -> pl.DataFrame:
         with self.reader() as con:
             return con.sql(

@@ -160,6 +160,8 @@ def test_digest_sends_through_smtp_and_nothing_twice(store: Store, smtp_server: 
     assert board_to == [EMAILS["V"]]
     name, text = _pdf_text(board)
     assert name == "board-pack-2026Q2.pdf" and "Liz Lead (L2)" in text and "Lee Leader (L1)" in text
+    # the Scorecard's own address with the view's query (never the /scorecard_page alias)
+    assert f"Open the scorecard: {APP}/?period=2026Q2" in board.get_body(("plain",)).get_content()
 
     alerts = [(to, m) for to, m in inbox.received if m["Subject"].startswith("Scorecard alert")]
     assert sorted(m["Subject"].split(",")[0] for _, m in alerts) == ["Scorecard alert: Lee Leader",
