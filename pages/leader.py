@@ -22,8 +22,9 @@ if scored.leaders.is_empty():
     st.info("No leader in your view has a team yet: load the reps extract with manager_id filled in.")
     st.stop()
 with top[0]:
-    leader_id = widgets.person_picker("Leader", scored.leaders, "leader", id_col="leader_id",
-                                      name_col="leader_name")
+    # asks whom to show when the viewer may see many leaders; a first-line leader sees themself
+    leader_id = widgets.page_person("Leader", scored.leaders, "leader", id_col="leader_id",
+                                    name_col="leader_name")
 if leader_id is None or period is None:
     st.stop()
 row = scored.leader(leader_id)
@@ -38,7 +39,8 @@ st.download_button("1:1 pack (PDF)",
                    data=lambda: reports.one_on_one_pack(cache.card_for(who), str(leader_id), period),
                    file_name=reports.pack_file_name("one-on-one", period, row["leader_name"]), mime="application/pdf",
                    icon=":material/picture_as_pdf:", on_click="ignore", key="one_on_one_pack")
-head = st.columns(6)
+# two rows of three: every score's name reads in full at 1366 px wide
+head = [*st.columns(3), *st.columns(3)]
 for col, key in zip(head, ["overall", "company_leader", "customer_champion", "process_guru",
                            "organization_architect", "course_corrector"], strict=True):
     change = row.get(f"{key}_change")
@@ -120,7 +122,8 @@ else:
 if not team.is_empty():
     risky = cache.team_deals_at_risk(who, leader_id, period)
     deal_owner = risk.section(
-        risky, "team_deals_at_risk", f"{leader_id}-deals-at-risk.csv", select=True,
+        risky, "team_deals_at_risk", f"{leader_id}-deals-at-risk.csv", who=who, kept_as=(leader_id, period),
+        select=True,
         scope="The open deals of everyone below this leader whom you may see (the whole team, every level),"
               " measured on the as-of date. Select a deal to open its rep's page.")
     if deal_owner:

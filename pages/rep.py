@@ -16,8 +16,7 @@ everyone = cache.people(who)
 
 left, right = st.columns([3, 1])
 with left:
-    # the page asks whom to show, unless the viewer may see one person only (a rep: themself)
-    rep_id = widgets.person_picker("Rep", everyone, "rep", ask=everyone.height > 1)
+    rep_id = widgets.page_person("Rep", everyone, "rep")  # asks whom to show when the viewer may see many
 with right:
     period_label = widgets.period_picker(cache.periods())
 if rep_id is None or period_label is None:
@@ -46,24 +45,26 @@ if view.leads_team:
 
 attainment, full = METRICS["quota_attainment"], DISPLAY_FIGURES["attainment_full_period"]
 expected = DISPLAY_FIGURES["expected_attainment"]
-cols = st.columns(6)
-cols[0].metric(attainment.label, format.value(figures.get("quota_attainment"), attainment.unit),
-               help=attainment.definition)
-cols[1].metric(full.label, format.share(figures.get("attainment_full_period")),
-               help=f"{full.definition} {expected.label}: {format.share(figures.get('expected_attainment'))}.")
-cols[2].metric(DISPLAY_FIGURES["open_pipeline"].label,
-               format.money_short(figures.get("open_pipeline"), cache.currency()),
-               help=DISPLAY_FIGURES["open_pipeline"].definition)
-cols[3].metric(DISPLAY_FIGURES["deals_at_risk"].label,
+# two rows of three, the quarter then this week: every label reads in full at 1366 px wide
+quarter, week = st.columns(3), st.columns(3)
+quarter[0].metric(attainment.label, format.value(figures.get("quota_attainment"), attainment.unit),
+                  help=attainment.definition)
+quarter[1].metric(full.label, format.share(figures.get("attainment_full_period")),
+                  help=f"{full.definition} {expected.label}: {format.share(figures.get('expected_attainment'))}.")
+quarter[2].metric(DISPLAY_FIGURES["open_pipeline"].label,
+                  format.money_short(figures.get("open_pipeline"), cache.currency()),
+                  help=DISPLAY_FIGURES["open_pipeline"].definition)
+week[0].metric(DISPLAY_FIGURES["deals_at_risk"].label,
                f"{format.count(view.deals_at_risk)} of {format.count(view.deals.height)}",
                help=f"{format.count(view.stalled_or_slipped)} of them stalled or slipped."
                     f" {DISPLAY_FIGURES['deals_at_risk'].definition}")
-cols[4].metric(DISPLAY_FIGURES["activities_this_week"].label, format.count(view.activities_this_week),
+week[1].metric(DISPLAY_FIGURES["activities_this_week"].label, format.count(view.activities_this_week),
                help=f"Today: {view.feed_today.height}. {DISPLAY_FIGURES['activities_this_week'].definition}")
-cols[5].metric(DISPLAY_FIGURES["target_accounts_touched"].label, format.share(view.target_accounts_touched),
+week[2].metric(DISPLAY_FIGURES["target_accounts_touched"].label, format.share(view.target_accounts_touched),
                help=DISPLAY_FIGURES["target_accounts_touched"].definition)
 
-risk.section(view.at_risk, "rep_deals_at_risk", f"{rep_id}-deals-at-risk.csv", open_deals=view.deals.height)
+risk.section(view.at_risk, "rep_deals_at_risk", f"{rep_id}-deals-at-risk.csv", who=who,
+             kept_as=(rep_id, period_label), open_deals=view.deals.height)
 
 feed_tab, deals_tab, targets_tab, pace_tab, team_tab = st.tabs(
     ["Activity", "Open deals", "Target accounts", "Attainment vs pace", "Against the team"])

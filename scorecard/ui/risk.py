@@ -11,22 +11,28 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from scorecard import format
+from scorecard import export, format
+from scorecard.access import Viewer
 from scorecard.drilldown import DEALS_AT_RISK_SHOWN, MOST_URGENT_FIRST
 from scorecard.metrics import DISPLAY_FIGURES
-from scorecard.ui import widgets
+from scorecard.ui import cache, widgets
 
 HEADING = "Deals at risk, most urgent first"
 
-_COLUMNS = ["priority", "rep_name", "account_name", "amount", "close_date", "risk_reasons", "stage",
-            "forecast_category", "opportunity_id"]
-"""The deal's account, money and date, then why (the widest), then the rest: at 1366 px the reasons
-keep most of their width."""
+_COLUMNS = ["priority", "rep_name", "account_name", "amount", "close_date", "risk_reasons", "stage"]
+"""The deal's account, money and date, then why, then its stage. The forecast category and the deal's
+id are in the CSV: with them the table was wider than the page at 1366 px."""
+_WIDTHS = {"priority": 40, "rep_name": 110, "account_name": 150, "amount": 90, "close_date": 95,
+           "risk_reasons": 270, "stage": 95}
+"""Pixels: with a row's checkbox (35) they add up to 885, inside the page's 905 at 1366x768; a wider
+page shares what is left among them. The reasons wrap (:data:`ROW_HEIGHT`), so none is cut."""
+ROW_HEIGHT = 65
+"""Pixels a row: three lines, the most a deal's reasons take at 270 px (Streamlit wraps a table's text
+only in rows taller than 64 px)."""
 _CONFIG: dict[str, Any] = {
-    "priority": st.column_config.NumberColumn("#", format="%d", width="small",
+    "priority": st.column_config.NumberColumn("#", format="%d",
                                               help="1 is the most urgent: " + MOST_URGENT_FIRST),
-    "risk_reasons": st.column_config.TextColumn("Why at risk", width="large",
-                                                help=DISPLAY_FIGURES["deals_at_risk"].definition),
+    "risk_reasons": st.column_config.TextColumn("Why at risk", help=DISPLAY_FIGURES["deals_at_risk"].definition),
 }
 
 
@@ -49,12 +55,15 @@ def summary(deals: pl.DataFrame, open_deals: int | None = None) -> str:
     return f"{counted} {'is' if n == 1 else 'are'} at risk; {strong_ones}."
 
 
-def section(deals: pl.DataFrame, key: str, file_name: str, *, scope: str = "", open_deals: int | None = None,
-            select: bool = False) -> str | None:
+def section(deals: pl.DataFrame, key: str, file_name: str, *, who: Viewer, kept_as: tuple[Any, ...],
+            scope: str = "", open_deals: int | None = None, select: bool = False) -> str | None:
     """Draw the deals at risk (``drilldown.at_risk`` or ``team_deals_at_risk``: ranked, with their
     reasons): a heading, what they are and how they are ordered, the ``DEALS_AT_RISK_SHOWN`` most
     urgent, the others in an expander, a CSV of every one. ``scope``: a sentence saying whose deals they
     are; ``open_deals``: how many deals are open, when the page knows.
+    ``deals`` is kept in the app's cache for ``who`` under ``kept_as`` (what it depends on besides the
+    data version and the viewer: the rep or leader and the period); its most urgent ones, the others
+    and the CSV are kept beside it, so a page run that finds them converts nothing.
     With ``select``, a click on a deal returns the id of its rep (the table must carry ``rep_id``)."""
     st.markdown(f"#### {HEADING}")
     if deals.is_empty():
@@ -65,14 +74,17 @@ def section(deals: pl.DataFrame, key: str, file_name: str, *, scope: str = "", o
         "A deal that only lacks a next step or a second contact has a gap in its record; a stalled or slipped"
         " one is going wrong.") if part))
     order = [c for c in _COLUMNS if c in deals.columns]
-    top = deals.head(DEALS_AT_RISK_SHOWN)
-    chosen = widgets.table(top, f"{key}_top", order=order, config=_CONFIG, select=select)
-    rest = deals.slice(DEALS_AT_RISK_SHOWN)
+    top = cache.kept(f"{key}_top", who, kept_as, lambda: deals.head(DEALS_AT_RISK_SHOWN))
+    rest = cache.kept(f"{key}_rest", who, kept_as, lambda: deals.slice(DEALS_AT_RISK_SHOWN))
+    chosen = widgets.table(top, f"{key}_top", order=order, config=_CONFIG, select=select, widths=_WIDTHS,
+                           row_height=ROW_HEIGHT, height="content")  # the most urgent ones, all in sight
     picked = None
     if rest.height:
         with st.expander(f"The other {format.count(rest.height)} deals at risk"):
-            picked = widgets.table(rest, f"{key}_rest", order=order, config=_CONFIG, select=select)
-    widgets.download_csv(deals, file_name, key=f"download_{key}", label="Download every deal at risk (CSV)")
+            picked = widgets.table(rest, f"{key}_rest", order=order, config=_CONFIG, select=select,
+                                   widths=_WIDTHS, row_height=ROW_HEIGHT)
+    every_one = cache.kept(f"{key}_csv", who, kept_as, lambda: export.csv_bytes(deals))
+    widgets.download_csv(every_one, file_name, key=f"download_{key}", label="Download every deal at risk (CSV)")
     if not select:
         return None
     return widgets.selected_value(chosen, top, "rep_id") or widgets.selected_value(picked, rest, "rep_id")

@@ -5,7 +5,7 @@ selected, the CSV download, and the message a page stops with when the data it n
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 import streamlit as st
@@ -78,6 +78,15 @@ def person_picker(label: str, frame: pl.DataFrame, key: str, *, id_col: str = "r
     if picked is None and state.param(key) is None and ids:
         (st.sidebar if sidebar else st).info(f"Pick a {noun} from the list.", icon=":material/person_search:")
     return picked
+
+
+def page_person(label: str, frame: pl.DataFrame, key: str, *, id_col: str = "rep_id",
+                name_col: str = "rep_name") -> str | None:
+    """The person a page is about (the Rep and Leader pages), a :func:`person_picker` in the URL
+    parameter ``key``. Without it, the page asks whom to show when the viewer may see more than one
+    person in ``frame`` (nothing is drawn in their place), and shows the only one otherwise (a rep or
+    a first-line leader viewing themself)."""
+    return person_picker(label, frame, key, id_col=id_col, name_col=name_col, ask=frame.height > 1)
 
 
 def period_picker(choice: PeriodChoice, key: str = "period", *, sidebar: bool = False) -> str | None:
@@ -161,27 +170,37 @@ def selected_value(event: Any, frame: pl.DataFrame, column: str) -> str | None:
 # -- tables ---------------------------------------------------------------------------------------------
 
 def table(frame: pl.DataFrame, key: str, *, order: list[str] | None = None,
-          config: Mapping[str, Any] | None = None, select: bool = False) -> Any:
+          config: Mapping[str, Any] | None = None, select: bool = False,
+          widths: Mapping[str, int] | None = None, row_height: int | None = None,
+          height: Literal["auto", "content"] = "auto") -> Any:
     """A dataframe as every page shows one: each column headed and formatted from its name and type
     (``tables.columns``; ``config`` overrides), codes in words, a missing value as "–" (never "None"),
     no index. With ``select``, a click selects one row (the page reads it with :func:`selected_row`
-    on the same ``frame``: the rows keep their order)."""
+    on the same ``frame``: the rows keep their order). ``widths``: pixels of some columns, their
+    heading and format kept; ``row_height``: pixels a row (text wraps in rows taller than 64);
+    ``height="content"``: every row shown, no scroll bar (``auto``: a scroll bar past about ten rows)."""
     shown, columns = tables.shown(frame, cache.currency())  # converted once per cached frame
     column_config = {**columns, **(config or {})}
+    for name, width in (widths or {}).items():
+        base = column_config.get(name)
+        column_config[name] = ({**base, "width": width} if isinstance(base, Mapping)
+                               else st.column_config.Column(base, width=width))
     return st.dataframe(shown, hide_index=True, key=key, column_order=order, column_config=column_config,
                         placeholder=format.MISSING, on_select="rerun" if select else "ignore",
-                        selection_mode="single-row")
+                        selection_mode="single-row", row_height=row_height, height=height)
 
 
 # -- downloads ------------------------------------------------------------------------------------------
 
-def download_csv(frame: pl.DataFrame, file_name: str, key: str, label: str = "Download as CSV") -> None:
+def download_csv(frame: pl.DataFrame | bytes, file_name: str, key: str, label: str = "Download as CSV") -> None:
     """A download button for ``frame`` as CSV, every formula-looking cell neutralised
-    (``scorecard.export``). The tables' own export is switched off (``client.disableDataExport``)
+    (``scorecard.export``), or for the CSV already made of it (``export.csv_bytes``, kept by
+    ``cache.kept``). The tables' own export is switched off (``client.disableDataExport``)
     because it writes cells as they are."""
     from scorecard.export import csv_bytes
 
-    st.download_button(label, data=csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
+    data = frame if isinstance(frame, bytes) else csv_bytes(frame)
+    st.download_button(label, data=data, file_name=file_name, mime="text/csv", key=key,
                        icon=":material/download:", on_click="ignore")
 
 

@@ -175,6 +175,23 @@ SURFACES = [
 ]
 
 
+def test_the_leader_page_without_a_leader_shows_the_only_leader_the_viewer_may_see(
+        run_app: RunApp, hosted_db: Path) -> None:
+    email, _, _ = _people(hosted_db)
+    at = run_app(hosted_db, "pages/leader.py", user=logged_in(email))  # Farid Ueda, from the navigation
+    _no_exception(at)
+    picker = at.selectbox(key="url_leader")
+    assert picker.options == ["Farid Ueda (U0005)"] and picker.value == LEADER  # himself, nothing to ask
+    assert [s.value for s in at.subheader][:1] == ["Farid Ueda"]
+    assert "Pick a leader from the list." not in texts(at)
+    assert "leader" not in at.query_params  # showing the only one writes nothing
+
+    cro = run_app(hosted_db, "pages/leader.py", user=logged_in("cro@example.com"))  # sees all 16: asked
+    _no_exception(cro)
+    assert cro.selectbox(key="url_leader").value is None and not cro.subheader
+    assert "Pick a leader from the list." in texts(cro)
+
+
 @pytest.mark.parametrize(("page", "params"), SURFACES)
 def test_a_leader_sees_no_other_teams_names(run_app: RunApp, hosted_db: Path, downloads: list[bytes],
                                             page: str, params: dict[str, str]) -> None:

@@ -1,6 +1,6 @@
 """The URL is the view (``scorecard.ui.state``), page by page: the pickers take their value from the
 URL on every run, a pick writes the URL, an unknown or hidden id is said and no one else is shown, the
-Rep page without a rep asks for one. The demo org (seed 7): U0005 is Farid Ueda, a leader; U0046 is
+Rep and Leader pages without a person ask for one. The demo org (seed 7): U0005 is Farid Ueda, a leader; U0046 is
 Grace Quintero, a rep; 16 leaders, 5 of them in EMEA."""
 
 from __future__ import annotations
@@ -60,6 +60,25 @@ def test_an_unknown_rep_is_said_and_the_rep_page_without_a_rep_asks_for_one(run_
     _no_exception(at)
     assert at.query_params["rep"] == "U0046"
     assert [s.value for s in at.subheader][:1] == ["Grace Quintero"]
+
+
+def test_the_leader_page_without_a_leader_asks_whom_to_show(run_app: RunApp, demo_db_path: Path) -> None:
+    at = run_app(demo_db_path, "pages/leader.py")  # from the navigation: the viewer may see 16 leaders
+    _no_exception(at)
+    assert "Pick a leader from the list." in texts(at)
+    picker = at.selectbox(key="url_leader")
+    assert picker.value is None and len(picker.options) == 16  # the list is offered
+    assert "Farid Ueda (U0005)" in picker.options
+    assert not at.subheader and not at.metric and not at.dataframe  # no one drawn in the leader's place
+    assert "leader" not in at.query_params
+
+    picker.select("U0005").run()  # the pick writes the URL and shows the leader
+    _no_exception(at)
+    assert at.query_params["leader"] == "U0005"
+    assert [s.value for s in at.subheader][:1] == ["Farid Ueda"]
+    assert "Pick a leader from the list." not in texts(at)
+    assert [m.label for m in at.metric] == ["Overall", "Company leader", "Customer champion", "Process guru",
+                                            "Organization architect", "Course corrector"]
 
 
 def test_the_url_outranks_the_pickers_state(run_app: RunApp, demo_db_path: Path) -> None:

@@ -114,6 +114,8 @@ def test_the_tv_fits_the_screen_and_turns_by_itself(tv_app: RunningApp, browser:
         assert _smallest_label_px(page) >= 18  # the score columns' labels too
         rows = page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].y")
         assert rows[-1] == "Org median" and len(rows) in (13, 5)  # twelve or four leaders and the median
+        columns = page.evaluate("() => document.querySelector('.js-plotly-plot').data[0].x")
+        assert columns[:2] == ["Overall", "vs last quarter"]  # the change beside the overall, as on the Scorecard
         page.screenshot(path=str(SCREENS / f"tv-heatmap-{size[0]}x{size[1]}.png"))
     finally:
         page.context.close()
