@@ -500,7 +500,7 @@ def comparison_bars(side: Comparison, *, font_size: int = 13, height: int | None
     ``customdata``."""
     labels = list(SCORES.values())
     count = len(side.names)
-    bar_px = 14 if count <= 5 else 8
+    bar_px = 16 if count <= 5 else 8
     fig = go.Figure()
     for position, (leader_id, name) in enumerate(side.names.items()):
         rows = {r["score"]: r for r in side.scores.filter(pl.col("leader_id") == leader_id).iter_rows(named=True)}

@@ -274,7 +274,7 @@ def test_comparison_bars_are_horizontal_grouped_by_score_with_level_labels() -> 
     # labels only where they fit (hidden rather than shrunk); legend above the plot, clear of the bars
     assert fig.layout.uniformtext.mode == "hide" and fig.layout.legend.yanchor == "bottom"
     assert fig.layout.xaxis.range == (0, 110)
-    assert fig.layout.height == round(11 * 36 + 110)  # two leaders: a band of 36 px a score
+    assert fig.layout.height == round(11 * 40 + 110)  # two leaders of 16 px: a band of 40 px a score
 
 
 def test_comparison_bars_of_a_cohort_are_thinner_and_the_figure_taller() -> None:
