@@ -278,8 +278,7 @@ class Scorecard:
         target = win.period
         rubric = self.rubric
         with self.store.reader() as con:
-            version = self.store.data_version(con)
-            identity = self.store.data_identity(con)
+            version, identity = self.store.newest_load(con)
             key = (version, target.label, target.start, rubric_key(rubric), win.as_of, identity)
             on_disk = (target.label, target.start, target.end_exclusive, win.as_of, rubric_key(rubric), self._fiscal)
 

@@ -597,12 +597,17 @@ class Store:
         load 1 again: what is kept outside the database (the kept scores) is keyed on it."""
         if con is None:
             with self.reader() as c:
-                return self.data_identity(c)
+                return self.newest_load(c)[1]
+        return self.newest_load(con)[1]
+
+    @staticmethod
+    def newest_load(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+        """(:meth:`data_version`, :meth:`data_identity`) in one query."""
         newest = con.execute("select load_id, loaded_at from loads order by load_id desc limit 1").fetchall()
         if not newest:
-            return "empty"
+            return 0, "empty"
         load_id, loaded_at = newest[0]
-        return f"{loaded_at:%Y%m%dT%H%M%S%f}-load{load_id}"
+        return int(load_id), f"{loaded_at:%Y%m%dT%H%M%S%f}-load{load_id}"
 
     def loads(self) -> pl.DataFrame:
         with self.reader() as con:
