@@ -280,7 +280,7 @@ class Scorecard:
         with self.store.reader() as con:
             version, identity = self.store.newest_load(con)
             key = (version, target.label, target.start, rubric_key(rubric), win.as_of, identity)
-            on_disk = (target.label, target.start, target.end_exclusive, win.as_of, rubric_key(rubric), self._fiscal)
+            on_disk = self._kept_key(win)
 
             def compute() -> PeriodScores:
                 everyone = self._org_reps(con, version)
@@ -304,6 +304,11 @@ class Scorecard:
                 return result
 
             return self._shared.remember("scored", key, compute)
+
+    def _kept_key(self, win: Window) -> tuple[object, ...]:
+        """What the org's results of a window are kept on disk under, with the data's identity."""
+        return (win.period.label, win.period.start, win.period.end_exclusive, win.as_of, rubric_key(self.rubric),
+                self._fiscal)
 
     def _sees_everyone(self, org: PeriodScores) -> bool:
         return len(self.viewer.visible_reps) == len(org.params["visible_reps"]) and \
@@ -392,9 +397,7 @@ class Scorecard:
 
         def compute() -> pl.DataFrame:
             assert result.window is not None
-            win, identity = result.window, result.data_identity
-            on_disk = (win.period.label, win.period.start, win.period.end_exclusive, win.as_of,
-                       rubric_key(self.rubric), self._fiscal)
+            identity, on_disk = result.data_identity, self._kept_key(result.window)
             kept = self.score_files.read(identity, "reps", on_disk, ["reps"])
             if kept is not None:
                 return kept["reps"]
@@ -425,9 +428,17 @@ class Scorecard:
 
         def compute() -> drilldown.TeamFigures:
             rep_values = self._org_rep_metric_values(result.period)
+            assert result.window is not None
+            identity, on_disk = result.data_identity, self._kept_key(result.window)
+            kept = self.score_files.read(identity, "figures", on_disk, ["reps", "leaders"])
+            if kept is not None:
+                return drilldown.TeamFigures(window=result.window, reps=kept["reps"], leaders=kept["leaders"],
+                                             rep_values=rep_values)
             with self.store.reader() as con:
-                return drilldown.team_figures(con, window(result.period, self.today), result.params, rep_values,
-                                              result.assessed)
+                figures = drilldown.team_figures(con, window(result.period, self.today), result.params, rep_values,
+                                                 result.assessed)
+            self.score_files.write(identity, "figures", on_disk, {"reps": figures.reps, "leaders": figures.leaders})
+            return figures
 
         hit = self._shared.remember("figures", result.cache_key, compute)
         if self._sees_everyone(result):
@@ -523,12 +534,13 @@ class Scorecard:
         """Score the whole org for what the pages and packs open with, so that they find it kept
         (in this card's cache and on disk for every process reading this data): the last
         ``quarters`` quarters with data ending with ``period`` (the score history), the previous
-        quarter at the same share elapsed (the changes) and every rep's figures of ``period`` (the
-        team table). A load calls this right after its data is in place (``scorecard ingest``, the
-        inbox), so the first reader after it does not pay. Returns the quarters scored."""
+        quarter at the same share elapsed (the changes) and every rep's and team's figures of
+        ``period`` (the team table, the Rep page). A load calls this right after its data is in
+        place (``scorecard ingest``, the inbox), so the first reader after it does not pay. Returns
+        the quarters scored."""
         last = self.period(period)
         self.previous_scored(last)
-        self._org_rep_metric_values(last)
+        self.team_figures(last)
         with_data = {p.label for p in self.periods()}
         done = []
         for back in range(quarters - 1, -1, -1):

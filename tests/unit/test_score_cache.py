@@ -60,7 +60,7 @@ def test_hand_computed_scores_read_back_identical_from_the_kept_files(
         org: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = _no_scoring(monkeypatch)
     first = _card(org.path)
-    scored, reps = first.scored(Q1), first.rep_metric_values(Q1)
+    scored, reps, figures = first.scored(Q1), first.rep_metric_values(Q1), first.team_figures(Q1)
     assert calls == ["leaders", "reps"]
     # the answers of tests/unit/test_api.py: Action M3 0, M2 0, V1 20, M1 20; Max's overall 15
     assert _action(first) == {"M3": 0.0, "M2": 0.0, "V1": 20.0, "M1": 20.0}
@@ -68,7 +68,7 @@ def test_hand_computed_scores_read_back_identical_from_the_kept_files(
     identity = org.data_identity()
     assert identity.endswith("-load1")
     kept = tmp_path_entries(org.path.parent / "scores" / "org.duckdb" / identity)
-    assert sorted(e.split("-")[0] for e in kept) == ["reps", "scored"]
+    assert sorted(e.split("-")[0] for e in kept) == ["figures", "reps", "scored"]
 
     again = _card(org.path)  # another process: nothing in memory
     read = again.scored(Q1)
@@ -77,6 +77,11 @@ def test_hand_computed_scores_read_back_identical_from_the_kept_files(
         assert_frame_equal(getattr(read, name), getattr(scored, name))
     assert read.params == scored.params and read.switched_off == scored.switched_off
     assert_frame_equal(again.rep_metric_values(Q1), reps)
+    monkeypatch.setattr(api.drilldown, "team_figures", lambda *a, **k: pytest.fail("the figures are kept"))
+    read_figures = again.team_figures(Q1)
+    assert_frame_equal(read_figures.reps, figures.reps)
+    assert_frame_equal(read_figures.leaders, figures.leaders)
+    assert read_figures.window == figures.window
     assert calls == ["leaders", "reps"]
     assert _action(again) == {"M3": 0.0, "M2": 0.0, "V1": 20.0, "M1": 20.0}
     assert again.scores_of("M2", Q1)["overall"] == pytest.approx(15.0)
