@@ -310,16 +310,61 @@ def open_deals(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequen
 def open_deals_of_reps(con: duckdb.DuckDBPyConnection, rep_ids: Sequence[str], visible_reps: Sequence[str],
                        today: date) -> pl.DataFrame:
     """:func:`open_deals` of several reps in one query (``owner_rep_id`` says whose), by rep, each rep's
-    most urgent first."""
+    most urgent first. The same rows as :func:`open_deals_among` cuts from :func:`org_open_deals`."""
     deals = sql.run(con, "drill_open_deals_of_reps", rep_ids=list(rep_ids), visible_reps=list(visible_reps),
                     as_of=_after(today))
+    return _by_rep(_ranked(deals, today))
+
+
+def org_open_deals(con: duckdb.DuckDBPyConnection, today: date) -> pl.DataFrame:
+    """Every deal of the org open on ``today`` (the deals of everyone in the reps extract), with its
+    risk flags and reasons, most urgent first across the whole org (:func:`most_urgent_first`).
+
+    A deal's flags and reasons are its own, whoever looks: made once per data version and kept,
+    this is what each viewer's deals are cut from (:func:`open_deals_among`,
+    :func:`team_deals_at_risk_among`), instead of a scan of the whole activity history for each team."""
+    everyone = sql.run(con, "drill_org_reps")["rep_id"].to_list()
+    deals = sql.run(con, "drill_open_deals_of_reps", rep_ids=everyone, visible_reps=everyone, as_of=_after(today))
+    return _ranked(deals, today)
+
+
+def open_deals_among(org_deals: pl.DataFrame, rep_ids: Sequence[str], visible_reps: Sequence[str]) -> pl.DataFrame:
+    """:func:`open_deals_of_reps` cut from the org's open deals (:func:`org_open_deals`): the deals of
+    ``rep_ids`` that the viewer may see (``visible_reps``), by rep, each rep's most urgent first."""
+    wanted = set(rep_ids).intersection(visible_reps)
+    owners = pl.Series(sorted(wanted), dtype=pl.String).implode()
+    return _by_rep(org_deals.filter(pl.col("owner_rep_id").is_in(owners)))
+
+
+def _by_rep(deals: pl.DataFrame) -> pl.DataFrame:
+    return deals.sort("owner_rep_id", maintain_order=True)
+
+
+_REASON_INPUTS: tuple[str, ...] = ("stalled", "days_since_activity", "slipped", "close_date", "close_date_pushes",
+                                   "no_next_step", "single_threaded")
+"""The columns :func:`risk_reasons` reads as they are; it also asks whether the deal was ever touched
+(``last_activity_at``) and met anyone (``contacts``), which are all that counts of those two."""
+
+
+def _ranked(deals: pl.DataFrame, today: date) -> pl.DataFrame:
+    """Open deals (``queries/drill_open_deals_of_reps.sql``) with ``risk_flags`` and ``risk_reasons``,
+    most urgent first. The reasons are worded once per distinct combination of what they say (far
+    fewer than the deals of a large org), by :func:`risk_reasons` itself."""
     labels = [pl.when(pl.col(flag)).then(pl.lit(label)) for flag, label in RISK_FLAGS.items()]
-    reasons = pl.Series("risk_reasons", [risk_reasons(deal, today) for deal in deals.iter_rows(named=True)],
-                        dtype=pl.String)
+    said = [*_REASON_INPUTS, "_touched", "_met"]
+    keyed = deals.with_columns(pl.col("last_activity_at").is_not_null().alias("_touched"),
+                               (pl.col("contacts") > 0).alias("_met"))
+    cases = keyed.select(said).unique()
+    words = [risk_reasons({**case, "last_activity_at": True if case["_touched"] else None,
+                           "contacts": 1 if case["_met"] else 0}, today)
+             for case in cases.iter_rows(named=True)]
+    worded = cases.with_columns(pl.Series("risk_reasons", words, dtype=pl.String))
     return (
-        deals.with_columns(pl.concat_str(labels, separator=", ", ignore_nulls=True).alias("risk_flags"), reasons)
+        keyed.join(worded, on=said, how="left", nulls_equal=True, maintain_order="left")
+        .drop("_touched", "_met")
+        .with_columns(pl.concat_str(labels, separator=", ", ignore_nulls=True).alias("risk_flags"))
+        .select(*deals.columns, "risk_flags", "risk_reasons")
         .pipe(most_urgent_first)
-        .sort("owner_rep_id", maintain_order=True)
     )
 
 
@@ -384,8 +429,17 @@ def team_deals_at_risk(con: duckdb.DuckDBPyConnection, team: pl.DataFrame, visib
     """The deals at risk of the people of ``team`` (rows with ``rep_id`` and ``rep_name``: a leader's
     team, ``leader_team``, or part of it), most urgent first across the whole team (:func:`at_risk`),
     each with its owner's ``rep_id`` and ``rep_name`` first."""
-    names = team.select("rep_id", "rep_name").unique("rep_id", keep="first")
-    deals = open_deals_of_reps(con, names["rep_id"].to_list(), visible_reps, today)
+    return _named_at_risk(open_deals_of_reps(con, team["rep_id"].unique().to_list(), visible_reps, today), team)
+
+
+def team_deals_at_risk_among(org_deals: pl.DataFrame, team: pl.DataFrame, visible_reps: Sequence[str]) -> pl.DataFrame:
+    """:func:`team_deals_at_risk` cut from the org's open deals (:func:`org_open_deals`, measured on
+    the same as-of date): the same rows in the same order."""
+    return _named_at_risk(open_deals_among(org_deals, team["rep_id"].unique().to_list(), visible_reps), team)
+
+
+def _named_at_risk(deals: pl.DataFrame, team: pl.DataFrame) -> pl.DataFrame:
+    names = team.select("rep_id", "rep_name").unique("rep_id", keep="first", maintain_order=True)
     return (
         at_risk(deals)
         .join(names, left_on="owner_rep_id", right_on="rep_id", how="left", maintain_order="left")
@@ -399,6 +453,20 @@ def target_account_coverage(con: duckdb.DuckDBPyConnection, rep_id: str, visible
     """The rep's target accounts, uncovered ones (no touch in the 30 days up to ``today``) first."""
     return sql.run(con, "drill_target_accounts", rep_id=rep_id, visible_reps=list(visible_reps),
                    as_of=_after(today))
+
+
+def org_target_accounts(con: duckdb.DuckDBPyConnection, today: date) -> pl.DataFrame:
+    """:func:`target_account_coverage` of every rep of the org (``owner_rep_id`` says whose), each
+    rep's in its order: made once per data version and kept, what each rep's are cut from
+    (:func:`target_accounts_among`), instead of a scan of the activity history for each rep."""
+    return sql.run(con, "drill_org_target_accounts", as_of=_after(today))
+
+
+def target_accounts_among(org_targets: pl.DataFrame, rep_id: str, visible_reps: Sequence[str]) -> pl.DataFrame:
+    """:func:`target_account_coverage` cut from the org's (:func:`org_target_accounts`, measured on the
+    same as-of date): nothing when the viewer may not see the rep."""
+    mine = org_targets.filter(pl.col("owner_rep_id") == rep_id) if rep_id in visible_reps else org_targets.clear()
+    return mine.drop("owner_rep_id")
 
 
 def attainment_curve(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str],
@@ -541,11 +609,15 @@ def _on_cursor(cursor: duckdb.DuckDBPyConnection, work: Callable[..., T], *args:
 
 
 def rep_view(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence[str], period: Period,
-             today: date, *, figures: TeamFigures | None = None) -> RepView | None:
+             today: date, *, figures: TeamFigures | None = None, org_deals: pl.DataFrame | None = None,
+             org_targets: pl.DataFrame | None = None) -> RepView | None:
     """The rep page's data, or None when the viewer may not see the rep (or there is no such rep).
 
     ``figures`` are the period's figures of every visible rep (``Scorecard.team_figures``); without
-    them, they are computed here (``figures_for``). Once the profile has named the
+    them, they are computed here (``figures_for``). ``org_deals`` and ``org_targets``: the org's open
+    deals and target accounts measured on ``today`` (:func:`org_open_deals`,
+    :func:`org_target_accounts`), which the rep's are cut from; without them, the rep's are queried
+    (:func:`open_deals`, :func:`target_account_coverage`). Once the profile has named the
     rep, the page's four own queries do not depend on each other and run side by side, each on its
     own cursor: DuckDB spreads one scan over the cores only by row group, so the small queries and
     the scans of a few recent row groups leave a core idle that another query can use.
@@ -564,9 +636,16 @@ def rep_view(con: duckdb.DuckDBPyConnection, rep_id: str, visible_reps: Sequence
             # cursor, made here on the calling thread, is a second connection to the same database.
             return pool.submit(_on_cursor, con.cursor(), work, *args)
 
+        def done(value: pl.DataFrame) -> Future[pl.DataFrame]:
+            found: Future[pl.DataFrame] = Future()
+            found.set_result(value)
+            return found
+
         feed_job = submit(activity_feed, rep_id, visible, today)
-        deals_job = submit(open_deals, rep_id, visible, today)
-        targets_job = submit(target_account_coverage, rep_id, visible, today)
+        deals_job = (submit(open_deals, rep_id, visible, today) if org_deals is None
+                     else done(open_deals_among(org_deals, [rep_id], visible).drop("owner_rep_id")))
+        targets_job = (submit(target_account_coverage, rep_id, visible, today) if org_targets is None
+                       else done(target_accounts_among(org_targets, rep_id, visible)))
         won_job = submit(_won_by_day, rep_id, visible, period, today)
         feed, deals, targets, won = feed_job.result(), deals_job.result(), targets_job.result(), won_job.result()
     own = figures.of_rep(rep_id)

@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from scorecard import org
+from scorecard import drilldown, org
 from scorecard.access import AccessPolicy, Viewer, local_viewer, viewer_for_email
 from scorecard.api import ScoreCache, Scorecard, Shelf, reps_key, rubric_key
 from scorecard.calendar import Period
@@ -177,6 +177,27 @@ def card_for(who: Viewer) -> Scorecard:
     return Scorecard(store(), settings(), who, today=today(), rubric=_rubric_keeper(), cache=_SHARED_SCORES)
 
 
+def whole_org() -> Viewer:
+    """Everyone in the reps extract, once per data version: the viewer whose Scorecard reads the org's
+    shared results as they are, nothing filtered out. What is the same whoever looks is made with
+    it once and kept for each viewer's part (a leader's rows, a team's members)."""
+    return viewer_for(None, None)
+
+
+@functools.lru_cache(maxsize=256)
+def _visible(reps: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(reps)
+
+
+def _sees_whole_org(who: Viewer) -> bool:
+    everyone = whole_org().visible_reps
+    return who.visible_reps is everyone or _visible(who.visible_reps) == _visible(everyone)
+
+
+def _sees(who: Viewer, person_id: str) -> bool:
+    return person_id in _visible(who.visible_reps)
+
+
 def kept(what: str, who: Viewer | None, args: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """``compute()`` once per (what, data version, rubric, the viewer's reps, args); ``who`` None
     for what is the same for every viewer."""
@@ -292,25 +313,48 @@ class ScoredPeriod:
 
 
 def scored(who: Viewer, period: str | None) -> ScoredPeriod:
-    """The period (the quarter of the as-of date when None) scored for the viewer."""
+    """The period (the quarter of the as-of date when None) scored for the viewer: the whole org's
+    leaders, scored once per data version, kept for those the viewer may see (a leader's row is the
+    same whoever looks)."""
+    everyone = whole_org()
+
     def compute() -> ScoredPeriod:
-        card = card_for(who)
+        card = card_for(everyone)
         target = card.period(period)
         return ScoredPeriod(target, card.leaders(target), card.org_median(target), card.period_status(target))
 
-    return kept("scored", who, (period,), compute)
+    org_scored = kept("scored", everyone, (period,), compute)
+    if _sees_whole_org(who):
+        return org_scored
+
+    def mine() -> ScoredPeriod:
+        visible = pl.Series(list(who.visible_reps), dtype=pl.String).implode()
+        return ScoredPeriod(org_scored.period, org_scored.leaders.filter(pl.col("leader_id").is_in(visible)),
+                            org_scored.median, org_scored.status)
+
+    return kept("scored", who, (period,), mine)
+
+
+def _of_leader(what: str, who: Viewer, leader_id: str, args: tuple[Any, ...],
+               compute: Callable[[Scorecard], T]) -> T:
+    """``compute(card)`` of one leader, the same whoever looks: made once per data version for every
+    viewer who may see the leader, on the whole org's card (nothing filtered for a viewer); a
+    viewer who may not see the leader asks their own card, which says so (``KeyError``) as it always
+    did."""
+    if not _sees(who, leader_id):
+        return kept(what, who, (leader_id, *args), lambda: compute(card_for(who)))
+    return kept(f"{what}:leader", None, (leader_id, *args), lambda: compute(card_for(whole_org())))
 
 
 def explanation(who: Viewer, leader_id: str, period: str | None, score: str) -> pl.DataFrame:
     """``Scorecard.explain`` for one score; for the overall score, the metrics of the five CSO roles
     (the overall score is their mean, the SMART dimensions do not count in it)."""
-    def compute() -> pl.DataFrame:
-        card = card_for(who)
+    def compute(card: Scorecard) -> pl.DataFrame:
         if score != "overall":
             return card.explain(leader_id, period, score)
         return card.explain(leader_id, period, None).filter(pl.col("score").is_in(list(ROLES)))
 
-    return kept("explanation", who, (leader_id, period, score), compute)
+    return _of_leader("explanation", who, leader_id, (period, score), compute)
 
 
 def metric_rows(who: Viewer, leader_id: str, metric: str, period: str | None) -> pl.DataFrame:
@@ -321,29 +365,68 @@ def metric_rows(who: Viewer, leader_id: str, metric: str, period: str | None) ->
 
 def coaching_priorities(who: Viewer, leader_id: str, period: str | None) -> pl.DataFrame:
     """The three metrics whose improvement to target would raise the leader's overall score most."""
-    return kept("coaching_priorities", who, (leader_id, period),
-                lambda: card_for(who).coaching_priorities(leader_id, period))
+    return _of_leader("coaching_priorities", who, leader_id, (period,),
+                      lambda card: card.coaching_priorities(leader_id, period))
 
 
 def history(who: Viewer, leader_id: str) -> pl.DataFrame:
     """The leader's scores for the last eight quarters that have data, oldest first."""
-    return kept("history", who, (leader_id,), lambda: card_for(who).history(leader_id))
+    return _of_leader("history", who, leader_id, (), lambda card: card.history(leader_id))
 
 
 def leader_team(who: Viewer, leader_id: str, period: str | None) -> pl.DataFrame:
-    """The leader's team, one row per visible member, each figure as the score computes it."""
-    return kept("leader_team", who, (leader_id, period), lambda: card_for(who).leader_team(leader_id, period))
+    """The leader's team, one row per visible member, each figure as the score computes it: the
+    whole team's rows made once per data version, kept for the members the viewer may see."""
+    whole = kept("leader_team:whole", None, (leader_id, period),
+                 lambda: card_for(whole_org()).leader_team(leader_id, period))
+    if _sees_whole_org(who):
+        return whole
+
+    def mine() -> pl.DataFrame:
+        return whole.filter(pl.col("rep_id").is_in(pl.Series(list(who.visible_reps), dtype=pl.String).implode()))
+
+    return kept("leader_team", who, (leader_id, period), mine)
 
 
 def rep_view(who: Viewer, rep_id: str, period: str | None) -> RepView | None:
-    """One rep's live view, or None when the viewer may not see the rep."""
+    """One rep's live view (``Scorecard.rep_view``), or None when the viewer may not see the rep; the
+    rep's open deals and target accounts are cut from the org's (:func:`org_open_deals`,
+    :func:`org_target_accounts`)."""
     def compute() -> RepView | None:
-        try:
-            return card_for(who).rep_view(rep_id, period)
-        except KeyError:
-            return None
+        card = card_for(who)
+        deals, targets = org_open_deals(), org_target_accounts()
+        with store().reader() as con:  # held open, the readers the scoring opens reuse its database
+            figures = card.team_figures(period)
+            return drilldown.rep_view(con, rep_id, who.visible_reps, figures.period, card.today, figures=figures,
+                                      org_deals=deals, org_targets=targets)
 
     return kept("rep_view", who, (rep_id, period), compute)
+
+
+def org_open_deals() -> pl.DataFrame:
+    """Every deal of the org open on the as-of date, with its risk flags and reasons, most urgent
+    first (``drilldown.org_open_deals``): made once per data version for the whole org (one scan of
+    the activity history), what each viewer's deals at risk are cut from."""
+    as_of = today()
+
+    def compute() -> pl.DataFrame:
+        with store().reader() as con:
+            return drilldown.org_open_deals(con, as_of)
+
+    return cast(pl.DataFrame, _org_result(("open_deals", data_version(), as_of), _compute=compute))
+
+
+def org_target_accounts() -> pl.DataFrame:
+    """Every rep's target accounts with the rep's touches up to the as-of date
+    (``drilldown.org_target_accounts``): made once per data version for the whole org, what each Rep
+    page's are cut from."""
+    as_of = today()
+
+    def compute() -> pl.DataFrame:
+        with store().reader() as con:
+            return drilldown.org_target_accounts(con, as_of)
+
+    return cast(pl.DataFrame, _org_result(("target_accounts", data_version(), as_of), _compute=compute))
 
 
 def switched_off() -> pl.DataFrame:
@@ -417,11 +500,8 @@ def team_deals_at_risk(who: Viewer, leader_id: str, period: str | None) -> pl.Da
     """The deals at risk of everyone below the leader whom the viewer may see (the whole team, every
     level, as :func:`leader_team` lists it for the period), most urgent first, with their reasons in
     words (``drilldown.team_deals_at_risk``), measured on the as-of date."""
-    from scorecard import drilldown
-
     def compute() -> pl.DataFrame:
         team = leader_team(who, leader_id, period)
-        with store().reader() as con:
-            return drilldown.team_deals_at_risk(con, team, who.visible_reps, today())
+        return drilldown.team_deals_at_risk_among(org_open_deals(), team, who.visible_reps)
 
     return kept("team_deals_at_risk", who, (leader_id, period), compute)

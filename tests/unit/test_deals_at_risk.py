@@ -32,6 +32,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from scorecard import drilldown
 from scorecard.calendar import parse_period
@@ -209,3 +210,55 @@ def test_more_flags_break_a_tie_of_amount_and_close_date() -> None:
         "risk_count": [1, 3],
     })
     assert drilldown.most_urgent_first(deals)["opportunity_id"].to_list() == ["A2", "A1"]
+
+
+# -- the whole org's open deals, made once and cut for each viewer --------------------------------------------
+
+ORG_ORDER = ["D9", "D1", "D5", "D4", "D3", "D2", "D6", "D8"]
+"""Every open deal of the org, most urgent first: D9 (Xavier's, 900,000, stalled and slipped) before D1
+(10,000, the same two signs); then the three with one strong sign, the biggest first (D5), D4 before
+D3 by the nearer close date; then the three without, by amount. D10 closed in April."""
+
+
+def test_the_whole_orgs_open_deals_most_urgent_first(store: Store) -> None:
+    with store.reader() as con:
+        org = drilldown.org_open_deals(con, TODAY)
+    assert org["opportunity_id"].to_list() == ORG_ORDER
+    reasons = dict(zip(org["opportunity_id"], org["risk_reasons"], strict=True))
+    assert {deal: reasons[deal] for deal in REASONS} == REASONS
+    # created 1 March, never touched (80 days to 20 May), due 1 May, no next step, nobody met
+    assert reasons["D9"] == ("No activity in the 80 days since it was created, close date passed 19 days ago,"
+                             " no next step, no contact met")
+    assert reasons["D8"] == ""
+
+
+@pytest.mark.parametrize("view", [L_VIEW, ("L", "B"), ("X",), (*L_VIEW, "X"), ()])
+def test_a_teams_deals_cut_from_the_orgs_are_those_its_query_finds(store: Store, view: tuple[str, ...]) -> None:
+    with store.reader() as con:
+        org = drilldown.org_open_deals(con, TODAY)
+        team = drilldown.leader_team(con, "L", view, Q2, TODAY)
+        assert_frame_equal(drilldown.team_deals_at_risk_among(org, team, view),
+                           drilldown.team_deals_at_risk(con, team, view, TODAY))
+        for reps in (["A", "B", "C", "X"], ["B"], []):
+            assert_frame_equal(drilldown.open_deals_among(org, reps, view),
+                               drilldown.open_deals_of_reps(con, reps, view, TODAY))
+
+
+def test_the_teams_deals_cut_from_the_orgs_by_hand(store: Store) -> None:
+    with store.reader() as con:
+        org = drilldown.org_open_deals(con, TODAY)
+        team = drilldown.leader_team(con, "L", ("L", "B"), Q2, TODAY)
+    deals = drilldown.team_deals_at_risk_among(org, team, ("L", "B"))
+    assert deals.select("priority", "opportunity_id", "rep_name").rows() == [(1, "D4", "Bob Rep"), (2, "D3", "Bob Rep")]
+
+
+def test_the_rep_view_cut_from_the_orgs_lists_is_the_queried_one(store: Store) -> None:
+    with store.reader() as con:
+        org, targets = drilldown.org_open_deals(con, TODAY), drilldown.org_target_accounts(con, TODAY)
+        queried = drilldown.rep_view(con, "A", L_VIEW, Q2, TODAY)
+        cut = drilldown.rep_view(con, "A", L_VIEW, Q2, TODAY, org_deals=org, org_targets=targets)
+        hidden = drilldown.rep_view(con, "X", L_VIEW, Q2, TODAY, org_deals=org, org_targets=targets)
+    assert queried is not None and cut is not None and hidden is None
+    assert cut.deals["opportunity_id"].to_list() == ["D1", "D5", "D2"]
+    for part in ("deals", "target_accounts", "feed", "curve", "vs_team"):
+        assert_frame_equal(getattr(cut, part), getattr(queried, part))

@@ -409,3 +409,15 @@ def test_open_deals_of_several_reps_in_one_query(store: Store) -> None:
     # Ann's O4 (four flags) and O3 (one); Bob's only deal closed in May; Xavier is not in the view
     assert deals.select("owner_rep_id", "opportunity_id", "risk_count").rows() == [("A", "O4", 4), ("A", "O3", 1)]
     assert_frame_equal(deals.drop("owner_rep_id"), ann)
+
+
+def test_the_orgs_target_accounts_cut_for_a_rep_are_the_reps_own(store: Store) -> None:
+    with store.reader() as con:
+        org = drilldown.org_target_accounts(con, TODAY)
+        for rep in ("A", "B", "X", "V"):
+            for view in (L1_VIEW, ("A",), ("X", "V")):
+                assert_frame_equal(drilldown.target_accounts_among(org, rep, view),
+                                   drilldown.target_account_coverage(con, rep, view, TODAY))
+    ann = drilldown.target_accounts_among(org, "A", L1_VIEW)
+    assert ann["account_name"].to_list() == ["Initech", "Acme"]  # as test_target_accounts_uncovered_first
+    assert drilldown.target_accounts_among(org, "A", ("B",)).is_empty()  # a rep the viewer may not see
