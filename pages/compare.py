@@ -60,10 +60,10 @@ with bars_tab:
     st.caption("Points at the end of each bar (in the hover when the bars are thin). Click a bar to open that"
                " leader on that score's explanation.")
 with table_tab:
-    st.table(picker.in_words(side.score_table()), hide_index=True)
+    st.table(picker.in_words(side.score_table(), side), width=picker.TABLE_WIDTH)
     widgets.download_csv(side.scores, f"compare-scores-{side.period}.csv", key="download_compare_scores")
 
-links = st.columns(min(side.leaders.height, 6))
+links = st.columns(min(side.leaders.height, 4))  # four a row: a long name reads in full at 1366
 for n, (leader_id, name) in enumerate(side.names.items()):
     links[n % len(links)].page_link(state.script("leader"), label=f"Open {plain(name)}",
                                     icon=":material/arrow_forward:",
@@ -73,7 +73,8 @@ st.markdown("#### The metrics behind the scores")
 score = widgets.choose("Metrics of", ["all", *SCORES], "score", default="all",
                        format_func=lambda k: "Every score (where they differ most first)" if k == "all"
                        else SCORES[k])
-st.table(picker.in_words(side.metric_table(None if score in (None, "all") else score)), hide_index=True)
+st.table(picker.in_words(side.metric_table(None if score in (None, "all") else score), side),
+         width=picker.TABLE_WIDTH)
 st.caption("Each cell: the value, then the points it earns (0-100), or why it is not scored. Gap: the most"
            " points minus the fewest; Ahead: who has the most.")
 widgets.download_csv(side.metrics, f"compare-metrics-{side.period}.csv", key="download_compare_metrics")

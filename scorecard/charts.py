@@ -445,8 +445,8 @@ def comparison_heatmap(side: Comparison, *, font_size: int = 13, height: int | N
     grey cell that says "no data", never a zero; a thin one says "thin". A click on a cell selects it,
     with ``[leader_id, score]`` in ``customdata`` (:func:`selected_cell`).
 
-    The leaders' names head the columns level, on two lines when long, so a cohort of twelve still
-    reads at 1366 wide."""
+    The leaders' names head the columns level, on two lines when long (every one, a little smaller, for
+    a cohort of more than five), so a cohort of twelve still reads at 1366 wide."""
     names = side.names
     columns = [chart_text(n) for n in names.values()]
     labels = list(SCORES.values())
@@ -482,9 +482,11 @@ def comparison_heatmap(side: Comparison, *, font_size: int = 13, height: int | N
         fig.add_shape(type="line", xref="paper", x0=0, x1=1, y0=y, y1=y, line={"color": "#ffffff", "width": 8})
     fig.update_yaxes(range=[len(labels) - 0.5, -0.5], tickfont={"size": font_size}, showgrid=False, zeroline=False,
                      categoryorder="array", categoryarray=labels, automargin=True)
+    many = len(columns) > 6  # a cohort: every name on two lines, a little smaller, to stay level and apart
     fig.update_xaxes(range=[-0.5, len(columns) - 0.5], side="top", tickangle=0, showgrid=False, zeroline=False,
-                     tickfont={"size": font_size}, categoryorder="array", categoryarray=columns, automargin=True,
-                     tickvals=columns, ticktext=[_two_lines(c) if len(c) > 12 else c for c in columns], ticks="")
+                     tickfont={"size": max(10, font_size - 2) if many else font_size}, categoryorder="array",
+                     categoryarray=columns, automargin=True, tickvals=columns, ticks="",
+                     ticktext=[_two_lines(c) if many or len(c) > 12 else c for c in columns])
     return _layout(fig, height=height or 40 * len(labels) + 120, font_size=font_size,
                    margin={"l": 10, "r": 10, "t": 60, "b": 10}, clickmode="event+select", plot_bgcolor="#ffffff")
 

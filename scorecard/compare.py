@@ -187,7 +187,8 @@ class Comparison:
         ``score`` None: every metric, where the leaders differ most first (the gap between the most
         and the fewest points), metrics nobody could be scored on last. A score key: that score's
         metrics (for ``overall``, the five roles'), heaviest weight first, with their weight.
-        After the leaders: ``Gap (points)``, ``Ahead`` (who has the most points, when they differ),
+        After the leaders: ``Gap (points)``, ``Ahead`` (who has the most points, when they differ; beyond
+        three, "Ann, Bob and 4 more"),
         ``Counts in`` (the scores the metric counts in) and ``Note`` (why a metric is switched off, the
         same for everyone)."""
         if score is not None and score not in SCORES:
@@ -209,7 +210,7 @@ class Comparison:
             scored = {i: r["points"] for i, r in by_leader.items() if r["points"] is not None}
             gap = (max(scored.values()) - min(scored.values())) if len(scored) >= MIN_LEADERS else None
             top = max(scored.values()) if scored else None
-            ahead = ", ".join(names[i] for i in names if gap and scored.get(i) == top)
+            ahead = _ahead([names[i] for i in names if gap and scored.get(i) == top])
             off = [r["reason"] for r in rows.iter_rows(named=True) if r["status"] == "switched_off"]
             entry: dict[str, Any] = {"metric": metric, "Metric": first["metric_label"]}
             if score is not None:
@@ -370,6 +371,14 @@ def _score_words(row: Mapping[str, Any] | None) -> str:
     change = f" ({format.change(row['change'])})" if row["change"] is not None else ""
     text = f"{format.points(row['points'])}{change}"
     return f"{text} · thin coverage: {row['coverage']}" if row["status"] == "thin coverage" else text
+
+
+def _ahead(names: list[str]) -> str:
+    """Who has the most points: up to three names; more (a cohort where many reach 100) as the first
+    two and how many more, so the column stays narrow."""
+    if len(names) <= 3:
+        return ", ".join(names)
+    return f"{names[0]}, {names[1]} and {len(names) - 2} more"
 
 
 def _unique_names(leaders: pl.DataFrame) -> list[str]:

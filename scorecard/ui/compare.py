@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import polars as pl
 import streamlit as st
 
@@ -38,15 +39,18 @@ def comparison(who: Viewer, period: str | None, chosen: tuple[str, ...] | Cohort
     return cache.kept("comparison", who, (period, chosen), lambda: compare(cache.card_for(who), chosen, period))
 
 
-def in_words(table: pl.DataFrame) -> pl.DataFrame:
+def in_words(table: pl.DataFrame, side: Comparison) -> pd.DataFrame:
     """A table of :class:`Comparison` (``score_table``, ``metric_table``) as ``st.table`` shows it: every
     cell in words, so a long metric name or reason wraps inside its cell and reads in full at any width
-    (the grid of ``st.dataframe`` cuts it). Weights and gaps written as the pages write them, a missing
-    value as "–" (never "None"), the key column and a column empty for every row left out. ``st.table``
-    reads Markdown: every heading and cell is escaped (CRM text is data, never markup)."""
+    (the grid of ``st.dataframe`` cuts it). The first column (the metric, the score) is the table's
+    index, which stays in view when a cohort's many leaders make the table scroll sideways; a leader's
+    short cell ("12.3/month · 45 pts") keeps to one line. Weights and gaps written as the pages write
+    them, a missing value as "–" (never "None"), the key column and a column empty for every row left
+    out. ``st.table`` reads Markdown: every heading and cell is escaped (CRM text is data, never markup)."""
     shown = table.drop([c for c in ("metric",) if c in table.columns])
     shown = shown.drop([c for c in ("Weight", "Ahead", "Counts in", "Note")
                         if c in shown.columns and shown[c].null_count() == shown.height])
+    whole = {*side.names.values(), "Org median"}
     cells: dict[str, list[str]] = {}
     for column in shown.columns:
         values = shown[column].to_list()
@@ -56,8 +60,21 @@ def in_words(table: pl.DataFrame) -> pl.DataFrame:
             words = [format.points(v) for v in values]
         else:
             words = [format.MISSING if v is None or not str(v).strip() else str(v) for v in values]
+        if column in whole:
+            words = [w.replace(" ", NO_BREAK) if len(w) <= ONE_LINE else w for w in words]
         cells[plain(column)] = [plain(w) for w in words]
-    return pl.DataFrame(cells, schema={name: pl.String for name in cells})
+    frame = pd.DataFrame(cells)
+    return frame.set_index(frame.columns[0]) if len(frame.columns) else frame
+
+
+NO_BREAK = "\u00a0"
+ONE_LINE = 24
+"""A leader's cell of at most this many characters is kept on one line (a value and its points); a
+longer one (a reason) wraps."""
+TABLE_WIDTH = 10_000
+"""``st.table``'s width: wider than any page, so the table takes the page's width, and its index (the
+metric) stays in view when its columns do not fit (Streamlit keeps the index in view only in a table of
+a set width)."""
 
 
 def clicked_cell(widget: str, event: Any) -> tuple[str, str] | None:

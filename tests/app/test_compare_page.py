@@ -56,7 +56,7 @@ def _table_with(at: AppTest, column: str) -> pd.DataFrame:
     """The first ``st.table`` on the page with ``column``, as the reader reads it (its Markdown escapes
     removed)."""
     for element in at.table:
-        frame = element.value.rename(columns=unescaped)
+        frame = element.value.reset_index().rename(columns=unescaped)
         if column in frame.columns:
             return frame.map(unescaped)
     raise AssertionError(f"no table with a {column!r} column on the page")
@@ -104,7 +104,7 @@ def test_two_leaders_side_by_side(compare_page: RunApp, demo_db_path: Path) -> N
     gaps = [int(g) for g in metrics["Gap (points)"] if g != "–"]
     assert gaps == sorted(gaps, reverse=True)  # where they differ most first
     assert "–" in metrics["Gap (points)"].tolist()  # a metric neither leader is scored on has no gap...
-    cells = [str(c) for table in at.table for c in table.value.to_numpy().ravel()]
+    cells = [str(c) for table in at.table for c in table.value.reset_index().to_numpy().ravel()]
     assert "None" not in cells and "nan" not in cells  # ...and reads "–", never "None"
     assert [unescaped(link.label) for link in at.get("page_link")][-2:] == [f"Open {first}", f"Open {second}"]
     # a third leader picked: the URL follows, so the view can be shared

@@ -295,3 +295,10 @@ def test_comparison_heatmap_names_level_on_two_lines_and_missing_said() -> None:
     assert points.text[action][0] == "40 thin" and points.text[0][2] == "70"
     assert [list(c) for c in cells.customdata][:2] == [["L1", "overall"], ["L1", "company_leader"]]
     assert len(cells.customdata) == 2 * 11  # the median is not clickable
+
+
+def test_comparison_heatmap_of_a_cohort_puts_every_name_on_two_lines() -> None:
+    names = [f"Leader Number{n}" for n in range(7)]
+    fig = charts.comparison_heatmap(_side_by_side(names))  # type: ignore[arg-type]
+    assert list(fig.layout.xaxis.ticktext) == [f"Leader<br>Number{n}" for n in range(7)] + ["Org<br>median"]
+    assert fig.layout.xaxis.tickfont.size == 11

@@ -214,3 +214,10 @@ def test_compare_does_not_import_streamlit() -> None:
 
     code = "import sys; import scorecard.compare; sys.exit(1 if 'streamlit' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code], check=False, cwd=Path(__file__).parents[2]).returncode == 0
+
+
+def test_ahead_names_up_to_three_then_how_many_more() -> None:
+    from scorecard.compare import _ahead
+
+    assert _ahead(["Ann"]) == "Ann" and _ahead(["Ann", "Bob", "Cal"]) == "Ann, Bob, Cal"
+    assert _ahead(["Ann", "Bob", "Cal", "Dee", "Eve"]) == "Ann, Bob and 3 more"
