@@ -25,10 +25,12 @@ id are in the CSV: with them the table was wider than the page at 1366 px."""
 _WIDTHS = {"priority": 40, "rep_name": 110, "account_name": 150, "amount": 90, "close_date": 95,
            "risk_reasons": 270, "stage": 95}
 """Pixels: with a row's checkbox (35) they add up to 885, inside the page's 905 at 1366x768; a wider
-page shares what is left among them. The reasons wrap (:data:`ROW_HEIGHT`), so none is cut."""
+page shares what is left among them. Long reasons wrap (:func:`row_height`), so none is cut."""
 ROW_HEIGHT = 65
-"""Pixels a row: three lines, the most a deal's reasons take at 270 px (Streamlit wraps a table's text
-only in rows taller than 64 px)."""
+"""Pixels a row when some text needs more than a line: three lines, the most a deal's reasons take at
+270 px (Streamlit wraps a table's text only in rows taller than 64 px)."""
+_ONE_LINE = {"risk_reasons": 40, "account_name": 22}
+"""The characters that fit on one line of these columns at their width (14 px type)."""
 _CONFIG: dict[str, Any] = {
     "priority": st.column_config.NumberColumn("#", format="%d",
                                               help="1 is the most urgent: " + MOST_URGENT_FIRST),
@@ -55,6 +57,14 @@ def summary(deals: pl.DataFrame, open_deals: int | None = None) -> str:
     return f"{counted} {'is' if n == 1 else 'are'} at risk; {strong_ones}."
 
 
+def row_height(deals: pl.DataFrame) -> int | None:
+    """:data:`ROW_HEIGHT` when a deal's reasons or account need more than a line, else None (Streamlit's
+    one-line rows: a short list stays compact)."""
+    longest = deals.select(pl.col(c).str.len_chars().max() for c in _ONE_LINE if c in deals.columns)
+    too_long = any((longest[c][0] or 0) > limit for c, limit in _ONE_LINE.items() if c in longest.columns)
+    return ROW_HEIGHT if too_long else None
+
+
 def section(deals: pl.DataFrame, key: str, file_name: str, *, who: Viewer, kept_as: tuple[Any, ...],
             scope: str = "", open_deals: int | None = None, select: bool = False) -> str | None:
     """Draw the deals at risk (``drilldown.at_risk`` or ``team_deals_at_risk``: ranked, with their
@@ -77,12 +87,12 @@ def section(deals: pl.DataFrame, key: str, file_name: str, *, who: Viewer, kept_
     top = cache.kept(f"{key}_top", who, kept_as, lambda: deals.head(DEALS_AT_RISK_SHOWN))
     rest = cache.kept(f"{key}_rest", who, kept_as, lambda: deals.slice(DEALS_AT_RISK_SHOWN))
     chosen = widgets.table(top, f"{key}_top", order=order, config=_CONFIG, select=select, widths=_WIDTHS,
-                           row_height=ROW_HEIGHT, height="content")  # the most urgent ones, all in sight
+                           row_height=row_height(top), height="content")  # the most urgent ones, all in sight
     picked = None
     if rest.height:
         with st.expander(f"The other {format.count(rest.height)} deals at risk"):
             picked = widgets.table(rest, f"{key}_rest", order=order, config=_CONFIG, select=select,
-                                   widths=_WIDTHS, row_height=ROW_HEIGHT)
+                                   widths=_WIDTHS, row_height=row_height(rest))
     every_one = cache.kept(f"{key}_csv", who, kept_as, lambda: export.csv_bytes(deals))
     widgets.download_csv(every_one, file_name, key=f"download_{key}", label="Download every deal at risk (CSV)")
     if not select:

@@ -447,3 +447,16 @@ def test_the_deals_at_risk_fit_the_page_at_1366_and_a_warm_run_converts_no_table
     at.run()  # the same view again: every table the page shows was kept
     _no_exception(at)
     assert converted == []
+
+
+def test_deals_at_risk_rows_grow_only_when_a_reason_or_account_needs_a_second_line() -> None:
+    import polars as pl
+
+    from scorecard.ui.risk import ROW_HEIGHT, row_height
+
+    short = pl.DataFrame({"account_name": ["Vandelay SA 13"], "risk_reasons": ["No next step"]})
+    assert row_height(short) is None  # one line each: Streamlit's compact rows
+    reasons = "No activity for 52 days, close date is today, still open"  # 56 characters: two lines
+    assert row_height(short.with_columns(pl.lit(reasons).alias("risk_reasons"))) == ROW_HEIGHT
+    account = "Cyberdyne Holdings 2692"  # 23 characters: one more than its column holds
+    assert row_height(short.with_columns(pl.lit(account).alias("account_name"))) == ROW_HEIGHT

@@ -165,6 +165,16 @@ def test_unknown_ids_say_so_and_the_scorecard_has_one_address(running_app: Runni
     wait_until_rendered(page, "Leader")
     assert _subheading(page) == "Farid Ueda"
 
+    page.goto(running_app.url + "/leader")  # the Leader page from the navigation: asks whom to show
+    wait_until_rendered(page, "Leader")
+    assert "Pick a leader from the list." in page.inner_text("body")
+    assert chosen(page, "Leader") == ""
+    assert page.locator("[data-testid='stMetric']").count() == 0
+    choose_option(page, "Leader", "Farid Ueda (U0005)")  # the pick is the address
+    wait_for_path(page, "/leader?leader=U0005")
+    wait_until_rendered(page, "Leader")
+    assert _subheading(page) == "Farid Ueda"
+
     page.goto(running_app.url + "/rep?rep=NOPE")
     wait_until_rendered(page, "Rep")
     body = page.inner_text("body").replace("\u2060", "")

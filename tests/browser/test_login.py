@@ -148,6 +148,11 @@ def test_a_leader_sees_only_their_subtree_on_every_page(hosted: Hosted, browser:
         page.wait_for_timeout(1500)
         _shows_none_of(page, org.outsiders)
     # the leader page said U0002 (his director) is not in his part of the organisation, and showed no one
+
+    page.goto(hosted.app.url + "/leader")  # from the navigation: the only leader he may see is himself
+    wait_for_text(page, "Why this score")
+    assert page.locator("[data-testid='stHeading']").filter(has_text="Farid Ueda").count() >= 1
+    assert "Pick a leader" not in read(page)
     page.goto(hosted.app.url + "/org_overview")
     wait_for_text(page, "Load history")
     assert "shown to sales ops and executives" in read(page)
