@@ -205,7 +205,29 @@ class Scorecard:
 
     def _data_facts(self, con: duckdb.DuckDBPyConnection, version: int) -> DataFacts:
         """What the data holds (rows, filled columns, span, product lines), once per data version."""
-        return self._shared.remember("facts", (version, "data"), lambda: data_facts(con, data_as_of(con)))
+        return self._shared.remember("facts", (version, "data"), lambda: self._kept_data_facts(con))
+
+    def _kept_data_facts(self, con: duckdb.DuckDBPyConnection) -> DataFacts:
+        """What the data holds, kept on disk with the scores (finding which columns are filled reads
+        every table: seconds on a large org, for every fresh process)."""
+        identity = self.store.data_identity(con)
+        kept = self.score_files.read(identity, "facts", (), ["presence", "span", "lines"])
+        if kept is not None:
+            span = kept["span"].row(0, named=True)
+            return DataFacts(dict(zip(kept["presence"]["column"].to_list(), kept["presence"]["rows"].to_list(),
+                                      strict=True)),
+                             span["first_day"], span["as_of"], span["hires_inside"],
+                             tuple(kept["lines"]["product_line"].to_list()))
+        facts = data_facts(con, data_as_of(con))
+        self.score_files.write(identity, "facts", (), {
+            "presence": pl.DataFrame({"column": list(facts.presence), "rows": list(facts.presence.values())},
+                                     schema={"column": pl.String, "rows": pl.Int64}),
+            "span": pl.DataFrame({"first_day": [facts.first_day], "as_of": [facts.as_of],
+                                  "hires_inside": [facts.hires_inside]},
+                                 schema={"first_day": pl.Date, "as_of": pl.Date, "hires_inside": pl.Int64}),
+            "lines": pl.DataFrame({"product_line": list(facts.product_lines)}, schema={"product_line": pl.String}),
+        })
+        return facts
 
     @property
     def rubric(self) -> Rubric:

@@ -68,9 +68,12 @@ def test_hand_computed_scores_read_back_identical_from_the_kept_files(
     identity = org.data_identity()
     assert identity.endswith("-load1")
     kept = tmp_path_entries(org.path.parent / "scores" / "org.duckdb" / identity)
-    assert sorted(e.split("-")[0] for e in kept) == ["figures", "reps", "scored"]
+    assert sorted(e.split("-")[0] for e in kept) == ["facts", "figures", "reps", "scored"]
 
     again = _card(org.path)  # another process: nothing in memory
+    monkeypatch.setattr(api, "data_facts", lambda *a, **k: pytest.fail("what the data holds is kept"))
+    assert again.data_as_of() == first.data_as_of()
+    assert again.product_lines() == first.product_lines()
     read = again.scored(Q1)
     assert calls == ["leaders", "reps"], "read from the kept files, not scored again"
     for name in ("leaders", "assessed", "scores", "coverage"):
