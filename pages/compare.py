@@ -60,7 +60,7 @@ with bars_tab:
     st.caption("Points at the end of each bar (in the hover when the bars are thin). Click a bar to open that"
                " leader on that score's explanation.")
 with table_tab:
-    st.table(picker.in_words(side.score_table(), side), width=picker.TABLE_WIDTH)
+    st.table(picker.in_words(side.score_table(), side), width=picker.table_width(side))
     widgets.download_csv(side.scores, f"compare-scores-{side.period}.csv", key="download_compare_scores")
 
 links = st.columns(min(side.leaders.height, 4))  # four a row: a long name reads in full at 1366
@@ -74,7 +74,7 @@ score = widgets.choose("Metrics of", ["all", *SCORES], "score", default="all",
                        format_func=lambda k: "Every score (where they differ most first)" if k == "all"
                        else SCORES[k])
 st.table(picker.in_words(side.metric_table(None if score in (None, "all") else score), side),
-         width=picker.TABLE_WIDTH)
+         width=picker.table_width(side))
 st.caption("Each cell: the value, then the points it earns (0-100), or why it is not scored. Gap: the most"
            " points minus the fewest; Ahead: who has the most.")
 widgets.download_csv(side.metrics, f"compare-metrics-{side.period}.csv", key="download_compare_metrics")

@@ -426,8 +426,10 @@ def org_sunburst(people: pl.DataFrame) -> go.Figure:
 
 # -- leaders side by side (the Compare page, ``scorecard.compare``) --------------------------------------
 
-LEADER_COLOURS = ["#2563eb", "#ea580c", "#059669", "#9333ea", "#db2777", "#0891b2", "#65a30d", "#b45309"]
-"""One colour per leader compared (a cohort larger than this reuses them in turn)."""
+LEADER_COLOURS = ["#2563eb", "#ea580c", "#059669", "#9333ea", "#db2777", "#0891b2", "#65a30d", "#b45309",
+                  "#475569", "#be123c", "#4f46e5", "#a16207"]
+"""One colour per leader compared, twelve (the largest cohort of first-line leaders of the demo org; a
+larger cohort reuses them in turn)."""
 MISSING_FILL = "#e5e7eb"
 """A score without enough data: grey, with the words "no data", never a zero."""
 _SCORE_GROUPS = (0.5, 5.5)

@@ -12,7 +12,7 @@ nothing: an id the viewer cannot see stays in the URL and is said until the choi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import polars as pl
@@ -71,10 +71,16 @@ NO_BREAK = "\u00a0"
 ONE_LINE = 24
 """A leader's cell of at most this many characters is kept on one line (a value and its points); a
 longer one (a reason) wraps."""
-TABLE_WIDTH = 10_000
-"""``st.table``'s width: wider than any page, so the table takes the page's width, and its index (the
-metric) stays in view when its columns do not fit (Streamlit keeps the index in view only in a table of
-a set width)."""
+WIDE = 10_000
+"""``st.table``'s width for a cohort of more than five: wider than any page, so the table takes the
+page's width and its index (the metric) stays in view when its columns scroll sideways (Streamlit keeps
+the index in view only in a table of a set width, whose cells then wrap no more)."""
+
+
+def table_width(side: Comparison) -> int | Literal["stretch"]:
+    """How wide ``st.table`` draws the comparison's tables: the page's width, where up to five leaders'
+    cells wrap to fit it; for a larger cohort, :data:`WIDE`."""
+    return "stretch" if len(side.names) <= MAX_LEADERS else WIDE
 
 
 def clicked_cell(widget: str, event: Any) -> tuple[str, str] | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import polars as pl
 import pytest
 from streamlit.elements.plotly_chart import PlotlySelectionState, PlotlyState
 from streamlit.testing.v1 import AppTest
@@ -256,3 +257,30 @@ def test_a_click_on_a_cell_opens_the_leader_on_that_score(compare_page: RunApp, 
     _no_exception(at)
     assert dict(at.query_params) == {"leader": "U0006", "score": "teams", "period": "2026Q3"}
     assert [t.value for t in at.title] != ["Compare leaders"]
+
+
+def test_the_tables_in_words_escaped_whole_and_as_wide_as_they_need() -> None:
+    from scorecard.compare import METRIC_COLUMNS, SCORE_COLUMNS, Comparison
+    from scorecard.ui import compare as picker
+
+    def side(names: list[str]) -> Comparison:
+        return Comparison(period="2026Q1", leaders=pl.DataFrame({"leader_id": [f"L{n}" for n in range(len(names))],
+                                                                 "leader_name": names}),
+                          scores=pl.DataFrame(schema=SCORE_COLUMNS), metrics=pl.DataFrame(schema=METRIC_COLUMNS),
+                          weights=pl.DataFrame(schema={"score": pl.String, "metric": pl.String, "weight": pl.Float64}))
+
+    two = side(["Ann *Lee*", "Bob"])
+    table = pl.DataFrame({"metric": ["win_rate", "ramp_time"], "Metric": ["Win rate", "Ramp time"],
+                          "Weight": [3.0, None],
+                          "Ann *Lee*": ["36% · 100 pts", "not enough data: 0 reps ramped (min 2)"],
+                          "Bob": ["$38,754 · 64 pts", None], "Gap (points)": [64.4, None], "Ahead": ["Ann *Lee*", None],
+                          "Counts in": ["Company leader", "Organization architect"], "Note": [None, None]})
+    shown = picker.in_words(table, two)
+    assert shown.index.name == "Metric" and shown.index.tolist() == ["Win rate", "Ramp time"]
+    assert shown.columns.tolist() == ["Weight", "Ann \\*Lee\\*", "Bob", "Gap \\(points\\)", "Ahead", "Counts in"]
+    nbsp = "\u00a0"
+    assert shown["Bob"].tolist() == [f"\\$38\\,754{nbsp}·{nbsp}64{nbsp}pts", "–"]  # one line, no LaTeX, no "None"
+    assert unescaped(shown["Ann \\*Lee\\*"].tolist()[1]) == "not enough data: 0 reps ramped (min 2)"  # wraps
+    assert shown["Weight"].tolist() == ["3", "–"] and shown["Gap \\(points\\)"].tolist() == ["64", "–"]
+    assert picker.table_width(two) == "stretch"  # cells wrap to the page's width
+    assert picker.table_width(side([f"Leader {n}" for n in range(6)])) == picker.WIDE  # scrolls, metric in view
