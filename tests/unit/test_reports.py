@@ -68,6 +68,10 @@ def test_board_pack_has_a_page_per_leader_and_the_as_of_date_on_every_page(card:
     assert re.search(r"Liz Lead 50 \+21 100", first)
     assert re.search(r"Lee Leader 0 -29 0", first)
     assert len(text) == 1 + 1 + 1 + 3 + 2  # summary, heatmap, ranking, a page per leader, methodology
+    # the heatmap shows the change of the overall score beside it, as the Scorecard page does
+    assert "vs last quarter" in text[1]
+    # the change cells, top to bottom in the ranking's order: Liz +21, Vera -2, Lee -29
+    assert "+21 -2 -29" in text[1]
     lee_page = next(page for page in text if "Lee Leader (L1)" in page)
     assert "Quota attainment" in lee_page and "0.00x" in lee_page
     assert "How the scores are made" in text[-2]
