@@ -284,3 +284,14 @@ def test_the_tables_in_words_escaped_whole_and_as_wide_as_they_need() -> None:
     assert shown["Weight"].tolist() == ["3", "–"] and shown["Gap \\(points\\)"].tolist() == ["64", "–"]
     assert picker.table_width(two) == "stretch"  # cells wrap to the page's width
     assert picker.table_width(side([f"Leader {n}" for n in range(6)])) == picker.WIDE  # scrolls, metric in view
+
+
+def test_without_the_optional_extracts_the_switched_off_metrics_say_why(compare_page: RunApp,
+                                                                        core_only_db: Path) -> None:
+    at = compare_page(core_only_db, {"cohort": "all"})
+    _no_exception(at)
+    assert _mode(at).value == "cohort" and len(_compared(at)) >= 2
+    metrics = _table_with(at, "Note")
+    coaching = metrics[metrics["Metric"] == "Coaching coverage"].iloc[0]
+    assert coaching["Note"] == "switched off: the coaching extract is missing or empty; load it to switch it on"
+    assert {coaching[name].replace("\u00a0", " ") for name in _compared(at)} == {"switched off"}
