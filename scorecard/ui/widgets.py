@@ -194,13 +194,16 @@ def table(frame: pl.DataFrame, key: str, *, order: list[str] | None = None,
 
 def download_csv(frame: pl.DataFrame | bytes, file_name: str, key: str, label: str = "Download as CSV") -> None:
     """A download button for ``frame`` as CSV, every formula-looking cell neutralised
-    (``scorecard.export``), or for the CSV already made of it (``export.csv_bytes``, kept by
-    ``cache.kept``). The tables' own export is switched off (``client.disableDataExport``)
-    because it writes cells as they are."""
+    (``scorecard.export``), or for the CSV already made of it (``export.csv_bytes``). The file is
+    made when the button is pressed (Streamlit calls the function it is given then), never on a page
+    run, and holds the rows of ``frame`` as this run has them: the viewer's. The tables' own export
+    is switched off (``client.disableDataExport``) because it writes cells as they are."""
     from scorecard.export import csv_bytes
 
-    data = frame if isinstance(frame, bytes) else csv_bytes(frame)
-    st.download_button(label, data=data, file_name=file_name, mime="text/csv", key=key,
+    def made() -> bytes:
+        return frame if isinstance(frame, bytes) else csv_bytes(frame)
+
+    st.download_button(label, data=made, file_name=file_name, mime="text/csv", key=key,
                        icon=":material/download:", on_click="ignore")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import scorecard.export
 from tests.app.conftest import RunApp, frame_with, logged_in, texts, unescaped
 
 LEADER = "U0005"  # Farid Ueda, a first-line manager with nine reps
@@ -42,19 +41,35 @@ def _people(db: Path) -> tuple[str, set[str], set[str]]:
     return email, team, everyone - team
 
 
+class Downloads:
+    """The CSV files the pages offer (``widgets.download_csv``), each made as pressing its button makes
+    it: Streamlit keeps the function it was given and calls it on the press, not during the run."""
+
+    def __init__(self) -> None:
+        self.offered: list[Callable[[], Any]] = []
+
+    def files(self) -> list[bytes]:
+        """Every CSV offered so far, in order, as a viewer pressing each button would get it."""
+        made = [make() for make in self.offered]
+        return [data if isinstance(data, bytes) else str(data).encode("utf-8") for data in made]
+
+
 @pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bytes]]:
-    """Every file the page offers for download (what ``widgets.download_csv`` writes)."""
-    written: list[bytes] = []
-    original = scorecard.export.csv_bytes
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Downloads:
+    """Every CSV file the pages offer for download, kept to be made as a press makes it."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
 
-    def record(frame: Any) -> bytes:
-        data = original(frame)
-        written.append(data)
-        return data
+    offered = Downloads()
+    add_deferred = MediaFileManager.add_deferred
 
-    monkeypatch.setattr(scorecard.export, "csv_bytes", record)
-    yield written
+    def record(self: MediaFileManager, data_callable: Callable[[], Any], mimetype: str | None, coordinates: str,
+               file_name: str | None = None, **kwargs: Any) -> str:
+        if mimetype == "text/csv":
+            offered.offered.append(data_callable)
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return offered
 
 
 def everything_shown(at: AppTest, files: list[bytes]) -> str:
@@ -193,12 +208,15 @@ def test_the_leader_page_without_a_leader_shows_the_only_leader_the_viewer_may_s
 
 
 @pytest.mark.parametrize(("page", "params"), SURFACES)
-def test_a_leader_sees_no_other_teams_names(run_app: RunApp, hosted_db: Path, downloads: list[bytes],
+def test_a_leader_sees_no_other_teams_names(run_app: RunApp, hosted_db: Path, downloads: Downloads,
                                             page: str, params: dict[str, str]) -> None:
     email, team, outsiders = _people(hosted_db)
     at = run_app(hosted_db, page, params=params, user=logged_in(email))
     _no_exception(at)
-    shown = everything_shown(at, downloads)
+    if page in ("pages/scorecard_page.py", "pages/leader.py") and "tv" not in params \
+            and params.get("leader", LEADER) == LEADER:  # his own view: its rows offered as CSV, pressed below
+        assert downloads.offered
+    shown = everything_shown(at, downloads.files())
     leaked = sorted(name for name in outsiders if name in shown)
     assert leaked == []
     if page not in ("pages/methodology.py", "pages/data_quality.py"):  # those two name rows by id only
@@ -321,7 +339,7 @@ def hostile_db(demo_db_path: Path, tmp_path: Path) -> Path:
 
 
 def test_a_hostile_name_is_shown_as_typed_never_rendered(run_app: RunApp, hostile_db: Path,
-                                                          downloads: list[bytes]) -> None:
+                                                          downloads: Downloads) -> None:
     at = run_app(hostile_db, "pages/leader.py", params={"leader": LEADER, "metric": "quota_attainment"})
     _no_exception(at)
     heading = at.subheader[0].value
@@ -343,16 +361,16 @@ def test_a_hostile_name_is_shown_as_typed_never_rendered(run_app: RunApp, hostil
         assert "](" not in link.value
 
 
-def test_downloads_neutralise_formula_cells(run_app: RunApp, hostile_db: Path, downloads: list[bytes]) -> None:
+def test_downloads_neutralise_formula_cells(run_app: RunApp, hostile_db: Path, downloads: Downloads) -> None:
     import csv
     import io
 
     at = run_app(hostile_db, "pages/scorecard_page.py")
     _no_exception(at)
-    ranking = list(csv.DictReader(io.StringIO(downloads[-1].decode("utf-8-sig"))))
+    ranking = list(csv.DictReader(io.StringIO(downloads.files()[-1].decode("utf-8-sig"))))
     row = next(r for r in ranking if r["leader_id"] == LEADER)
     assert row["leader_name"] == "'" + HOSTILE
     rep = run_app(hostile_db, "pages/rep.py", params={"rep": "U0017"})
     _no_exception(rep)
-    deals = list(csv.DictReader(io.StringIO(downloads[-1].decode("utf-8-sig"))))
+    deals = list(csv.DictReader(io.StringIO(downloads.files()[-1].decode("utf-8-sig"))))
     assert deals and {r["next_step"] for r in deals} == {"'-0+cmd|\"/c calc\"!A1"}

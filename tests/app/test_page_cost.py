@@ -3,6 +3,8 @@ drawn again and no table converted again while nothing changed, and a change see
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -159,3 +161,41 @@ def test_a_table_kept_is_converted_once_and_sent_as_before() -> None:
     gone = (id(frame), "USD")
     del frame, again, table
     assert gone not in tables._SHOWN and (id(copy), "USD") in tables._SHOWN  # a frame gone takes its table
+
+
+def test_a_page_run_makes_no_csv_until_a_download_is_pressed(run_app: RunApp, demo_db_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    import scorecard.export
+
+    made: list[bytes] = []
+    csv_bytes = scorecard.export.csv_bytes
+
+    def counted(frame: pl.DataFrame) -> bytes:
+        made.append(csv_bytes(frame))
+        return made[-1]
+
+    offered: dict[str, Any] = {}
+    add_deferred = MediaFileManager.add_deferred
+
+    def record(self: MediaFileManager, data_callable: Any, mimetype: str | None, coordinates: str,
+               file_name: str | None = None, **kwargs: Any) -> str:
+        if mimetype == "text/csv":
+            offered[str(file_name)] = data_callable
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(scorecard.export, "csv_bytes", counted)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    at = run_app(demo_db_path, page="pages/leader.py", params={"leader": "U0005"})
+    assert not at.exception
+    first = len(made)  # what a page keeps made once per data version, if anything
+    at.run()
+    assert not at.exception
+    assert len(made) == first  # a returning viewer's run makes no CSV
+    team_csv = next(make for name, make in offered.items() if "-team-" in name)
+    pressed = team_csv()  # the press: the file is made now, from the rows the run showed
+    assert len(made) == first + 1 and made[-1] == pressed
+    names = {row["rep_name"] for row in csv.DictReader(io.StringIO(pressed.decode("utf-8-sig")))}
+    team = next(d.value for d in at.dataframe if "manager_name" in d.value.columns)  # the team table
+    assert names and names == set(team["rep_name"])
