@@ -29,8 +29,10 @@ import base64
 import contextlib
 import io
 import json
+import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -288,7 +290,11 @@ class ChartRenderer:
         if not loop.is_running():
             loop.close()
         if folder is not None:
-            folder.cleanup()
+            try:
+                folder.cleanup()
+            except OSError:  # Chromium still writing its profile as it exits (a loaded machine)
+                time.sleep(0.5)
+                shutil.rmtree(folder.name, ignore_errors=True)
 
 
 _shared: ChartRenderer | None = None

@@ -174,3 +174,25 @@ def test_a_load_scores_the_recent_quarters_for_every_reader_after_it(
     card.history("M1")
     card.rep_metric_values()
     assert calls == [], "every quarter a pack reads was scored by the load"
+
+
+def test_the_ingest_command_scores_ahead_unless_asked_not_to(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from scorecard.cli import main
+
+    reps = tmp_path / "reps.csv"
+    reps.write_text("rep_id,rep_name,manager_id\nM,Mia,\nA,Ann,M\n", encoding="utf-8")
+    deals = tmp_path / "opportunities.csv"
+    deals.write_text("opportunity_id,owner_rep_id,created_date,close_date,stage,is_closed,is_won,amount\n"
+                     "O1,A,2023-11-02,2023-12-20,Won,true,true,5\n", encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+    assert main(["ingest", "--db", str(db), "--no-score", str(reps), str(deals)]) == 0
+    out = capsys.readouterr().out
+    assert "ACCEPTED as load 1" in out and "Scored" not in out
+    assert not (tmp_path / "scores").exists()
+    # the data is as of 20 Dec 2023 (the won deal's close) and starts in 2023Q4: one quarter to score
+    assert main(["ingest", "--db", str(db), str(reps), str(deals)]) == 0
+    out = capsys.readouterr().out
+    assert "ACCEPTED as load 2" in out
+    assert "Scored the whole org ahead for the pages and packs: 2023Q4, in " in out
+    assert ScoreFiles(tmp_path / "scores", db).identities() == [Store(db).data_identity()]
