@@ -2,8 +2,9 @@
 kept as full-page screenshots in tests/artifacts/screens/<page>-<w>x<h>.png to be looked at.
 
 Each page, and each of its tabs, must draw its heading, no error, no word "None" and no raw code
-(``c_level``, ``best_case``, ``not_enough_data``) in its text or its charts. Tables are drawn on a
-canvas, out of the browser's reach: their cells are checked by the pages' AppTests (tests/app).
+(``c_level``, ``best_case``, ``not_enough_data``) in its text or its charts, and no headline figure's
+label cut short. Tables are drawn on a canvas, out of the browser's reach: their cells are checked by
+the pages' AppTests (tests/app).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ ALL_TEXT = """() => {
     for (const t of document.querySelectorAll('.js-plotly-plot svg text')) parts.push(t.textContent);
     return parts.join('\\n');
 }"""
+
+CUT_LABELS = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"] *')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
+"""The headline figures' labels that do not fit their column (cut with an ellipsis)."""
 
 SCROLLER = """() => {
     const main = document.querySelector('[data-testid="stMain"]') || document.scrollingElement;
@@ -119,13 +124,15 @@ def test_every_page_at_both_sizes(cro_app: RunningApp, browser: Any, name: str, 
 
 
 def _says_nothing_wrong(page: Any) -> None:
-    """No error, no "Page not found", no word "None" and no raw code in the page's text or charts."""
+    """No error, no "Page not found", no word "None" and no raw code in the page's text or charts, no
+    headline figure's label cut."""
     errors = page.locator("[data-testid='stException'], [data-testid='stAlertContentError']")
     assert errors.count() == 0, errors.first.inner_text()
     text = str(page.evaluate(ALL_TEXT)).replace("\u2060", "")
     assert "Page not found" not in text
     assert not NONE.search(text), _around(text, NONE)
     assert not RAW_CODES.search(text), _around(text, RAW_CODES)
+    assert page.evaluate(CUT_LABELS) == []  # every label reads in full
 
 
 def _around(text: str, pattern: re.Pattern[str]) -> str:
