@@ -145,16 +145,57 @@ def save_product_lines(who: Viewer, strategic: list[str], bundles: list[str]) ->
 
 # -- the one cache -------------------------------------------------------------------------------
 
-@st.cache_resource(show_spinner=False, max_entries=48)
-def _org_result(key: tuple[Any, ...], _compute: Callable[[], Any]) -> Any:
-    """The whole org's results (``ScoreCache``'s shelves): few, large, and shared by every viewer."""
-    return _compute()
+@dataclass(frozen=True, eq=False)
+class _Entry:
+    """A result as Streamlit's cache keeps it, with its key and the index it is listed in."""
+
+    key: tuple[Any, ...]
+    value: Any
+    index: dict[tuple[Any, ...], _Entry]
 
 
-@st.cache_resource(show_spinner=False, max_entries=512)
-def _viewer_result(key: tuple[Any, ...], _compute: Callable[[], Any]) -> Any:
+_ORG_INDEX: dict[tuple[Any, ...], _Entry] = {}
+_VIEWER_INDEX: dict[tuple[Any, ...], _Entry] = {}
+"""The entries of each of Streamlit's caches below, by key: a page run finds a kept result with one
+dictionary lookup instead of Streamlit's hashing of the key (about 0.2 ms, twenty-odd times a
+Leader page). Streamlit's cache stays the owner: an entry it lets go (evicted, or every cache
+cleared) leaves its index with it (``_let_go``), and a key not listed asks Streamlit's cache, which
+computes a missing result once however many sessions ask at the same time."""
+
+
+def _let_go(entry: _Entry) -> None:
+    if entry.index.get(entry.key) is entry:
+        entry.index.pop(entry.key, None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=48, on_release=_let_go)
+def _org_entry(key: tuple[Any, ...], _compute: Callable[[], Any]) -> _Entry:
+    """The whole org's results (``ScoreCache``'s shelves, the org's open deals...): few, large, and
+    shared by every viewer."""
+    return _Entry(key, _compute(), _ORG_INDEX)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512, on_release=_let_go)
+def _viewer_entry(key: tuple[Any, ...], _compute: Callable[[], Any]) -> _Entry:
     """What viewers see: one entry per (what, data version, rubric, visible reps, arguments)."""
-    return _compute()
+    return _Entry(key, _compute(), _VIEWER_INDEX)
+
+
+def _looked_up(index: dict[tuple[Any, ...], _Entry], cached: Callable[..., _Entry], key: tuple[Any, ...],
+               compute: Callable[[], Any]) -> Any:
+    found = index.get(key)
+    if found is None:
+        found = cached(key, _compute=compute)
+        index[key] = found
+    return found.value
+
+
+def _org_result(key: tuple[Any, ...], _compute: Callable[[], Any]) -> Any:
+    return _looked_up(_ORG_INDEX, _org_entry, key, _compute)
+
+
+def _viewer_result(key: tuple[Any, ...], _compute: Callable[[], Any]) -> Any:
+    return _looked_up(_VIEWER_INDEX, _viewer_entry, key, _compute)
 
 
 class _SharedScores(ScoreCache):
