@@ -158,7 +158,8 @@ class Scorecard:
         self.rubric_keeper = rubric or RubricKeeper.for_settings(settings)
         self._shared = cache or ScoreCache()
         self._cache = self._shared.scored  # the whole org's scores, per period
-        self.score_files = ScoreFiles(settings.resolved_score_cache_dir(store.path), store.path)
+        self.score_files = ScoreFiles(settings.resolved_score_cache_dir(store.path), store.path,
+                                      keep=settings.keep_scores)
         """The whole org's scores kept on disk for every process reading this data (``scorecard.score_files``)."""
 
     @classmethod

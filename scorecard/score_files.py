@@ -76,8 +76,10 @@ def _safe(text: str) -> str:
 class ScoreFiles:
     """The kept scores of one database (see the module's text)."""
 
-    def __init__(self, folder: Path, database: Path) -> None:
+    def __init__(self, folder: Path, database: Path, *, keep: bool = True) -> None:
         self.folder = Path(folder) / _safe(Path(database).name)
+        self.keep = keep
+        """False: nothing is read or written (the ``keep_scores`` setting)."""
 
     def _entry(self, identity: str, what: str, key: Sequence[object]) -> tuple[Path, str]:
         text = json.dumps([FORMAT, code_fingerprint(), what, *[str(k) for k in key]])
@@ -88,6 +90,8 @@ class ScoreFiles:
              names: Sequence[str]) -> dict[str, pl.DataFrame] | None:
         """The frames kept under (``identity``, ``what``, ``key``), or None when they are not all
         there and whole."""
+        if not self.keep:
+            return None
         entry, text = self._entry(identity, what, key)
         try:
             found = (entry / _KEY_FILE).read_text(encoding="utf-8")
@@ -109,6 +113,8 @@ class ScoreFiles:
     def write(self, identity: str, what: str, key: Sequence[object], frames: Mapping[str, pl.DataFrame]) -> None:
         """Keep ``frames`` under (``identity``, ``what``, ``key``), whole or not at all; nothing is
         raised when the folder cannot be written."""
+        if not self.keep:
+            return
         entry, text = self._entry(identity, what, key)
         temporary = entry.with_name(f"{_WRITING}{entry.name}-{uuid.uuid4().hex}")
         try:

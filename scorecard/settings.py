@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     against the previous comparable period (the previous quarter at the same share elapsed)."""
     digest_outbox: Path | None = None
     """Where ``scorecard digest --dry-run`` writes the messages; default: ``outbox/`` beside the database."""
+    keep_scores: bool = True
+    """Keep the whole org's scores on disk between processes (``score_cache_dir``); ``false``: each
+    process scores for itself (what the scoring benchmark measures)."""
     score_cache_dir: Path | None = None
     """Where the whole org's scores are kept between processes (the CLI, the digest, each app replica),
     one folder per database and data version; default: ``scores/`` beside the database."""

@@ -196,3 +196,13 @@ def test_the_ingest_command_scores_ahead_unless_asked_not_to(tmp_path: Path,
     assert "ACCEPTED as load 2" in out
     assert "Scored the whole org ahead for the pages and packs: 2023Q4, in " in out
     assert ScoreFiles(tmp_path / "scores", db).identities() == [Store(db).data_identity()]
+
+
+def test_scores_are_kept_only_when_the_setting_says_so(org: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _no_scoring(monkeypatch)
+    settings = Settings(db=org.path, keep_scores=False)
+    for _ in range(2):
+        card = Scorecard.open(org.path, settings=settings, today=TODAY)
+        assert card.scores_of("M2", Q1)["overall"] == pytest.approx(15.0)
+    assert calls == ["leaders", "leaders"]  # each process scores for itself
+    assert not (org.path.parent / "scores").exists()
