@@ -105,10 +105,11 @@ def identity(policy: AccessPolicy | None = None) -> Identity:
     return identify(_login_claims(), policy or access_policy(), time.time())
 
 
-def viewer() -> Viewer | None:
+def viewer(mode: HostingMode | None = None) -> Viewer | None:
     """The viewer of this page run, or None when the visitor may see nothing (not logged in, login
-    expired or unverified, or the app refuses to serve without a login)."""
-    mode = hosting_mode()
+    expired or unverified, or the app refuses to serve without a login). ``mode``: the hosting mode
+    when the caller has just read it (``hosting_mode``)."""
+    mode = mode or hosting_mode()
     if mode == "local":
         return cache.viewer_for(None, None)
     if mode == "refuse":
@@ -134,9 +135,10 @@ def current_viewer() -> Viewer:
 
 def gate() -> tuple[Viewer | None, Callable[[], None] | None]:
     """(the viewer, None) or (None, the page that says why the visitor sees nothing and what to do)."""
-    if hosting_mode() == "refuse":
+    mode = hosting_mode()
+    if mode == "refuse":
         return None, show_refusal
-    who = viewer()
+    who = viewer(mode)
     if who is not None:
         return who, None
     found = identity()
