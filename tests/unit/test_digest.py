@@ -123,6 +123,13 @@ def smtp_server() -> Iterator[tuple[int, Inbox]]:
         controller.stop()
 
 
+def _text(message: EmailMessage) -> str:
+    """The message's plain-text body."""
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
 def _pdf_text(message: EmailMessage) -> tuple[str, str]:
     part = next(message.iter_attachments())
     assert part.get_content_type() == "application/pdf"
@@ -148,7 +155,7 @@ def test_digest_sends_through_smtp_and_nothing_twice(store: Store, smtp_server: 
     lee = digests[EMAILS["L1"]]
     assert lee["From"] == "scorecard@example.com"
     assert lee["Subject"] == "Your scorecard 2026Q2: overall 0 (-29), data as of 20 May 2026"
-    body = lee.get_body(("plain",)).get_content()
+    body = _text(lee)
     assert f"{APP}/leader?leader=L1&period=2026Q2" in body
     assert "Deals at risk of your direct reports: 1" in body  # Ann's deal A2 has no next step
     name, text = _pdf_text(lee)
@@ -161,7 +168,7 @@ def test_digest_sends_through_smtp_and_nothing_twice(store: Store, smtp_server: 
     name, text = _pdf_text(board)
     assert name == "board-pack-2026Q2.pdf" and "Liz Lead (L2)" in text and "Lee Leader (L1)" in text
     # the Scorecard's own address with the view's query (never the /scorecard_page alias)
-    assert f"Open the scorecard: {APP}/?period=2026Q2" in board.get_body(("plain",)).get_content()
+    assert f"Open the scorecard: {APP}/?period=2026Q2" in _text(board)
 
     alerts = [(to, m) for to, m in inbox.received if m["Subject"].startswith("Scorecard alert")]
     assert sorted(m["Subject"].split(",")[0] for _, m in alerts) == ["Scorecard alert: Lee Leader",
@@ -169,7 +176,7 @@ def test_digest_sends_through_smtp_and_nothing_twice(store: Store, smtp_server: 
     lee_to, lee_alert = next((to, m) for to, m in alerts if "Lee Leader" in m["Subject"])
     assert sorted(lee_to) == sorted([EMAILS["L1"], EMAILS["V"]])  # the leader and their manager
     assert lee_alert["Subject"].startswith("Scorecard alert: Lee Leader, Overall score fell 29 points to 0")
-    alert_body = lee_alert.get_body(("plain",)).get_content()
+    alert_body = _text(lee_alert)
     assert "- Quota attainment fell to its floor: 0.00x now" in alert_body
     assert f"See why: {APP}/leader?leader=L1&period=2026Q2" in alert_body
 
