@@ -74,7 +74,7 @@ def _drilldown_times(db_path: Path, leader: str, rep: str) -> dict[str, float]:
     from scorecard.settings import Settings
     from scorecard.store import Store
 
-    card = Scorecard.open(db_path, settings=Settings(db=db_path))
+    card = Scorecard.open(db_path, settings=Settings(db=db_path, keep_scores=False))
     period = card.current_period()
     viewer = card.viewer
     store = Store(db_path)

@@ -26,7 +26,7 @@ def _best(seconds: list[float]) -> float:
 
 def run(db_path: Path) -> dict[str, float]:
     """Seconds for ``score_all_leaders_warm`` and ``explain_one_leader_warm`` (and a few more)."""
-    card = Scorecard.open(db_path, settings=Settings(db=db_path))
+    card = Scorecard.open(db_path, settings=Settings(db=db_path, keep_scores=False))
     period = card.current_period().previous()  # the last complete quarter
     card.scored(period)  # warm-up: file pages, DuckDB caches
 
