@@ -67,6 +67,7 @@ from scorecard.readers import RawTable, ReadError, ZipLimits, read_path
 from scorecard.schema import EXTRACTS
 from scorecard.settings import get_settings
 from scorecard.store import (
+    STAGING,
     DataChangedError,
     Laps,
     LoadMode,
@@ -225,7 +226,7 @@ def read_files(paths: Sequence[Path], *, typed: bool, overlap: Overlap,
         say(f"reading {path.name}", 0.3 * n / max(len(paths), 1))
         try:
             read[i] = read_path(path, limit_bytes=limit, typed=canonical_reader_types if typed else None,
-                                zip_limits=zip_limits)
+                                zip_limits=zip_limits, unpack_dir=overlap.unpack_dir)
         except ReadError as exc:
             refused.append(file_row(exc.file, None, None, "readable file", exc.message))
             continue
@@ -267,6 +268,9 @@ class Overlap:
         self._staging = self._stager.submit(store.stage_files, [p for p in paths if 0 < _file_size(p) <= limit])
         self.premapped: list[MappedTable] = []
         """Tables mapped as soon as they were read."""
+        self.unpack_dir = store.archive_dir / STAGING
+        """Where a zip's members are unpacked one at a time to be read (beside the staged copies:
+        a folder a killed load leaves is swept with them)."""
         self._started: dict[str, tuple[MappedTable, ExtractBatch, SuiteFuture]] = {}
 
     def __enter__(self) -> Overlap:

@@ -12,11 +12,16 @@ read with calamine (``fastexcel``).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
+import os
 import re
+import shutil
+import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +31,9 @@ SAMPLE_BYTES = 256 * 1024
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".tab", ""}
 SHEET_SUFFIXES = {".xlsx", ".xlsm"}
 DELIMITERS = ",;\t|"
+BINARY_NUL_SHARE = 0.05
+"""Past this share of NUL bytes in its first 4 KB (and no UTF-16 pattern), a file is binary; fewer
+are NUL bytes in values, left to the checks. Binary files of known kinds are told by their first bytes."""
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _BINARY_MAGIC = {
     b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
@@ -96,19 +104,29 @@ class RawTable:
 
 @dataclass(frozen=True)
 class ZipLimits:
-    """How much a zip may unpack to, checked before and while it is unpacked (a zip bomb is
-    refused with a verdict instead of filling memory)."""
+    """How much a zip (an export's archive, or the zip an XLSX workbook is) may unpack to: checked
+    on the sizes the archive declares before anything is unpacked, and again while it is unpacked
+    (declared sizes can lie). A zip bomb is refused with a verdict instead of filling memory or disk."""
 
     unpacked_bytes: int = 800_000_000
     ratio: float = 200.0
     """The most a member may unpack to, as a multiple of its packed size."""
 
 
+RATIO_FREE_BYTES = 10_000_000
+"""A member that unpacks to no more than this is not held to the ratio: it cannot fill memory or
+disk, and a small, very regular file (a sheet of blank styled cells) packs tighter than an export."""
+_CHUNK = 1 << 18
+
+
 def read_path(path: Path, *, limit_bytes: int | None = None, typed: ReaderTypes | None = None,
-              zip_limits: ZipLimits | None = None) -> list[RawTable]:
+              zip_limits: ZipLimits | None = None, unpack_dir: Path | None = None) -> list[RawTable]:
     """Read every table in ``path`` (CSV/TSV, XLSX, or a zip of those). Raises :class:`ReadError`.
 
     ``typed`` says which columns of a text table may be parsed while reading (see the module doc).
+    A zip's members are unpacked one at a time to a file in a temporary folder made in
+    ``unpack_dir`` (default: the system's temporary folder), read from there as a file sent on its
+    own is, and removed once read: a member's size costs disk for a moment, never memory.
     """
     path = Path(path)
     if not path.is_file():
@@ -118,12 +136,13 @@ def read_path(path: Path, *, limit_bytes: int | None = None, typed: ReaderTypes 
     if limit_bytes is not None and size > limit_bytes:
         raise ReadError(path.name, f"the file is {size / 1e6:,.1f} MB, larger than the upload limit of"
                                    f" {limit_bytes / 1e6:,.0f} MB; split it or raise SCORECARD_UPLOAD_LIMIT_MB")
+    limits = zip_limits or ZipLimits()
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(b"PK\x03\x04") and path.suffix.lower() not in SHEET_SUFFIXES:
-        return _read_zip(path, limit_bytes, typed, zip_limits or ZipLimits())
+        return _read_zip(path, typed, limits, unpack_dir)
     if path.suffix.lower() in SHEET_SUFFIXES:
-        return _read_workbook(path.name, path, path.read_bytes())
+        return _read_workbook(path.name, path, path, limits)
     return [_read_text(path.name, path, path.stem, source=path, typed=typed)]
 
 
@@ -133,25 +152,56 @@ def _refuse_unread_kinds(name: str, suffix: str) -> None:
         raise ReadError(name, f"files of type {suffix} are not read; send CSV, XLSX or zip files")
 
 
-def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, budget: int, ratio: float) -> bytes:
-    """A member's bytes, read in pieces and refused as soon as it unpacks to more than ``budget``
-    bytes or more than ``ratio`` times its packed size (the sizes a zip declares can lie)."""
-    limit = min(budget, int(max(member.compress_size, 1) * ratio))
-    parts: list[bytes] = []
+def _bomb(why: str, setting: str, *, unpacked: bool = True) -> str:
+    when = "" if unpacked else " without unpacking it"
+    return f"{why}: refused as a possible zip bomb{when}; raise {setting} if it is real"
+
+
+def _check_declared(members: list[zipfile.ZipInfo], limits: ZipLimits, archive: str,
+                    member_file: Callable[[zipfile.ZipInfo], tuple[str, str]], kind: str = "archive") -> None:
+    """Refuse an archive on the sizes it declares, before a byte is unpacked: members that unpack to
+    more than the limit in all, or one that unpacks to more than ``ratio`` times its packed size.
+    ``member_file(member)`` -> (the file a verdict names, how the message calls the member)."""
+    total = sum(m.file_size for m in members)
+    if total > limits.unpacked_bytes:
+        raise ReadError(archive, f"the {kind} says it unpacks to {total / 1e6:,.0f} MB, more than the limit"
+                                 f" of {limits.unpacked_bytes / 1e6:,.0f} MB (SCORECARD_ZIP_UNPACKED_LIMIT_MB)")
+    for member in members:
+        if member.file_size <= RATIO_FREE_BYTES or member.file_size <= max(member.compress_size, 1) * limits.ratio:
+            continue
+        file, called = member_file(member)
+        declared = member.file_size / max(member.compress_size, 1)
+        raise ReadError(file, _bomb(
+            f"{called} says it unpacks to {member.file_size / 1e6:,.0f} MB from {member.compress_size / 1e6:,.2f} MB"
+            f" packed, {declared:,.0f} times its packed size, more than the limit of {limits.ratio:,.0f} times",
+            "SCORECARD_ZIP_RATIO_LIMIT", unpacked=False))
+
+
+def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, budget: int, ratio: float,
+            target: io.BufferedWriter | None) -> int:
+    """Unpack a member in pieces into ``target`` (None: only count them), refused as soon as it
+    unpacks to more than ``budget`` bytes or more than ``ratio`` times its packed size (a member
+    whose declared sizes lie). Returns the unpacked size."""
+    limit = min(budget, max(int(max(member.compress_size, 1) * ratio), RATIO_FREE_BYTES))
     size = 0
-    with archive.open(member) as fh:
-        while chunk := fh.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                why = (f"more than {ratio:,.0f} times its packed size" if limit < budget
-                       else f"more than the archive's limit of {budget / 1e6:,.0f} MB left")
-                raise ReadError(name, f"unpacks to {why}: refused as a possible zip bomb; raise"
-                                      " SCORECARD_ZIP_UNPACKED_LIMIT_MB or SCORECARD_ZIP_RATIO_LIMIT if it is real")
-            parts.append(chunk)
-    return b"".join(parts)
+    try:
+        with archive.open(member) as fh:
+            while chunk := fh.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    if limit < budget:
+                        raise ReadError(name, _bomb(f"unpacks to more than {ratio:,.0f} times its packed size",
+                                                    "SCORECARD_ZIP_RATIO_LIMIT"))
+                    raise ReadError(name, _bomb(f"unpacks to more than the archive's limit of {budget / 1e6:,.0f} MB"
+                                                " left", "SCORECARD_ZIP_UNPACKED_LIMIT_MB"))
+                if target is not None:
+                    target.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise ReadError(name, f"the archive is damaged ({exc}); save or pack it again") from exc
+    return size
 
 
-def _read_zip(path: Path, limit_bytes: int | None, typed: ReaderTypes | None, limits: ZipLimits) -> list[RawTable]:
+def _read_zip(path: Path, typed: ReaderTypes | None, limits: ZipLimits, unpack_dir: Path | None) -> list[RawTable]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
@@ -160,28 +210,55 @@ def _read_zip(path: Path, limit_bytes: int | None, typed: ReaderTypes | None, li
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()
                    and not m.filename.startswith("__MACOSX/") and not PurePosixPath(m.filename).name.startswith(".")]
-        total = sum(m.file_size for m in members)
-        if total > limits.unpacked_bytes:
-            raise ReadError(path.name, f"the archive says it unpacks to {total / 1e6:,.0f} MB, more than the limit"
-                                       f" of {limits.unpacked_bytes / 1e6:,.0f} MB (SCORECARD_ZIP_UNPACKED_LIMIT_MB)")
         if not members:
             raise ReadError(path.name, "the zip archive holds no files")
-        budget = limits.unpacked_bytes
-        for member in members:
+        _check_declared(members, limits, path.name,
+                        lambda m: (f"{path.name}/{PurePosixPath(m.filename).name}", "the member"))
+        for member in members:  # a file of a kind not read is refused before any is unpacked
             inner = PurePosixPath(member.filename)
-            name = f"{path.name}/{inner.name}"
-            suffix = inner.suffix.lower()
-            _refuse_unread_kinds(name, suffix)
-            data = _unpack(archive, member, name, budget, limits.ratio)
-            budget -= len(data)
-            if suffix in SHEET_SUFFIXES:
-                tables.extend(_read_workbook(name, path, data))
-            elif suffix in TEXT_SUFFIXES:
-                tables.append(_read_text(name, path, inner.stem, data=data, typed=typed))
-            else:
-                raise ReadError(name, f"files of type {suffix or 'without extension'} are not read;"
-                                      " send CSV or XLSX files")
+            _refuse_unread_kinds(f"{path.name}/{inner.name}", inner.suffix.lower())
+            if inner.suffix.lower() not in TEXT_SUFFIXES | SHEET_SUFFIXES:
+                raise ReadError(f"{path.name}/{inner.name}", f"files of type {inner.suffix.lower()} are not"
+                                                             " read inside a zip; send CSV or XLSX files")
+        budget = limits.unpacked_bytes
+        with _scratch(unpack_dir) as folder:
+            for n, member in enumerate(members, 1):
+                inner = PurePosixPath(member.filename)
+                name = f"{path.name}/{inner.name}"
+                suffix = inner.suffix.lower()
+                unpacked = folder / f"{n}{suffix}"
+                try:
+                    with unpacked.open("wb") as target:
+                        budget -= _unpack(archive, member, name, budget, limits.ratio, target)
+                except OSError as exc:
+                    raise ReadError(name, f"could not be unpacked to read it ({exc.strerror or exc}): is the"
+                                          " disk full?") from exc
+                try:
+                    if suffix in SHEET_SUFFIXES:
+                        tables.extend(_read_workbook(name, path, unpacked, limits))
+                    else:
+                        tables.append(_read_text(name, path, inner.stem, source=unpacked, typed=typed))
+                finally:
+                    unpacked.unlink(missing_ok=True)
     return tables
+
+
+@contextlib.contextmanager
+def _scratch(parent: Path | None) -> Iterator[Path]:
+    """A folder of its own for unpacked members, removed on leaving (also on error). Named
+    ``<process id>-<random>`` so that the one of a killed process is swept with the archive's
+    staging folders; in the system's temporary folder when ``parent`` cannot be written."""
+    folder: str | None = None
+    if parent is not None:
+        with contextlib.suppress(OSError):
+            parent.mkdir(parents=True, exist_ok=True)
+            folder = tempfile.mkdtemp(prefix=f"{os.getpid()}-unpacked-", dir=parent)
+    if folder is None:
+        folder = tempfile.mkdtemp(prefix=f"{os.getpid()}-unpacked-")
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
@@ -190,14 +267,18 @@ def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if b"\x00" in sample[:4096]:
+    head = sample[:4096]
+    if b"\x00" in head:
         # UTF-16 without a BOM: ASCII text leaves every other byte zero.
-        evens, odds = sample[0:4096:2], sample[1:4096:2]
+        evens, odds = head[0::2], head[1::2]
         if odds.count(0) > 0.4 * len(odds) and evens.count(0) < 0.1 * len(evens):
             return "utf-16-le"
         if evens.count(0) > 0.4 * len(evens) and odds.count(0) < 0.1 * len(odds):
             return "utf-16-be"
-        raise UnicodeError("binary content")
+        if head.count(0) > BINARY_NUL_SHARE * len(head):
+            raise UnicodeError("binary content")
+        # A few NUL bytes in text (a value pasted from elsewhere) are data: the checks name the
+        # column and the rows (a NUL in a key or an e-mail rejects the file).
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
         return "utf-8"
@@ -210,7 +291,8 @@ def detect_encoding(sample: bytes, *, complete: bool = False) -> str:
         sample.decode("cp1252")
         return "cp1252"
     except UnicodeDecodeError:
-        pass
+        if b"\x00" in head:  # NUL bytes and bytes no Western code page has: not text
+            raise UnicodeError("binary content") from None
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample, cp_isolation=_FALLBACK_ENCODINGS).best()
@@ -247,16 +329,11 @@ def _binary_kind(head: bytes) -> str | None:
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-def _read_text(name: str, path: Path, stem: str, *, data: bytes | None = None,
-               source: Path | None = None, typed: ReaderTypes | None = None) -> RawTable:
-    if data is None:
-        assert source is not None
-        with source.open("rb") as fh:
-            sample = fh.read(SAMPLE_BYTES)
-        complete = len(sample) < SAMPLE_BYTES
-    else:
-        sample = data[:SAMPLE_BYTES]
-        complete = len(data) <= SAMPLE_BYTES
+def _read_text(name: str, path: Path, stem: str, *, source: Path, typed: ReaderTypes | None = None) -> RawTable:
+    """The table of a text file at ``source`` (``path``: the file received, a zip for a member)."""
+    with source.open("rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    complete = len(sample) < SAMPLE_BYTES
     if not sample.strip():
         raise ReadError(name, "the file is empty")
     kind = _binary_kind(sample)
@@ -269,11 +346,11 @@ def _read_text(name: str, path: Path, stem: str, *, data: bytes | None = None,
 
     utf8 = encoding in ("utf-8", "utf-8-sig")
     lone_cr = _LONE_CR.search(sample) is not None
-    if utf8 and data is None and source is not None and not lone_cr:
+    if utf8 and not lone_cr:
         text_sample = sample.decode("utf-8", errors="ignore")
         csv_source: Path | bytes = source
     else:
-        raw = data if data is not None else (source.read_bytes() if source else b"")
+        raw = source.read_bytes()
         try:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError):
@@ -382,15 +459,20 @@ def _drop_footer(frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def _read_workbook(name: str, path: Path, data: bytes) -> list[RawTable]:
+def _read_workbook(name: str, path: Path, source: Path, limits: ZipLimits) -> list[RawTable]:
     """Every sheet with data as a table of text, read by calamine (through fastexcel, the reader
     Polars' ``calamine`` engine uses): 0.9 s against openpyxl's 17 s on a 50,000-row sheet.
     Numbers come as written (``1234``, ``12.5``), dates and times as ISO text (a time of midnight
-    dropped), a header written twice is kept twice (``Amount_duplicated_0``), as for a CSV."""
+    dropped), a header written twice is kept twice (``Amount_duplicated_0``), as for a CSV.
+
+    A workbook is a zip: its parts are held to the zip limits first (declared sizes, then the sizes
+    they really unpack to, counted and let go), so a sheet that unpacks to gigabytes is refused in
+    seconds instead of being read for a quarter of an hour."""
+    _check_workbook(name, source, limits)
     import fastexcel
 
     try:
-        book = fastexcel.read_excel(data)
+        book = fastexcel.read_excel(str(source))
         sheets = [(sheet_name, book.load_sheet(sheet_name, header_row=None, dtypes="string").to_polars())
                   for sheet_name in book.sheet_names]
     except Exception as exc:  # the reader raises its own kinds for a damaged workbook
@@ -420,3 +502,16 @@ def _read_workbook(name: str, path: Path, data: bytes) -> list[RawTable]:
     if not tables:
         raise ReadError(name, "the workbook has no sheet with data")
     return tables
+
+
+def _check_workbook(name: str, source: Path, limits: ZipLimits) -> None:
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ReadError(name, f"not a readable XLSX workbook (not the zip an XLSX is: {exc})") from exc
+    with archive:
+        parts = [m for m in archive.infolist() if not m.is_dir()]
+        _check_declared(parts, limits, name, lambda m: (name, f"its part {m.filename}"), "workbook")
+        budget = limits.unpacked_bytes
+        for part in parts:
+            budget -= _unpack(archive, part, name, budget, limits.ratio, None)
