@@ -151,12 +151,10 @@ FORMULA_PATTERN = r"^\s*[=+@\t\r]|^\s*-\s*[\w(]"
 """What a spreadsheet would run (OWASP's CSV injection prefixes, and the bypasses ``=0+HYPERLINK(..)``,
 ``=+SUM(1,2)``, ``-0+cmd|..``): a value that begins with ``=``, ``+``, ``@``, a tab or a carriage
 return, or with ``-`` and then a word, a number or a bracket."""
-FREE_TEXT: dict[str, tuple[str, ...]] = {
-    "reps": ("role", "region", "segment"), "accounts": ("industry", "segment", "region"),
-    "opportunities": ("stage", "type", "product_line", "lead_source", "next_step"),
-}
-"""Other text people type into a CRM: a formula there is flagged (the row is kept, and every file
-the scorecard writes neutralises it)."""
+FORMULA_FLAG = ("a formula in any other text (an ID, a stage, a role, a next step) would run in a spreadsheet:"
+                " the row is kept and named, and every file the scorecard writes neutralises it")
+"""Why every text column other than the names is checked for a formula and flagged: IDs and codes come
+from the CRM as typed or imported, and any of them can reach a download."""
 HTML_PATTERN = r"<\s*/?\s*[A-Za-z][^>]*>"
 
 RANGES: dict[tuple[str, str], tuple[float, float]] = {
@@ -280,11 +278,10 @@ def polars_rules(extract: ExtractSpec, limits: Limits = DEFAULT_LIMITS) -> list[
                 "max_length", params={"limit": limits.text_value_limit},
                 why="a value that long is no name or ID (a 50 MB name would be sent to every page)")]
     present = {col.name for col in extract.columns}
-    typed = tuple(c for c in FREE_TEXT.get(name, ()) if c in present)
+    typed = tuple(c for c in text if c not in NAME_COLUMNS.get(name, ()))  # names reject a formula instead
     if typed:
         out.append(Rule("no spreadsheet formula in text", name, typed, "flag", "polars", "matches",
-                        params={"regex": FORMULA_PATTERN},
-                        why="a next step or stage written as a formula would run in a spreadsheet"))
+                        params={"regex": FORMULA_PATTERN}, why=FORMULA_FLAG))
     keys = tuple(c for c in KEYS_AND_ADDRESSES.get(name, ()) if c in present)
     if keys:
         out.append(Rule("no NUL byte in keys and e-mails", name, keys, "reject", "polars", "no_nul",

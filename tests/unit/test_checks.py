@@ -218,3 +218,30 @@ def test_a_formula_in_free_text_is_flagged_and_the_row_kept() -> None:
     # ordinary names pass: a hyphen inside a name is no formula
     plain = pl.DataFrame({"account_id": ["X1", "X2"], "account_name": ["Hewlett-Packard", "AT&T (EMEA)"]})
     assert "no spreadsheet formula" not in failures(check("accounts", plain))
+
+
+def test_the_formula_check_covers_every_text_column_of_the_data_model() -> None:
+    for extract in EXTRACTS.values():
+        text = {c.name for c in extract.columns if c.type == "VARCHAR"}
+        checked: set[str] = set()
+        for rule in catalogue([extract]):
+            if rule.name in ("no spreadsheet formula", "no spreadsheet formula in text"):
+                checked.update(rule.columns)
+        assert checked == text, extract.name
+
+
+def test_a_formula_in_an_id_a_stage_or_a_role_is_flagged_and_the_row_kept() -> None:
+    # IDs: one deal's ID and another's account are formulas -> 2 of 3 rows, in both columns
+    run = check("opportunities", opportunities(opportunity_id=["O1", "=1+1", "O3"],
+                                               account_id=["X", None, "-0+cmd|' /C calc'!A0"]))
+    assert failures(run)["no spreadsheet formula in text"] == ("flag", 2)
+    row = run.results.filter(pl.col("rule") == "no spreadsheet formula in text").row(0, named=True)
+    assert row["message"].endswith("(in opportunity_id, account_id)")
+    history = pl.DataFrame({"opportunity_id": ["O1", "O2"], "changed_at": [dt.datetime(2026, 1, 5)] * 2,
+                            "stage": ["@SUM(1)", "won"], "amount": [100.0, 200.0]})
+    assert failures(check("opportunity_history", history, References({"opportunities": pl.Series(["O1", "O2"])}))) == {
+        "no spreadsheet formula in text": ("flag", 1)}
+    team = pl.DataFrame({"opportunity_id": ["O1", "O2"], "rep_id": ["A", "B"], "role": ["+1+2", "sales engineer"]})
+    assert failures(check("opportunity_team", team, References({"opportunities": pl.Series(["O1", "O2"]),
+                                                                "reps": pl.Series(["A", "B"])}))) == {
+        "no spreadsheet formula in text": ("flag", 1)}
