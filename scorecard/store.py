@@ -264,6 +264,10 @@ def file_stamp(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
+_POOL_OF: dict[int, _ReaderPool] = {}
+"""The version each reader's connection (by ``id``) was taken from, while its reader runs."""
+
+
 class _ReaderPool:
     """The read-only connections of one version of the database in this process: one database
     opened, and idle connections (team macros made) handed out to one reader at a time."""
@@ -283,6 +287,8 @@ class _ReaderPool:
         self.in_use = 0
         self.retired = False
         self.lock = threading.Lock()
+        self.newest: tuple[int, str] | None = None
+        """The newest load of this version (a version never changes): read once, by ``Store.newest_load``."""
 
     @classmethod
     def of(cls, path: Path) -> _ReaderPool:
@@ -421,11 +427,14 @@ class Store:
         when its block ends without an error. A new version is opened anew (its own name,
         :meth:`_version_path`); the previous versions' connections are closed once they are idle."""
         con, pool = self._take()
+        _POOL_OF[id(con)] = pool
         try:
             yield con
         except BaseException:
+            _POOL_OF.pop(id(con), None)
             pool.give_back(con, keep=False)  # it may be half way through something: not handed out again
             raise
+        _POOL_OF.pop(id(con), None)
         pool.give_back(con)
 
     def _take(self) -> tuple[duckdb.DuckDBPyConnection, _ReaderPool]:
@@ -586,7 +595,7 @@ class Store:
     def data_version(self, con: duckdb.DuckDBPyConnection | None = None) -> int:
         """Id of the newest accepted load (0 for an empty database)."""
         if con is not None:
-            return int(con.execute("select coalesce(max(load_id), 0) from loads").fetchall()[0][0])
+            return self.newest_load(con)[0]
         with self.reader() as c:
             return self.data_version(c)
 
@@ -602,12 +611,20 @@ class Store:
 
     @staticmethod
     def newest_load(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
-        """(:meth:`data_version`, :meth:`data_identity`) in one query."""
+        """(:meth:`data_version`, :meth:`data_identity`) in one query, asked once per version: a
+        reader's connection (:meth:`reader`) answers from its version, which never changes."""
+        pool = _POOL_OF.get(id(con))
+        if pool is not None and pool.newest is not None:
+            return pool.newest
         newest = con.execute("select load_id, loaded_at from loads order by load_id desc limit 1").fetchall()
         if not newest:
-            return 0, "empty"
-        load_id, loaded_at = newest[0]
-        return int(load_id), f"{loaded_at:%Y%m%dT%H%M%S%f}-load{load_id}"
+            found = (0, "empty")
+        else:
+            load_id, loaded_at = newest[0]
+            found = (int(load_id), f"{loaded_at:%Y%m%dT%H%M%S%f}-load{load_id}")
+        if pool is not None:
+            pool.newest = found
+        return found
 
     def loads(self) -> pl.DataFrame:
         with self.reader() as con:
