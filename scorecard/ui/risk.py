@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from scorecard import export, format
+from scorecard import format
 from scorecard.access import Viewer
 from scorecard.drilldown import DEALS_AT_RISK_SHOWN, MOST_URGENT_FIRST
 from scorecard.metrics import DISPLAY_FIGURES
@@ -72,8 +72,8 @@ def section(deals: pl.DataFrame, key: str, file_name: str, *, who: Viewer, kept_
     urgent, the others in an expander, a CSV of every one. ``scope``: a sentence saying whose deals they
     are; ``open_deals``: how many deals are open, when the page knows.
     ``deals`` is kept in the app's cache for ``who`` under ``kept_as`` (what it depends on besides the
-    data version and the viewer: the rep or leader and the period); its most urgent ones, the others
-    and the CSV are kept beside it, so a page run that finds them converts nothing.
+    data version and the viewer: the rep or leader and the period); its most urgent ones and the others
+    are kept beside it, so a page run that finds them converts nothing (the CSV is made on a press).
     With ``select``, a click on a deal returns the id of its rep (the table must carry ``rep_id``)."""
     st.markdown(f"#### {HEADING}")
     if deals.is_empty():
@@ -93,8 +93,7 @@ def section(deals: pl.DataFrame, key: str, file_name: str, *, who: Viewer, kept_
         with st.expander(f"The other {format.count(rest.height)} deals at risk"):
             picked = widgets.table(rest, f"{key}_rest", order=order, config=_CONFIG, select=select,
                                    widths=_WIDTHS, row_height=row_height(rest))
-    every_one = cache.kept(f"{key}_csv", who, kept_as, lambda: export.csv_bytes(deals))
-    widgets.download_csv(every_one, file_name, key=f"download_{key}", label="Download every deal at risk (CSV)")
+    widgets.download_csv(deals, file_name, key=f"download_{key}", label="Download every deal at risk (CSV)")
     if not select:
         return None
     return widgets.selected_value(chosen, top, "rep_id") or widgets.selected_value(picked, rest, "rep_id")

@@ -189,13 +189,16 @@ def test_a_page_run_makes_no_csv_until_a_download_is_pressed(run_app: RunApp, de
     monkeypatch.setattr(MediaFileManager, "add_deferred", record)
     at = run_app(demo_db_path, page="pages/leader.py", params={"leader": "U0005"})
     assert not at.exception
-    first = len(made)  # what a page keeps made once per data version, if anything
+    assert made == []  # no CSV on a first run either
+    first = 0
     at.run()
     assert not at.exception
-    assert len(made) == first  # a returning viewer's run makes no CSV
+    assert len(made) == first  # nor on a returning viewer's run
     team_csv = next(make for name, make in offered.items() if "-team-" in name)
     pressed = team_csv()  # the press: the file is made now, from the rows the run showed
     assert len(made) == first + 1 and made[-1] == pressed
     names = {row["rep_name"] for row in csv.DictReader(io.StringIO(pressed.decode("utf-8-sig")))}
     team = next(d.value for d in at.dataframe if "manager_name" in d.value.columns)  # the team table
     assert names and names == set(team["rep_name"])
+    risk_csv = next(make for name, make in offered.items() if "risk" in name)
+    assert b"close_date" in risk_csv().splitlines()[0]  # the deals at risk, made on the press
