@@ -5,6 +5,7 @@ and the load history); a file whose odd rows real CRMs produce is loaded with th
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,63 @@ def test_one_bad_file_rejects_the_whole_upload(store: Store) -> None:
     statuses = {v.file: v.status for v in result.verdicts}
     assert statuses == {"team.csv": "accepted", "opportunities_unparseable_amounts.csv": "rejected"}
     assert fingerprint(store) == before
+
+
+def test_a_nul_byte_near_the_top_of_a_file_is_named_by_column_and_row(store: Store) -> None:
+    """A NUL byte in an e-mail on line 3 is no reason to call the file binary: the NUL rule names it."""
+    data = b"rep_id,rep_name,email,manager_id\n41000,Ann,ann@x.com,\n41001,Bob,bo\x00b@x.com,41000\n"
+    before = fingerprint(store)
+    path = store.path.parent / "reps.csv"
+    path.write_bytes(data)
+    result = ingest_files(store, [path], loaded_by="test")
+    report = result.report()
+    assert not result.accepted, report
+    assert "binary" not in report
+    assert "rule 'no NUL byte in keys and e-mails'" in report and "(in email)" in report, report
+    with store.reader() as con:
+        sample = con.execute("select sample from check_results where rule = 'no NUL byte in keys and e-mails'"
+                             " and not passed").fetchall()
+    assert sample and "reps.csv line 3" in sample[0][0], sample
+    assert fingerprint(store) == before
+
+
+def _activities_zip(folder: Path) -> Path:
+    """14 MB of activities (350,000 rows of 40 bytes) in a zip that packs them about 10 times."""
+    line = "X{:07d},41001,2026-11-02 10:00:00,call\n"
+    text = "activity_id,rep_id,activity_at,type\n" + "".join(line.format(i) for i in range(350_000))
+    path = folder / "activities.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("activities.csv", text)
+    member = zipfile.ZipFile(path).getinfo("activities.csv")
+    assert 13_500_000 < member.file_size < 14_500_000 and 5 < member.file_size / member.compress_size < 200
+    return path
+
+
+def test_the_zip_and_text_limits_are_the_settings(store: Store, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = _activities_zip(tmp_path)
+    before = fingerprint(store)
+    monkeypatch.setenv("SCORECARD_ZIP_RATIO_LIMIT", "5")
+    refused = ingest_files(store, [bundle], loaded_by="test")
+    assert not refused.accepted
+    assert "more than the limit of 5 times: refused as a possible zip bomb without unpacking it" in refused.report()
+    assert "activities.zip/activities.csv" in refused.report()
+    monkeypatch.delenv("SCORECARD_ZIP_RATIO_LIMIT")
+    monkeypatch.setenv("SCORECARD_ZIP_UNPACKED_LIMIT_MB", "13")
+    refused = ingest_files(store, [bundle], loaded_by="test")
+    assert not refused.accepted
+    assert "the archive says it unpacks to 14 MB, more than the limit of 13 MB" in refused.report()
+    assert fingerprint(store) == before
+    monkeypatch.delenv("SCORECARD_ZIP_UNPACKED_LIMIT_MB")
+    monkeypatch.setenv("SCORECARD_TEXT_VALUE_LIMIT", "7")  # the activity IDs are 8 characters
+    refused = ingest_files(store, [bundle], loaded_by="test")
+    assert not refused.accepted
+    assert "rule 'text at most 7 characters'" in refused.report()
+    assert fingerprint(store) == before
+    monkeypatch.setenv("SCORECARD_ZIP_UNPACKED_LIMIT_MB", "15")
+    monkeypatch.setenv("SCORECARD_TEXT_VALUE_LIMIT", "8")
+    accepted = ingest_files(store, [bundle], loaded_by="test")
+    assert accepted.accepted, accepted.report()
+    with store.reader() as con:
+        assert con.execute("select count(*) from activities").fetchone() == (350_000,)
+    assert not list((store.archive_dir / ".staging").glob("*-unpacked-*"))  # the unpacked member is gone
