@@ -109,11 +109,34 @@ def hosting_mode(*, auth_configured: bool, bind_address: str | None, forced_host
     return "local"
 
 
-def refusal_message(bind_address: str | None, forced_hosted: bool = False) -> str:
-    """What the app says when it refuses to serve data without a login, and how to set one up."""
-    where = ("SCORECARD_HOSTED is set" if forced_hosted else
-             f"it listens on {bind_address}" if (bind_address or "").strip() else
-             "it listens on every network interface (server.address is not set)")
+_HEADER_NAMES = {"x-forwarded-for": "X-Forwarded-For", "x-forwarded-host": "X-Forwarded-Host",
+                 "forwarded": "Forwarded", "x-real-ip": "X-Real-IP"}
+
+
+def refusal_reason(bind_address: str | None, forced_hosted: bool = False,
+                   request_headers: Mapping[str, str] | None = None) -> str:
+    """Why :func:`hosting_mode` refuses, in its own order: SCORECARD_HOSTED, the address the app
+    listens on, a proxy's header on the request, a request addressed to another name. The request's
+    own values (a header's content, the Host it names) are never repeated: they are the visitor's text."""
+    if forced_hosted:
+        return "SCORECARD_HOSTED is set"
+    if not (bind_address or "").strip():
+        return "it listens on every network interface (server.address is not set)"
+    if not is_loopback(bind_address):
+        return f"it listens on {bind_address}"
+    headers = {k.lower(): v for k, v in (request_headers or {}).items()}
+    proxied = [name for name in PROXY_HEADERS if headers.get(name)]
+    if proxied:
+        return (f"requests reach it through a proxy: they carry the {_HEADER_NAMES[proxied[0]]} header, although"
+                f" it listens on {bind_address}")
+    return f"requests reach it by a name other than this machine's, although it listens on {bind_address}"
+
+
+def refusal_message(bind_address: str | None, forced_hosted: bool = False,
+                    request_headers: Mapping[str, str] | None = None) -> str:
+    """What the app says when it refuses to serve data without a login (and why: :func:`refusal_reason`),
+    and how to set one up."""
+    where = refusal_reason(bind_address, forced_hosted, request_headers)
     return (
         f"This scorecard is reachable from other machines ({where}) but no login is configured, so it"
         " shows no data. To host it, add an [auth] section to .streamlit/secrets.toml with your identity"

@@ -152,7 +152,7 @@ def gate() -> tuple[Viewer | None, Callable[[], None] | None]:
 def show_refusal() -> None:
     """Reachable from other machines without a login configured: no data, and how to set one up."""
     st.title(APP_TITLE)
-    st.error(refusal_message(bind_address(), _forced_hosted()), icon=":material/lock:")
+    st.error(refusal_message(bind_address(), _forced_hosted(), _request_headers()), icon=":material/lock:")
 
 
 def show_login() -> None:

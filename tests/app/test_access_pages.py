@@ -374,3 +374,27 @@ def test_downloads_neutralise_formula_cells(run_app: RunApp, hostile_db: Path, d
     _no_exception(rep)
     deals = list(csv.DictReader(io.StringIO(downloads.files()[-1].decode("utf-8-sig"))))
     assert deals and {r["next_step"] for r in deals} == {"'-0+cmd|\"/c calc\"!A1"}
+
+
+# -- the reason a refusal gives ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("headers", "reason"), [
+    ({"X-Forwarded-For": "203.0.113.9", "Host": "localhost:8501"},
+     "(requests reach it through a proxy: they carry the X-Forwarded-For header, although it listens on"
+     " 127.0.0.1)"),
+    ({"Host": "scorecard.example.com"},
+     "(requests reach it by a name other than this machine's, although it listens on 127.0.0.1)"),
+])
+def test_a_refusal_behind_a_proxy_says_so(run_app: RunApp, demo_db_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           headers: dict[str, str], reason: str) -> None:
+    from scorecard.ui import auth
+
+    monkeypatch.setattr(auth, "_request_headers", lambda: dict(headers))  # as a proxy in front sends them
+    at = run_app(demo_db_path, address="127.0.0.1")
+    _no_exception(at)
+    shown = texts(at)
+    assert "no login is configured, so it shows no data" in shown
+    assert reason in shown, shown
+    assert "(it listens on 127.0.0.1)" not in shown
+    assert "scorecard.example.com" not in shown and "203.0.113.9" not in shown  # the visitor's text is not repeated
+    assert len(at.dataframe) == 0 and len(at.metric) == 0
