@@ -63,21 +63,6 @@ with explain_col:
         metric_bars = st.plotly_chart(cache.chart("explanation", who, (leader_id, period, score),
                                           lambda: charts.explanation_bars(explanation)), key="explain_chart",
                                       on_select="rerun", selection_mode="points")
-        table = cache.kept("explanation_table", who, (leader_id, period, score),
-                           lambda: tables.explanation_table(explanation, cache.currency()))
-        picked = widgets.table(table, "explain_table", config=tables.explanation_columns(), select=True)
-        shown = state.param("metric")  # the metric in the URL; a click that names another one wins
-        picks = [m for m in (widgets.clicked("explain_chart", widgets.selected_id(metric_bars)),
-                             widgets.clicked("explain_table", widgets.selected_value(picked, table, "metric")))
-                 if m and m != shown]
-        metric = picks[0] if picks else shown
-        if metric and metric in widgets.options(table, "metric"):
-            state.set_params(metric=metric)
-            rows = cache.metric_rows(who, leader_id, metric, period)
-            st.markdown(f"**Rows behind {format.metric_label(metric)}** ({rows.height:,})")
-            order, config = tables.rows_columns(rows, metric, cache.currency())
-            widgets.table(rows, "metric_rows", order=order, config=config)
-            widgets.download_csv(rows, f"{leader_id}-{metric}-{period}.csv", key="download_metric_rows")
 with coach_col:
     st.markdown("#### Coaching priorities")
     priorities = cache.coaching_priorities(who, leader_id, period)
@@ -85,7 +70,8 @@ with coach_col:
         st.write("Nothing to raise: every metric with enough data is at its target.")
     else:
         widgets.table(cache.kept("priorities_table", who, (leader_id, period),
-                                 lambda: tables.priorities_table(priorities, cache.currency())), "priorities")
+                                 lambda: tables.priorities_table(priorities, cache.currency())), "priorities",
+                      config=tables.PRIORITIES_COLUMNS, widths=tables.PRIORITIES_WIDTHS)
     st.markdown("#### Score history")
     history = cache.history(who, leader_id)  # only the quarters that have deals or activities
     if history.is_empty():
@@ -93,6 +79,25 @@ with coach_col:
     else:
         st.plotly_chart(cache.chart("history", who, (leader_id,), lambda: charts.score_history(history)),
                         key="history_chart")
+
+# the explanation's table and the rows behind a metric the width of the page, below the chart
+if not explanation.is_empty():
+    table = cache.kept("explanation_table", who, (leader_id, period, score),
+                       lambda: tables.explanation_table(explanation, cache.currency()))
+    picked = widgets.table(table, "explain_table", config=tables.explanation_columns(), select=True,
+                           widths=tables.EXPLANATION_WIDTHS)
+    shown = state.param("metric")  # the metric in the URL; a click that names another one wins
+    picks = [m for m in (widgets.clicked("explain_chart", widgets.selected_id(metric_bars)),
+                         widgets.clicked("explain_table", widgets.selected_value(picked, table, "metric")))
+             if m and m != shown]
+    metric = picks[0] if picks else shown
+    if metric and metric in widgets.options(table, "metric"):
+        state.set_params(metric=metric)
+        rows = cache.metric_rows(who, leader_id, metric, period)
+        st.markdown(f"**Rows behind {format.metric_label(metric)}** ({rows.height:,})")
+        order, config = tables.rows_columns(rows, metric, cache.currency())
+        widgets.table(rows, "metric_rows", order=order, config=config)
+        widgets.download_csv(rows, f"{leader_id}-{metric}-{period}.csv", key="download_metric_rows")
 
 st.markdown("#### The team")
 st.caption("Each figure is the metric the score counts, for the rep alone (quota attainment is measured"
@@ -104,15 +109,18 @@ team = cache.leader_team(who, leader_id, period)
 if team.is_empty():
     st.write("No one in this leader's team is visible to you.")
 else:
-    bars, table_col = st.columns([2, 3])
+    # the table the width of the page (every figure in sight at 1366 px), the bars below it
+    order, config, widths = tables.team_columns(team, cache.currency())
+    chosen = widgets.table(team, "team_table", order=order, config=config, select=True, widths=widths)
+    bars, aside = st.columns([3, 2])
     with bars:
         clicked = st.plotly_chart(cache.chart("team_bars", who, (leader_id, period),
                                               lambda: charts.team_attainment_bars(team)),
                                   key="team_bars", on_select="rerun",
                                   selection_mode="points")
-    with table_col:
-        order, config = tables.team_columns(cache.currency())
-        chosen = widgets.table(team, "team_table", order=order, config=config, select=True)
+    with aside:
+        st.caption("Hover on a column's heading for the figure's full name and definition. The CSV holds"
+                   " every figure, the quarter's quota too.")
         widgets.download_csv(team, f"{leader_id}-team-{period}.csv", key="download_team")
     rep = widgets.selected_id(clicked) or widgets.selected_value(chosen, team, "rep_id")
     if rep:

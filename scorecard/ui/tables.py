@@ -71,13 +71,33 @@ def unit_column(label: str, unit: str, currency: str, help: str | None = None) -
     return number_column(label, _UNIT_FORMATS.get(unit, "%.1f"), help)
 
 
-def team_columns(currency: str) -> tuple[list[str], dict[str, Any]]:
-    """The Leader page's team table: (column order, column configuration), each figure in its unit
-    with its definition."""
-    figures = drilldown.team_table_columns()
-    return (["rep_name", "manager_name", *[c.key for c in figures]],
-            {"rep_name": "Rep", "manager_name": "Manager",
-             **{c.key: unit_column(c.label, c.unit, currency, c.help) for c in figures}})
+TEAM_HEADINGS: dict[str, tuple[str, int]] = {
+    "rep_name": ("Rep", 124), "manager_name": ("Manager", 120),
+    "quota_attainment": ("vs pace", 70), "attainment_full_period": ("Attainment", 88),
+    "won_amount": ("Won", 86), "period_quota": ("Quota", 86), "win_rate": ("Win rate", 72),
+    "open_pipeline": ("Pipeline", 92), "pipeline_coverage": ("Coverage", 78),
+    "activities_per_rep_day": ("Activity", 100), "stalled_deal_rate": ("Stalled", 66),
+    "coaching_coverage": ("Coaching", 80),
+}
+"""The team table's headings and widths (pixels): short enough for the table to fit the page at
+1366 px; each figure's full name and definition are its column's help (hover on the heading)."""
+
+TEAM_TABLE_LEFT_TO_CSV = ("period_quota",)
+"""Figures of the team's CSV that the page's table leaves out (attainment already says it)."""
+
+
+def team_columns(team: pl.DataFrame, currency: str) -> tuple[list[str], dict[str, Any], dict[str, int]]:
+    """The Leader page's team table: (column order, column configuration, widths), each figure in its
+    unit under a short heading, its full name and definition as the heading's help. The manager column
+    only when the team has more than one manager (a first-line leader's team has one: theirs)."""
+    figures = [c for c in drilldown.team_table_columns() if c.key not in TEAM_TABLE_LEFT_TO_CSV]
+    managers = team["manager_name"].n_unique() if "manager_name" in team.columns else 0
+    order = ["rep_name", *(["manager_name"] if managers > 1 else []), *[c.key for c in figures]]
+    config: dict[str, Any] = {"rep_name": "Rep", "manager_name": "Manager"}
+    for c in figures:
+        heading = TEAM_HEADINGS.get(c.key, (c.label, 0))[0]
+        config[c.key] = unit_column(heading, c.unit, currency, f"{c.label}: {c.help}" if heading != c.label else c.help)
+    return order, config, {k: TEAM_HEADINGS[k][1] for k in order if k in TEAM_HEADINGS}
 
 
 COLUMN_LABELS: dict[str, str] = {
@@ -256,6 +276,11 @@ def explanation_table(explanation: pl.DataFrame, currency: str) -> pl.DataFrame:
     )
 
 
+EXPLANATION_WIDTHS = {"score_label": 145, "metric_label": 300}
+"""The explanation table's score and metric columns wide enough for every name (the figures beside
+them scroll into view)."""
+
+
 def explanation_columns() -> dict[str, Any]:
     return {
         "score_label": "Score", "metric": None, "metric_label": "Metric", "value_text": "Value",
@@ -302,6 +327,14 @@ def _with_help(value: Any, heading: str | None, help: str) -> Any:
     if isinstance(value, str):
         return st.column_config.Column(heading, help=help)
     return {**value, "help": help}
+
+
+PRIORITIES_COLUMNS: dict[str, Any] = {
+    "Overall points to gain": st.column_config.TextColumn(
+        "Gain", help="Overall points to gain: how much the overall score would rise with the metric at its target"),
+}
+PRIORITIES_WIDTHS = {"Metric": 190, "Now": 56, "Target": 56, "Overall points to gain": 52}
+"""The coaching priorities beside the explanation: every column in sight in the page's narrow column."""
 
 
 def priorities_table(priorities: pl.DataFrame, currency: str) -> pl.DataFrame:
