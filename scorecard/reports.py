@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from xml.sax.saxutils import escape
@@ -107,12 +108,24 @@ template when it is made, and a process that has shown a page has Streamlit's (w
 margins, cutting long names off the axes); a pack looks the same whichever process prints it."""
 
 
-def _printable(fig: go.Figure) -> dict[str, Any]:
-    """The figure as data for the chart page, drawn on :data:`PRINT_TEMPLATE` (on a copy)."""
-    import plotly.graph_objects as go
+@cache
+def _print_template() -> dict[str, Any]:
+    """:data:`PRINT_TEMPLATE` as the data Plotly ships it in: read, not built as a validated object
+    (building and copying a template object is most of a fresh process's first chart)."""
+    from importlib.resources import files
 
-    printed = go.Figure(fig).update_layout(template=PRINT_TEMPLATE)
-    return cast(dict[str, Any], json.loads(printed.to_json(validate=False)))
+    text = (files("plotly") / "package_data" / "templates" / f"{PRINT_TEMPLATE}.json").read_text(encoding="utf-8")
+    return cast(dict[str, Any], json.loads(text))
+
+
+def _printable(fig: go.Figure) -> dict[str, Any]:
+    """The figure as data for the chart page, drawn on :data:`PRINT_TEMPLATE` (the figure itself is
+    left as it is)."""
+    import plotly.io as pio
+
+    printed = cast(dict[str, Any], json.loads(pio.to_json(fig, validate=False)))
+    printed.setdefault("layout", {})["template"] = _print_template()
+    return printed
 
 
 @dataclass(frozen=True)
